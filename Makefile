@@ -1,0 +1,63 @@
+# Two commands do all the set-up on a fresh machine: `make run` and `make test`.
+PORT ?= 5000
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+FLASK := $(VENV)/bin/flask --app portal
+PG_TEST_URL ?= $(or $(TEST_DATABASE_URL),postgresql+psycopg://postgres@127.0.0.1:5432/test)
+CATALOGS := $(wildcard portal/translations/*/LC_MESSAGES/messages.po)
+
+.PHONY: run test test-sqlite test-postgres test-e2e lint bench audit translations \
+        translations-compile install clean
+
+$(VENV)/.installed: requirements.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+translations-compile: install
+	$(VENV)/bin/pybabel compile --statistics -f -d portal/translations 2>&1 | tail -n 2
+
+run: install translations-compile
+	$(FLASK) db upgrade
+	$(FLASK) seed-demo
+	$(FLASK) guidance load
+	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+lint: install
+	$(VENV)/bin/ruff check .
+
+test: lint translations-compile test-sqlite test-postgres test-e2e
+
+test-sqlite: install
+	$(PY) -m pytest -q tests --ignore=tests/e2e --ignore=tests/perf
+
+# PostgreSQL is mandatory in CI and when TEST_DATABASE_URL is set; elsewhere it runs when reachable.
+test-postgres: install
+	@if $(PY) tests/tools/pg_reachable.py "$(PG_TEST_URL)"; then \
+		TEST_DATABASE_URL="$(PG_TEST_URL)" $(PY) -m pytest -q tests --ignore=tests/e2e --ignore=tests/perf; \
+	elif [ -n "$$CI" ] || [ -n "$$TEST_DATABASE_URL" ]; then \
+		echo "PostgreSQL at $(PG_TEST_URL) is not reachable; it is required here." >&2; exit 1; \
+	else \
+		echo "PostgreSQL not reachable at $(PG_TEST_URL): skipping the PostgreSQL run."; \
+	fi
+
+test-e2e: install translations-compile
+	$(PY) -m pytest -q tests/e2e
+
+bench: install translations-compile
+	$(PY) -m pytest -q -s tests/perf
+
+audit: install
+	$(VENV)/bin/pip-audit -r requirements.txt --strict
+
+translations: install
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location -o portal/translations/messages.pot .
+	$(VENV)/bin/pybabel update -i portal/translations/messages.pot -d portal/translations --no-fuzzy-matching
+	$(VENV)/bin/pybabel compile -f -d portal/translations
+
+clean:
+	rm -rf $(VENV) instance/*.db

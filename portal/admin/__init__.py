@@ -1,0 +1,1 @@
+"""The practice owner's pages: people, invitations, enquiries."""

@@ -1,0 +1,43 @@
+"""Admin forms: invite a person, edit an account."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, RadioField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, Length, ValidationError
+
+from portal.auth.services import find_user_by_email
+
+
+class InviteForm(FlaskForm):
+    full_name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
+    email = StringField(_l("E-mail address"), validators=[DataRequired(), Email(), Length(max=254)])
+    role = RadioField(
+        _l("Role"),
+        choices=[
+            ("client", _l("Client")),
+            ("practitioner", _l("Practitioner")),
+            ("admin", _l("Administrator")),
+        ],
+        default="client",
+        validators=[DataRequired()],
+    )
+    practitioner_id = SelectField(_l("Practitioner (for a client)"), coerce=int, default=0)
+    locale = RadioField(
+        _l("Language of the invitation"),
+        choices=[("nl", "Nederlands"), ("en", "English")],
+        default="nl",
+        validators=[DataRequired()],
+    )
+
+    def validate_email(self, field):
+        if find_user_by_email(field.data or "") is not None:
+            raise ValidationError(_l("There is already an account with this e-mail address."))
+
+    def validate_practitioner_id(self, field):
+        if self.role.data == "client" and not field.data:
+            raise ValidationError(_l("Choose the practitioner for this client."))
+
+
+class EditUserForm(FlaskForm):
+    practitioner_id = SelectField(_l("Practitioner"), coerce=int, default=0)
+    active = BooleanField(_l("Account is active"))

@@ -1,0 +1,131 @@
+"""Admin pages: accounts and invitations, enquiries."""
+
+from datetime import UTC, datetime
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from portal import audit
+from portal.access import roles_required
+from portal.admin import services
+from portal.admin.forms import EditUserForm, InviteForm
+from portal.auth import services as auth_services
+from portal.extensions import db
+from portal.models import Enquiry, Invitation, Role, User
+
+bp = Blueprint("admin", __name__)
+
+
+@bp.before_request
+@roles_required(Role.ADMIN)
+def require_admin():
+    """Every admin page is for admins only."""
+    return None
+
+
+@bp.route("/")
+def index():
+    """List the accounts, open invitations and new enquiries."""
+    return render_template(
+        "admin/index.html",
+        users=services.users_by_role(),
+        invitations=services.open_invitations(),
+        now=datetime.now(UTC),
+        new_enquiries=sum(1 for e in services.recent_enquiries() if e.handled_at is None),
+    )
+
+
+@bp.route("/invite", methods=["GET", "POST"])
+def invite():
+    """Invite a practitioner, client or admin by e-mail."""
+    form = InviteForm()
+    form.practitioner_id.choices = services.practitioner_choices()
+    if form.validate_on_submit():
+        practitioner = None
+        if form.role.data == "client":
+            practitioner = db.session.get(User, form.practitioner_id.data)
+        invitation, token = auth_services.create_invitation(
+            form.email.data,
+            form.full_name.data,
+            form.role.data,
+            current_user,
+            practitioner=practitioner,
+            locale=form.locale.data,
+        )
+        auth_services.send_invitation(invitation, token)
+        audit.record("invitation_sent", detail=f"{invitation.role} {invitation.email}")
+        db.session.commit()
+        flash(_("Invitation sent to %(email)s.", email=invitation.email), "success")
+        return redirect(url_for("admin.index"))
+    status = 422 if request.method == "POST" else 200
+    return render_template("admin/invite.html", form=form), status
+
+
+@bp.route("/invitations/<int:invitation_id>/resend", methods=["POST"])
+def resend_invitation(invitation_id: int):
+    """Send a fresh link for an invitation that was not used yet."""
+    invitation = db.get_or_404(Invitation, invitation_id)
+    if invitation.accepted_at is not None:
+        flash(_("This invitation was already used."), "error")
+        return redirect(url_for("admin.index"))
+    token = auth_services.resend_invitation(invitation)
+    auth_services.send_invitation(invitation, token)
+    audit.record("invitation_resent", detail=invitation.email)
+    db.session.commit()
+    flash(_("A new invitation was sent to %(email)s.", email=invitation.email), "success")
+    return redirect(url_for("admin.index"))
+
+
+@bp.route("/invitations/<int:invitation_id>/revoke", methods=["POST"])
+def revoke_invitation(invitation_id: int):
+    """Cancel an invitation so its link stops working."""
+    invitation = db.get_or_404(Invitation, invitation_id)
+    if invitation.accepted_at is None:
+        invitation.revoked_at = datetime.now(UTC)
+        audit.record("invitation_revoked", detail=invitation.email)
+        db.session.commit()
+        flash(_("The invitation was cancelled."), "info")
+    return redirect(url_for("admin.index"))
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+def edit_user(user_id: int):
+    """Assign a client's practitioner, or (de)activate an account."""
+    user = db.get_or_404(User, user_id)
+    form = EditUserForm(obj=None)
+    form.practitioner_id.choices = services.practitioner_choices()
+    if request.method == "GET":
+        form.active.data = user.active
+        if user.profile is not None:
+            form.practitioner_id.data = user.profile.practitioner_id or 0
+    if form.validate_on_submit():
+        if user.id == current_user.id and not form.active.data:
+            flash(_("You cannot deactivate your own account."), "error")
+            return render_template("admin/edit_user.html", form=form, user=user), 422
+        practitioner_id = form.practitioner_id.data or None
+        if practitioner_id is not None:
+            chosen = db.session.get(User, practitioner_id)
+            if chosen is None or not chosen.is_practitioner:
+                abort(400)
+        services.update_user(user, active=form.active.data, practitioner_id=practitioner_id)
+        db.session.commit()
+        flash(_("The changes were saved."), "success")
+        return redirect(url_for("admin.index"))
+    status = 422 if request.method == "POST" else 200
+    return render_template("admin/edit_user.html", form=form, user=user), status
+
+
+@bp.route("/enquiries")
+def enquiries():
+    """Read the questions and registration requests from the public contact form."""
+    return render_template("admin/enquiries.html", enquiries=services.recent_enquiries())
+
+
+@bp.route("/enquiries/<int:enquiry_id>/handled", methods=["POST"])
+def mark_enquiry_handled(enquiry_id: int):
+    """Mark an enquiry as answered."""
+    enquiry = db.get_or_404(Enquiry, enquiry_id)
+    enquiry.handled_at = enquiry.handled_at or datetime.now(UTC)
+    db.session.commit()
+    return redirect(url_for("admin.enquiries"))

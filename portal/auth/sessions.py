@@ -1,0 +1,27 @@
+"""Flask-Login wiring: sessions carry the user's session version so they can be revoked."""
+
+from flask_babel import lazy_gettext as _l
+from flask_login import LoginManager
+
+from portal.extensions import db
+from portal.models import User
+
+
+def load_user(session_id: str) -> User | None:
+    """Return the user for a session id "<user id>:<session version>", if still valid."""
+    user_id, _sep, version = session_id.partition(":")
+    if not user_id.isdigit() or not version.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.active or user.session_version != int(version):
+        return None
+    return user
+
+
+def init_login_manager(login_manager: LoginManager) -> None:
+    """Point Flask-Login at our loader and login page."""
+    login_manager.user_loader(load_user)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Please sign in to see this page.")
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"

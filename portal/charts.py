@@ -1,0 +1,364 @@
+"""Draw the portal's charts as self-contained SVG, for the browser and the PDF alike.
+
+Every chart is rendered by pygal and then trimmed to a standalone SVG document:
+no XML declaration, no ``<script>``, no comments, no external references. The
+browser shows it through ``<img src="data:...">`` (allowed by a strict CSP with
+``img-src 'self' data:``) and WeasyPrint reads the same data URI.
+
+Series are told apart without colour: each has its own dash pattern and its own
+marker (filled, hollow, half-tone or dashed ring), mirrored in the legend swatch.
+Long charts and sparklines mark only the days a line cannot show, which keeps the
+chart readable and rendering fast (a dashboard draws ~150 sparklines).
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+import pygal
+from pygal.etree import etree
+from pygal.style import Style
+from pygal.svg import Svg
+
+__all__ = ["Chart", "Series", "line_chart", "sparkline", "trend_summary"]
+
+FONT_FAMILY = "DejaVu Sans, Arial, sans-serif"
+MAX_X_LABELS = 8
+MAX_Y_LABELS = 7
+
+# Dark colours (contrast with white >= 7:1, distinct hues) so that every
+# series stays legible printed in greyscale; dashes and markers carry the meaning.
+_COLOURS = ("#000000", "#0b4f8a", "#8a3300", "#1d5e33")
+_SPARK_COLOUR = "#0b4f8a"
+
+# Charts longer than this mark only the days a line cannot show (a logged day
+# between two gaps): 90 days x 4 series of markers is clutter and ~4x slower.
+MARK_EVERY_DAY_UP_TO = 31
+
+
+@dataclass(frozen=True)
+class _SeriesLook:
+    """How one series is drawn, so that it reads without colour."""
+
+    dasharray: str  # line pattern
+    dots_size: float  # marker radius
+    marker_fill: str | None  # None: filled with the series colour
+    marker_dasharray: str = "none"  # a dashed ring for the fourth series
+
+
+_LOOKS = (
+    _SeriesLook("none", 3.0, None),  # solid line, filled disc
+    _SeriesLook("7,4", 3.5, "#ffffff"),  # dashed line, hollow ring
+    _SeriesLook("2,3", 3.5, "#bbbbbb"),  # dotted line, half-tone disc
+    _SeriesLook("9,3,2,3", 4.0, "#ffffff", "2,1.5"),  # dash-dot line, dashed ring
+)
+
+
+def _line_chart_css() -> str:
+    """Build the static per-series CSS: dash patterns, markers, legend swatches.
+
+    Series k is drawn by two pygal series: 2k (the line) and 2k+1 (markers for the
+    days the line cannot show). ``!important`` beats pygal's id-prefixed rules.
+    """
+    rules = [
+        ".series .line{stroke-linecap:round;stroke-linejoin:round}",
+        ".legends .legend rect{stroke-width:2!important}",
+    ]
+    for index, look in enumerate(_LOOKS):
+        line, extra = index * 2, index * 2 + 1
+        rules.append(f".serie-{line} .line{{stroke-dasharray:{look.dasharray}}}")
+        marker = [f"stroke-dasharray:{look.marker_dasharray}!important"]
+        if look.marker_fill:
+            marker += [f"fill:{look.marker_fill}!important", "stroke-width:2!important"]
+        rules.append(f".serie-{line} .dot,.serie-{extra} .dot{{{';'.join(marker)}}}")
+        # The legend swatch shows the marker's fill with the line's pattern as outline.
+        swatch = [f"stroke-dasharray:{look.dasharray.replace('none', '0')}!important"]
+        if look.marker_fill:
+            swatch.append(f"fill:{look.marker_fill}!important")
+        rules.append(f"#activate-serie-{line} rect{{{';'.join(swatch)}}}")
+    return "".join(rules)
+
+
+# pygal's style.css/graph.css are templated per chart (~1.4 ms); a sparkline needs
+# only this, which keeps it near pygal's floor.
+_SPARK_CSS = (
+    ".background{fill:#fff}"
+    f".line{{fill:none;stroke:{_SPARK_COLOUR};stroke-width:1.5;"
+    "stroke-linejoin:round;stroke-linecap:round}"
+    f".dot{{fill:{_SPARK_COLOUR};stroke:none}}"
+    ".tooltip{display:none}"
+)
+
+_STYLE = Style(
+    font_family=FONT_FAMILY,
+    background="#ffffff",
+    plot_background="#ffffff",
+    foreground="#000000",
+    foreground_strong="#000000",
+    foreground_subtle="#404040",
+    colors=tuple(colour for colour in _COLOURS for _ in range(2)),  # line + its markers
+    opacity="1",
+    opacity_hover="1",
+    stroke_opacity="1",
+    stroke_opacity_hover="1",
+    stroke_width="2",
+    stroke_width_hover="2",
+    transition="0s",
+    title_font_size=15,
+    legend_font_size=13,
+    label_font_size=12,
+    major_label_font_size=12,
+    guide_stroke_dasharray="0",
+    major_guide_stroke_dasharray="0",
+    guide_stroke_color="#c8c8c8",
+    major_guide_stroke_color="#c8c8c8",
+)
+
+# Options shared by every chart: static look only, never user data. pygal deep-copies
+# a Config for each chart, so per-chart values passed as keywords never leak back here.
+_COMMON = dict(
+    style=_STYLE,
+    js=[],  # no pygal tooltips script (it would be fetched from the network)
+    disable_xml_declaration=True,
+    allow_interruptions=True,  # None breaks the line instead of joining across it
+    explicit_size=True,
+    no_data_text="",
+    show_x_guides=False,
+    print_values=False,
+    tooltip_fancy_mode=False,
+    truncate_legend=-1,
+    truncate_label=-1,
+)
+
+_LINE_CONFIG = pygal.Config(
+    **_COMMON,
+    css=["file://style.css", "file://graph.css", "inline:" + _line_chart_css()],
+    legend_at_bottom=True,
+    legend_box_size=14,
+    show_minor_x_labels=False,
+    x_labels_major_count=MAX_X_LABELS,
+    margin=12,
+    spacing=8,
+)
+
+_SPARK_CONFIG = pygal.Config(
+    **_COMMON,
+    css=["inline:" + _SPARK_CSS],
+    width=120,
+    height=28,
+    show_legend=False,
+    show_x_labels=False,
+    show_y_labels=False,
+    show_y_guides=False,
+    show_dots=False,
+    dots_size=1.75,
+    margin=2,
+    spacing=0,
+)
+
+
+@dataclass(frozen=True)
+class Series:
+    """One line of a chart: a label and one value per day, None where nothing was logged."""
+
+    label: str
+    values: Sequence[float | None]
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A rendered chart: standalone SVG text and its text alternative."""
+
+    svg: str
+    alt: str
+
+    def data_uri(self) -> str:
+        """Return the SVG as a base64 data URI for an ``<img src>``."""
+        encoded = base64.b64encode(self.svg.encode("utf-8")).decode("ascii")
+        return f"data:image/svg+xml;base64,{encoded}"
+
+
+def _day_month(day: date) -> str:
+    """Format a day as a short numeric day-month label, e.g. ``14-3``."""
+    return f"{day.day}-{day.month}"
+
+
+def _checked_range(y_range: tuple[float, float]) -> tuple[float, float]:
+    """Return the scale's (low, high), refusing one that does not rise."""
+    low, high = y_range
+    if not high > low:
+        raise ValueError(f"y_range must rise, got {y_range!r}")
+    return low, high
+
+
+def _y_labels(y_range: tuple[float, float]) -> list[float]:
+    """Pick evenly spaced, round y labels that span the scale."""
+    low, high = _checked_range(y_range)
+    span = high - low
+    for step in (0.5, 1, 2, 2.5, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000):
+        if span / step <= MAX_Y_LABELS - 1:
+            break
+    else:
+        step = span / (MAX_Y_LABELS - 1)
+    labels = []
+    value = low
+    while value <= high + step / 1000:
+        labels.append(int(value) if float(value).is_integer() else value)
+        value += step
+    return labels
+
+
+def _lone_days(values: list[float | None]) -> list[float | None]:
+    """Keep only the logged values with no logged neighbour, which a line cannot show."""
+    last = len(values) - 1
+    return [
+        value
+        if value is not None
+        and (index == 0 or values[index - 1] is None)
+        and (index == last or values[index + 1] is None)
+        else None
+        for index, value in enumerate(values)
+    ]
+
+
+def _is_svg(node: object, name: str) -> bool:
+    """Tell whether an element is the named SVG element (pygal may use lxml or xml.etree)."""
+    tag = getattr(node, "tag", None)
+    return tag == name or tag == f"{{{Svg.ns}}}{name}"
+
+
+def _finish(chart: pygal.Line, alt: str) -> str:
+    """Render the chart and strip what a standalone, offline SVG must not carry."""
+    root = chart.render_tree()
+    for node in list(root):
+        if node.tag is etree.Comment:  # pygal's banner comments hold http:// links
+            root.remove(node)
+        elif _is_svg(node, "defs"):
+            for child in list(node):
+                if _is_svg(child, "script"):  # pygal writes its config as JS even with js=[]
+                    node.remove(child)
+        elif _is_svg(node, "title"):
+            node.text = alt
+    return etree.tostring(root, encoding="unicode")
+
+
+def line_chart(
+    title: str,
+    days: Sequence[date],
+    series: Sequence[Series],
+    *,
+    y_range: tuple[float, float],
+    summary: str,
+    width: int = 640,
+    height: int = 240,
+    day_label: Callable[[date], str] = _day_month,
+) -> Chart:
+    """Draw daily values of up to four series against a fixed y scale.
+
+    ``days`` are consecutive calendar days, one per value in every series.
+    ``day_label`` formats an x label (pass a Babel formatter for localised dates).
+    """
+    if len(series) > len(_LOOKS):
+        raise ValueError(f"at most {len(_LOOKS)} series can be told apart, got {len(series)}")
+    for one in series:
+        if len(one.values) != len(days):
+            raise ValueError(
+                f"series {one.label!r} has {len(one.values)} values for {len(days)} days"
+            )
+    alt = f"{title}: {summary}" if summary else title
+    mark_every_day = len(days) <= MARK_EVERY_DAY_UP_TO
+    chart = pygal.Line(
+        _LINE_CONFIG,
+        title=title,
+        width=width,
+        height=height,
+        range=y_range,
+        y_labels=_y_labels(y_range),
+        x_labels=[day_label(day) for day in days],
+        show_legend=len(series) > 1,
+    )
+    for index, one in enumerate(series):
+        values = list(one.values)
+        dots_size = _LOOKS[index].dots_size
+        chart.add(one.label, values, show_dots=mark_every_day, dots_size=dots_size)
+        # Always added, even empty, so that series k keeps pygal indexes 2k and 2k+1.
+        lone = [None] * len(values) if mark_every_day else _lone_days(values)
+        chart.add(None, lone, stroke=False, show_dots=True, dots_size=dots_size)
+    return Chart(svg=_finish(chart, alt), alt=alt)
+
+
+def sparkline(
+    values: Sequence[float | None],
+    *,
+    y_range: tuple[float, float],
+    label: str,
+    summary: str = "",
+) -> Chart:
+    """Draw a tiny (120x28) line of daily values for a dashboard row."""
+    alt = f"{label}: {summary}" if summary else label
+    values = list(values)
+    chart = pygal.Line(_SPARK_CONFIG, range=_checked_range(y_range))
+    chart.add(label, values)
+    lone = _lone_days(values)
+    if any(value is not None for value in lone):
+        chart.add(None, lone, stroke=False, show_dots=True)
+    return Chart(svg=_finish(chart, alt), alt=alt)
+
+
+def _format_gettext(message: str, **variables: object) -> str:
+    """Fill in a message untranslated, the way flask-babel's gettext does."""
+    return message % variables
+
+
+def _one_decimal(value: float) -> str:
+    return f"{value:.1f}"
+
+
+def trend_summary(
+    label: str,
+    values: Sequence[float | None],
+    *,
+    gettext: Callable[..., str] = _format_gettext,
+    format_number: Callable[[float], str] = _one_decimal,
+    min_change: float = 0.1,
+) -> str:
+    """Say in one line whether the logged values rose, fell or stayed level.
+
+    Compares the mean of the first half of the logged values with the mean of the
+    second half (the middle value of an odd count is left out), each rounded to one
+    decimal. A change smaller than ``min_change`` counts as level. Pass flask-babel's
+    ``gettext`` to translate and, say, ``lambda x: format_decimal(x, "0.0")`` to
+    localise the numbers.
+    """
+    logged = [value for value in values if value is not None]
+    if not logged:
+        return gettext("No data for %(label)s", label=label)
+    half = len(logged) // 2
+    if half == 0:
+        start = end = logged[0]
+    else:
+        start = sum(logged[:half]) / half
+        end = sum(logged[-half:]) / half
+    # Compare in whole tenths, as shown, so 3.1 vs 3.0 is a change of exactly one tenth.
+    start_tenths, end_tenths = round(start * 10), round(end * 10)
+    start, end = start_tenths / 10, end_tenths / 10
+    change = end_tenths - start_tenths
+    if change == 0 or abs(change) < min_change * 10 - 1e-9:
+        level = round(sum(logged) / len(logged), 1)
+        return gettext("%(label)s stayed around %(value)s", label=label, value=format_number(level))
+    if change > 0:
+        return gettext(
+            "%(label)s rose from %(start)s to %(end)s",
+            label=label,
+            start=format_number(start),
+            end=format_number(end),
+        )
+    return gettext(
+        "%(label)s fell from %(start)s to %(end)s",
+        label=label,
+        start=format_number(start),
+        end=format_number(end),
+    )

@@ -1,0 +1,1 @@
+"""The client's daily check-in, her history and her home page."""

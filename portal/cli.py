@@ -1,0 +1,39 @@
+"""Flask CLI commands: thin wrappers over functions the tests call directly."""
+
+import click
+from flask import Flask
+
+from portal.extensions import db
+
+
+def register(app: Flask) -> None:
+    """Attach the portal's commands to the app."""
+
+    @app.cli.command("create-admin")
+    @click.option("--email", prompt=True)
+    @click.option("--name", "full_name", prompt="Name")
+    @click.password_option()
+    def create_admin(email: str, full_name: str, password: str) -> None:
+        """Create an administrator account."""
+        from portal.auth.services import create_user, find_user_by_email
+        from portal.passwords import password_problems
+
+        if find_user_by_email(email):
+            raise click.ClickException(f"an account for {email} already exists")
+        problems = password_problems(password, email, app.config["PASSWORD_MIN_LENGTH"])
+        if problems:
+            raise click.ClickException("password refused: " + ", ".join(problems))
+        create_user(email, full_name, "admin", password)
+        db.session.commit()
+        click.echo(f"Administrator {email} created.")
+
+    @app.cli.command("seed-demo")
+    def seed_demo() -> None:
+        """Load the demo practice (idempotent): admin, 2 practitioners, 12 clients."""
+        from portal.demo import seed_demo as seed
+
+        created = seed()
+        db.session.commit()
+        click.echo(
+            "Demo data loaded." if created else "Demo data already present; nothing changed."
+        )

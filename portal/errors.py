@@ -1,0 +1,75 @@
+"""Error pages in the portal's layout and language."""
+
+from flask import Flask, render_template
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from portal.extensions import db
+
+MESSAGES = {
+    400: (
+        _l("Something went wrong with that request"),
+        _l("The page could not handle what was sent. Please go back and try again."),
+    ),
+    403: (
+        _l("This page is not for your account"),
+        _l("You are signed in, but this page belongs to another role."),
+    ),
+    404: (_l("Page not found"), _l("This page does not exist, or it is not available to you.")),
+    405: (
+        _l("That does not work here"),
+        _l("This page cannot be used this way. Please go back and try again."),
+    ),
+    413: (
+        _l("That was too much at once"),
+        _l("What you sent is too large. Please send something smaller."),
+    ),
+    429: (
+        _l("Please wait a moment"),
+        _l(
+            "There were too many attempts in a short time. Please wait a few minutes and try again."
+        ),
+    ),
+    500: (
+        _l("Something went wrong on our side"),
+        _l("Your last step may not have been saved. Please try again in a moment."),
+    ),
+}
+
+
+def render_error(code: int, detail: str | None = None):
+    """Render the error page for an HTTP status code."""
+    title, message = MESSAGES.get(code, MESSAGES[500])
+    return render_template(
+        "errors/error.html", code=code, title=title, message=detail or message
+    ), code
+
+
+def register(app: Flask) -> None:
+    """Attach the handlers for the status codes a browser can meet."""
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        from flask_babel import gettext as _
+
+        return render_error(
+            400,
+            _(
+                "This form has expired or was not sent from the portal. "
+                "Please reload the page and try again."
+            ),
+        )
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        code = error.code or 500
+        if code not in MESSAGES:
+            return error
+        return render_error(code)
+
+    @app.errorhandler(Exception)
+    def server_error(error: Exception):
+        db.session.rollback()
+        app.logger.exception("unhandled error")
+        return render_error(500)

@@ -1,0 +1,359 @@
+"""Flag rules: what the practitioner must not miss, derived from a client's data.
+
+Pure functions over plain data: no Flask, no database. Each rule takes a
+``ClientData`` and ``Thresholds`` and returns a ``FlagResult`` or ``None``.
+Opening, keeping and closing flags in the database is the caller's work;
+a rule only says whether its condition holds today.
+
+Conventions shared by every rule:
+
+- The state is read "as of ``today``": check-ins and questionnaires dated
+  after ``today`` are ignored, so a rule gives the same answer when replayed
+  for a past date.
+- Questionnaire rules read only the latest response of their instrument
+  (latest ``submitted_on``, then highest ``id`` on the same day).
+- Means are compared exactly (as fractions of the values as written), so a
+  mean of 5.0 is never read as 4.999... through float rounding.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, fields, replace
+from datetime import date, timedelta
+from fractions import Fraction
+
+LEVELS = ("urgent", "high", "medium", "low")
+LEVEL_RANK = {level: rank for rank, level in enumerate(LEVELS)}
+
+EPDS = "epds"
+GAD7 = "gad7"
+# EPDS item 10 ("the thought of harming myself") is the tenth score.
+EPDS_SAFETY_ITEM_INDEX = 9
+
+
+@dataclass(frozen=True)
+class DayLog:
+    """One logged check-in day."""
+
+    day: date
+    mood: int
+    tension: int | None = None
+    energy: int | None = None
+    bonding: int | None = None
+    sleep_hours: float | None = None
+
+
+@dataclass(frozen=True)
+class QuestionnaireResult:
+    """One scored questionnaire response."""
+
+    id: int
+    instrument: str
+    total: int
+    # Item 10 scored at or above the urgent threshold, as computed by the scorer.
+    safety: bool
+    item_scores: tuple[int, ...]
+    submitted_on: date
+
+
+@dataclass(frozen=True)
+class ClientData:
+    """Everything the flag rules read about one client."""
+
+    today: date
+    checkins: tuple[DayLog, ...]
+    questionnaires: tuple[QuestionnaireResult, ...]
+    # Paused, withdrawn consent or deactivated clients are never "silent".
+    active: bool = True
+    started_on: date | None = None
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Hold the numbers of the flag table; a practice overrides them in configuration."""
+
+    epds_urgent_item_score: int = 1
+    epds_high: int = 13
+    epds_raised: int = 10
+    gad7_medium: int = 10
+    gad7_high: int = 15
+    low_mood_max: int = 2
+    low_mood_days: int = 3
+    low_mood_days_high: int = 5
+    short_sleep_hours: float = 5.0
+    short_sleep_window: int = 7
+    short_sleep_min_logged: int = 4
+    bonding_max: int = 2
+    bonding_days: int = 3
+    bonding_window: int = 7
+    worsening_drop: float = 1.0
+    worsening_window_days: int = 7
+    # Not in the DOMAIN table: a mean of one or two days is too noisy to compare.
+    worsening_min_logged: int = 3
+    silent_days: int = 4
+
+    @classmethod
+    def from_mapping(cls, mapping: Mapping[str, float] | None) -> Thresholds:
+        """Build thresholds from the FLAG_THRESHOLDS config mapping over the defaults."""
+        if not mapping:
+            return cls()
+        known = {spec.name for spec in fields(cls)}
+        unknown = sorted(set(mapping) - known)
+        if unknown:
+            raise ValueError(f"unknown flag threshold(s): {', '.join(unknown)}")
+        for name, value in mapping.items():
+            # bool is an int subclass; True as a threshold is a config mistake.
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise ValueError(f"flag threshold {name} must be a number, got {value!r}")
+        return replace(cls(), **mapping)
+
+
+@dataclass(frozen=True)
+class FlagResult:
+    """A rule that fired, with the plain values that fired it."""
+
+    rule: str
+    level: str
+    # Left out of the hash so a result can sit in a set; a dict cannot be hashed.
+    evidence: dict = field(hash=False)
+    # Episode key: the response id for questionnaire rules, None for streak rules.
+    key: str | None = None
+
+
+def _exact(value: float) -> Fraction:
+    # Via str so 5.1 means 51/10, as the client typed it, not its binary neighbour.
+    return Fraction(str(value))
+
+
+def _mean(values: Iterable[float]) -> Fraction:
+    values = [_exact(value) for value in values]
+    return sum(values, Fraction(0)) / len(values)
+
+
+def _round(value: Fraction) -> float:
+    return round(float(value), 2)
+
+
+def _logs(data: ClientData) -> list[DayLog]:
+    """Return the check-ins up to today, oldest first."""
+    return sorted((log for log in data.checkins if log.day <= data.today), key=lambda log: log.day)
+
+
+def _latest(data: ClientData, instrument: str) -> QuestionnaireResult | None:
+    """Return the latest response of an instrument up to today."""
+    responses = [
+        response
+        for response in data.questionnaires
+        if response.instrument == instrument and response.submitted_on <= data.today
+    ]
+    if not responses:
+        return None
+    return max(responses, key=lambda response: (response.submitted_on, response.id))
+
+
+def _response_evidence(response: QuestionnaireResult) -> dict:
+    return {
+        "response_id": response.id,
+        "total": response.total,
+        "submitted_on": response.submitted_on.isoformat(),
+    }
+
+
+def safety(data: ClientData, thresholds: Thresholds) -> FlagResult | None:
+    """Flag a safety answer on the latest EPDS as urgent.
+
+    Fires when the scorer marked the response ``safety`` or, where all ten
+    item scores are present, item 10 reaches ``epds_urgent_item_score``:
+    either is enough, so a configured threshold lower than the scorer's is
+    honoured and a scorer's safety mark is never overruled.
+    """
+    response = _latest(data, EPDS)
+    if response is None:
+        return None
+    item_10 = None
+    if len(response.item_scores) > EPDS_SAFETY_ITEM_INDEX:
+        item_10 = response.item_scores[EPDS_SAFETY_ITEM_INDEX]
+    by_item = item_10 is not None and item_10 >= thresholds.epds_urgent_item_score
+    if not (response.safety or by_item):
+        return None
+    evidence = _response_evidence(response) | {"item_10": item_10}
+    return FlagResult("safety", "urgent", evidence, key=str(response.id))
+
+
+def epds_high(data: ClientData, thresholds: Thresholds) -> FlagResult | None:
+    """Flag a latest EPDS total at or above ``epds_high`` as high."""
+    response = _latest(data, EPDS)
+    if response is None or response.total < thresholds.epds_high:
+        return None
+    return FlagResult("epds_high", "high", _response_evidence(response), key=str(response.id))
+
+
+def epds_raised(data: ClientData, thresholds: Thresholds) -> FlagResult | None:
+    """Flag a latest EPDS total from ``epds_raised`` up to below ``epds_high`` as medium.
+
+    Exclusive with ``epds_high``: a total of 13 or more raises only that flag.
+    """
+    response = _latest(data, EPDS)
+    if response is None or not thresholds.epds_raised <= response.total < thresholds.epds_high:
+        return None
+    return FlagResult("epds_raised", "medium", _response_evidence(response), key=str(response.id))
+
+
+def anxiety(data: ClientData, thresholds: Thresholds) -> FlagResult | None:
+    """Flag a latest GAD-7 total at ``gad7_medium`` as medium, at ``gad7_high`` as high."""
+    response = _latest(data, GAD7)
+    if response is None or response.total < thresholds.gad7_medium:
+        return None
+    level = "high" if response.total >= thresholds.gad7_high else "medium"
+    return FlagResult("anxiety", level, _response_evidence(response), key=str(response.id))
+
+
+def low_mood(data: ClientData, thresholds: Thresholds) -> FlagResult | None:
+    """Flag low mood on the most recent consecutive logged days.
+
+    The streak counts back from the most recent logged day over consecutive
+    entries of the log: a day she did not log neither breaks nor extends it
+    (low, no entry, low, low is a streak of three). The most recent logged
+    day must be low. ``low_mood_days`` in a row is medium,
+    ``low_mood_days_high`` is high. The evidence lists the whole streak.
+    """
+    streak: list[DayLog] = []
+    for log in reversed(_logs(data)):
+        if log.mood > thresholds.low_mood_max:
+            break
+        streak.append(log)
+    if len(streak) < thresholds.low_mood_days:
+        return None
+    streak.reverse()
+    level = "high" if len(streak) >= thresholds.low_mood_days_high else "medium"
+    evidence = {
+        "streak": len(streak),
+        "days": [log.day.isoformat() for log in streak],
+        "moods": [log.mood for log in streak],
+    }
+    return FlagResult("low_mood", level, evidence)
+
+
+def short_sleep(data: ClientData, thresholds: Thresholds) -> FlagResult | None:
+    """Flag a short mean sleep over the last logged nights as medium.
+
+    Reads the last ``short_sleep_window`` logged days that have a
+    ``sleep_hours`` value (days without one are skipped, however old the
+    nights it reaches back to), needs at least ``short_sleep_min_logged`` of
+    them, and fires when their mean is strictly below ``short_sleep_hours``.
+    """
+    nights = [log for log in _logs(data) if log.sleep_hours is not None]
+    nights = nights[-thresholds.short_sleep_window :]
+    if len(nights) < thresholds.short_sleep_min_logged:
+        return None
+    mean = _mean(log.sleep_hours for log in nights)
+    if mean >= _exact(thresholds.short_sleep_hours):
+        return None
+    evidence = {
+        "mean_sleep_hours": _round(mean),
+        "logged_days": len(nights),
+        "from": nights[0].day.isoformat(),
+        "to": nights[-1].day.isoformat(),
+    }
+    return FlagResult("short_sleep", "medium", evidence)
+
+
+def bonding(data: ClientData, thresholds: Thresholds) -> FlagResult | None:
+    """Flag low bonding on enough of the last logged days as medium.
+
+    Reads the last ``bonding_window`` logged days that have a ``bonding``
+    value and fires when at least ``bonding_days`` of them are at or below
+    ``bonding_max``; the low days need not be consecutive or recent.
+    """
+    logs = [log for log in _logs(data) if log.bonding is not None]
+    logs = logs[-thresholds.bonding_window :]
+    low_days = [log for log in logs if log.bonding <= thresholds.bonding_max]
+    if len(low_days) < thresholds.bonding_days:
+        return None
+    evidence = {
+        "low_days": len(low_days),
+        "logged_days": len(logs),
+        "days": [log.day.isoformat() for log in low_days],
+        "bondings": [log.bonding for log in low_days],
+    }
+    return FlagResult("bonding", "medium", evidence)
+
+
+def worsening(data: ClientData, thresholds: Thresholds) -> FlagResult | None:
+    """Flag a mean mood that dropped against the calendar week before as low.
+
+    Compares the mean mood of the last ``worsening_window_days`` calendar
+    days (today included) with the same number of days just before; each
+    window needs at least ``worsening_min_logged`` logged days, and the drop
+    must be at least ``worsening_drop`` (a drop of exactly 1.0 fires).
+    """
+    span = timedelta(days=thresholds.worsening_window_days)
+    recent_start = data.today - span + timedelta(days=1)
+    previous_start = recent_start - span
+    logs = _logs(data)
+    recent = [log.mood for log in logs if recent_start <= log.day]
+    previous = [log.mood for log in logs if previous_start <= log.day < recent_start]
+    if min(len(recent), len(previous)) < thresholds.worsening_min_logged:
+        return None
+    recent_mean, previous_mean = _mean(recent), _mean(previous)
+    drop = previous_mean - recent_mean
+    if drop < _exact(thresholds.worsening_drop):
+        return None
+    evidence = {
+        "recent_mean": _round(recent_mean),
+        "previous_mean": _round(previous_mean),
+        "drop": _round(drop),
+        "recent_days": len(recent),
+        "previous_days": len(previous),
+        "from": previous_start.isoformat(),
+        "to": data.today.isoformat(),
+    }
+    return FlagResult("worsening", "low", evidence)
+
+
+def silent(data: ClientData, thresholds: Thresholds) -> FlagResult | None:
+    """Flag an active client with no check-in for ``silent_days`` days as low.
+
+    Counts whole days from the last check-in up to today (last on Monday,
+    today Friday: 4 days), or from ``started_on`` if she never logged; with
+    neither, or for an inactive client, she is not silent.
+    """
+    if not data.active:
+        return None
+    logs = _logs(data)
+    last_checkin = logs[-1].day if logs else None
+    since = last_checkin or data.started_on
+    if since is None:
+        return None
+    days = (data.today - since).days
+    if days < thresholds.silent_days:
+        return None
+    evidence = {
+        "last_checkin": last_checkin.isoformat() if last_checkin else None,
+        "started_on": data.started_on.isoformat() if data.started_on else None,
+        "days": days,
+    }
+    return FlagResult("silent", "low", evidence)
+
+
+Rule = Callable[[ClientData, Thresholds], FlagResult | None]
+
+RULES: dict[str, Rule] = {
+    "safety": safety,
+    "epds_high": epds_high,
+    "epds_raised": epds_raised,
+    "anxiety": anxiety,
+    "low_mood": low_mood,
+    "short_sleep": short_sleep,
+    "bonding": bonding,
+    "worsening": worsening,
+    "silent": silent,
+}
+
+
+def evaluate(data: ClientData, thresholds: Thresholds = Thresholds()) -> list[FlagResult]:
+    """Run every rule and return the flags that fired, most urgent first."""
+    fired = [result for rule in RULES.values() if (result := rule(data, thresholds))]
+    # sorted() is stable: equal levels keep the RULES order.
+    return sorted(fired, key=lambda result: LEVEL_RANK[result.level])

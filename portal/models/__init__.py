@@ -1,0 +1,56 @@
+"""Typed SQLAlchemy models, one module per aggregate; imported here so Alembic sees them all."""
+
+from portal.models.audit import AuditEvent
+from portal.models.checkins import ACTIVITIES, CheckIn
+from portal.models.flags import Flag
+from portal.models.guidance import (
+    Assignment,
+    ContentRevision,
+    Lesson,
+    LessonProgress,
+    LessonText,
+    Module,
+    ModuleText,
+    RecommendationDismissal,
+)
+from portal.models.notes import Note, NoteRevision
+from portal.models.questionnaires import InstrumentText, QuestionnaireResponse
+from portal.models.users import (
+    ClientProfile,
+    Consent,
+    Enquiry,
+    ErasureRequest,
+    Invitation,
+    PasswordReset,
+    RecoveryCode,
+    Role,
+    User,
+)
+
+__all__ = [
+    "ACTIVITIES",
+    "Assignment",
+    "AuditEvent",
+    "CheckIn",
+    "ClientProfile",
+    "Consent",
+    "ContentRevision",
+    "Enquiry",
+    "ErasureRequest",
+    "Flag",
+    "InstrumentText",
+    "Invitation",
+    "Lesson",
+    "LessonProgress",
+    "LessonText",
+    "Module",
+    "ModuleText",
+    "Note",
+    "NoteRevision",
+    "PasswordReset",
+    "QuestionnaireResponse",
+    "RecommendationDismissal",
+    "RecoveryCode",
+    "Role",
+    "User",
+]

@@ -1,0 +1,54 @@
+"""Questionnaire responses and a practice's installed licensed wording."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.extensions import db
+from portal.models.base import UTCDateTime, utcnow
+from portal.models.users import User
+
+
+class QuestionnaireResponse(db.Model):
+    __tablename__ = "questionnaire_responses"
+    __table_args__ = (
+        sa.Index("ix_responses_client_instrument", "client_id", "instrument", "submitted_at"),
+        sa.CheckConstraint("total >= 0", name="total_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    instrument: Mapped[str] = mapped_column(sa.String(20))
+    # Chosen option index per item id, as answered; scores are derived and stored beside.
+    answers: Mapped[dict] = mapped_column(sa.JSON)
+    item_scores: Mapped[list[int]] = mapped_column(sa.JSON)
+    total: Mapped[int]
+    subscales: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    band: Mapped[str] = mapped_column(sa.String(40))
+    safety: Mapped[bool] = mapped_column(default=False)
+    locale: Mapped[str] = mapped_column(sa.String(5))
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    entered_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+
+    client: Mapped[User] = relationship(foreign_keys=[client_id])
+
+
+class InstrumentText(db.Model):
+    """Licensed wording a practice installed for one instrument and language."""
+
+    __tablename__ = "instrument_texts"
+    __table_args__ = (sa.UniqueConstraint("instrument", "locale", name="uq_instrument_locale"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instrument: Mapped[str] = mapped_column(sa.String(20))
+    locale: Mapped[str] = mapped_column(sa.String(5))
+    definition: Mapped[dict] = mapped_column(sa.JSON)
+    installed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    installed_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )

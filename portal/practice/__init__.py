@@ -1,0 +1,1 @@
+"""The practitioner's side: dashboard, client pages, notes, flags."""

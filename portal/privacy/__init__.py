@@ -1,0 +1,1 @@
+"""privacy feature package."""

@@ -1,0 +1,1 @@
+"""Pages anyone may open: the welcome page, the contact form, the help page."""

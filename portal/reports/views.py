@@ -1,0 +1,5 @@
+"""Routes of the reports feature."""
+
+from flask import Blueprint
+
+bp = Blueprint("reports", __name__)

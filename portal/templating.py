@@ -1,0 +1,92 @@
+"""Template helpers: navigation, languages, date formatting and the practitioner flag count."""
+
+from datetime import date
+
+import sqlalchemy as sa
+from flask import Flask, current_app, request
+from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from portal.extensions import db
+from portal.models import ClientProfile, Flag
+
+LANGUAGE_NAMES = {"nl": "Nederlands", "en": "English"}
+
+DELIVERY_TYPE_LABELS = {
+    "induced_oxytocin": _l("Induced with synthetic oxytocin"),
+    "induced_other": _l("Induced in another way"),
+    "spontaneous": _l("Spontaneous"),
+    "planned_caesarean": _l("Planned caesarean"),
+    "emergency_caesarean": _l("Emergency caesarean"),
+}
+FEEDING_LABELS = {
+    "breast": _l("Breastfeeding"),
+    "bottle": _l("Bottle feeding"),
+    "both": _l("Both breast and bottle"),
+}
+ROLE_LABELS = {
+    "client": _l("Client"),
+    "practitioner": _l("Practitioner"),
+    "admin": _l("Administrator"),
+}
+LEVEL_LABELS = {
+    "urgent": _l("Urgent"),
+    "high": _l("High"),
+    "medium": _l("Medium"),
+    "low": _l("Low"),
+}
+
+
+def init_app(app: Flask) -> None:
+    """Register the context processor and the filters."""
+    app.context_processor(template_context)
+    app.add_template_filter(_format_date, "date")
+    app.add_template_filter(_format_datetime, "datetime")
+    app.add_template_filter(lambda key: DELIVERY_TYPE_LABELS.get(key, key or ""), "delivery_type")
+    app.add_template_filter(lambda key: FEEDING_LABELS.get(key, key or ""), "feeding")
+    app.add_template_filter(lambda key: ROLE_LABELS.get(key, key or ""), "role")
+    app.add_template_filter(lambda key: LEVEL_LABELS.get(key, key or ""), "level")
+
+
+def _format_date(value: date | None, style: str = "medium") -> str:
+    return format_date(value, style) if value else ""
+
+
+def _format_datetime(value, style: str = "medium") -> str:
+    return format_datetime(value, style) if value else ""
+
+
+def template_context() -> dict:
+    """Values every template may use."""
+    return {
+        "current_locale": str(get_locale()),
+        "language_names": LANGUAGE_NAMES,
+        "practice": {
+            "name": current_app.config["PRACTICE_NAME"],
+            "phone": current_app.config["PRACTICE_PHONE"],
+            "email": current_app.config["PRACTICE_EMAIL"],
+            "huisartsenpost": current_app.config["HUISARTSENPOST_PHONE"],
+        },
+        "attention_count": _attention_count(),
+        "current_path": request.full_path.rstrip("?"),
+    }
+
+
+def _attention_count() -> int:
+    """Count a practitioner's open urgent and high flags for the navigation badge."""
+    if not (current_user.is_authenticated and current_user.is_practitioner):
+        return 0
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count(Flag.id))
+            .join(ClientProfile, ClientProfile.user_id == Flag.client_id)
+            .where(
+                ClientProfile.practitioner_id == current_user.id,
+                Flag.acknowledged_at.is_(None),
+                Flag.cleared_at.is_(None),
+                Flag.level.in_(("urgent", "high")),
+            )
+        )
+        or 0
+    )

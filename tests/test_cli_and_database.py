@@ -1,0 +1,70 @@
+"""CLI commands, the demo data, the migrations and the SQLite settings."""
+
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+from portal.demo import DEMO_PASSWORD, seed_demo
+from portal.extensions import db
+from portal.models import CheckIn, User
+from portal.passwords import verify_password
+
+
+def test_create_admin(runner):
+    result = runner.invoke(
+        args=["create-admin", "--email", "Owner@Example.test", "--name", "Owner"],
+        input="a long owner password\na long owner password\n",
+    )
+    assert result.exit_code == 0, result.output
+    owner = db.session.scalar(sa.select(User).where(User.email == "owner@example.test"))
+    assert owner.is_admin
+
+
+def test_create_admin_refuses_a_weak_password(runner):
+    result = runner.invoke(
+        args=["create-admin", "--email", "o@example.test", "--name", "O"], input="short\nshort\n"
+    )
+    assert result.exit_code != 0
+    assert db.session.scalar(sa.select(sa.func.count(User.id))) == 0
+
+
+def test_seed_demo_is_idempotent(runner):
+    first = runner.invoke(args=["seed-demo"])
+    assert first.exit_code == 0, first.output
+    counts = (
+        db.session.scalar(sa.select(sa.func.count(User.id))),
+        db.session.scalar(sa.select(sa.func.count(CheckIn.id))),
+    )
+    second = runner.invoke(args=["seed-demo"])
+    assert "nothing changed" in second.output
+    assert counts == (
+        db.session.scalar(sa.select(sa.func.count(User.id))),
+        db.session.scalar(sa.select(sa.func.count(CheckIn.id))),
+    )
+
+
+def test_demo_accounts_exist_with_the_documented_password(app):
+    seed_demo()
+    db.session.commit()
+    emails = ["admin@demo.test", "practitioner@demo.test", "client@demo.test", "client2@demo.test"]
+    for email in emails:
+        user = db.session.scalar(sa.select(User).where(User.email == email))
+        assert verify_password(user.password_hash, DEMO_PASSWORD), email
+    clients = db.session.scalars(sa.select(User).where(User.role == "client")).all()
+    assert len(clients) == 12
+    assert all(c.profile.practitioner_id for c in clients)
+
+
+def test_migrations_match_the_models(app):
+    with db.engine.connect() as connection:
+        diff = compare_metadata(MigrationContext.configure(connection), db.metadata)
+    assert diff == []
+
+
+def test_sqlite_connections_use_wal_and_foreign_keys(app):
+    if db.engine.dialect.name != "sqlite":
+        return
+    with db.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 15000
