@@ -62,6 +62,7 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     """Mount one blueprint per feature."""
     from portal.admin.views import bp as admin_bp
+    from portal.auditlog.views import bp as auditlog_bp
     from portal.auth.views import bp as auth_bp
     from portal.checkins.views import bp as checkins_bp
     from portal.guidance.views import bp as guidance_bp
@@ -75,7 +76,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(checkins_bp, url_prefix="/me")
-    app.register_blueprint(questionnaires_bp, url_prefix="/me/questionnaires")
+    app.register_blueprint(auditlog_bp, url_prefix="/admin/access-log")
+    app.register_blueprint(questionnaires_bp, url_prefix="/questionnaires")
     app.register_blueprint(guidance_bp, url_prefix="/guidance")
     app.register_blueprint(practice_bp, url_prefix="/practice")
     app.register_blueprint(reports_bp, url_prefix="/reports")

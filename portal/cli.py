@@ -7,7 +7,16 @@ from portal.extensions import db
 
 
 def register(app: Flask) -> None:
-    """Attach the portal's commands to the app."""
+    """Attach the portal's commands to the app: the core ones here, each feature's own group."""
+    from portal.checkins.cli import register as register_checkin_commands
+    from portal.guidance.cli import guidance_cli
+    from portal.privacy.cli import register as register_privacy_commands
+    from portal.questionnaires.cli import instruments_cli
+
+    app.cli.add_command(guidance_cli)
+    app.cli.add_command(instruments_cli)
+    register_checkin_commands(app)
+    register_privacy_commands(app)
 
     @app.cli.command("create-admin")
     @click.option("--email", prompt=True)

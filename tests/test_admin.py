@@ -71,6 +71,7 @@ def test_deactivating_signs_the_person_out(app, login_as, make):
     mother = make.client(practitioner=make.practitioner())
     mother_client = app.test_client()
     login(mother_client, mother)
-    post_form(admin_client, f"/admin/users/{mother.id}", {"practitioner_id": "0"},
-              token_from="/admin/")
+    post_form(
+        admin_client, f"/admin/users/{mother.id}", {"practitioner_id": "0"}, token_from="/admin/"
+    )
     assert mother_client.get("/me/").status_code == 302

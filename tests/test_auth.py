@@ -128,7 +128,9 @@ def test_password_reset_by_link_is_single_use(client, make, outbox):
     link = next(line for line in outbox[0].body.splitlines() if "/reset/" in line)
     path = link[link.index("/reset/") :]
     response = post_form(
-        client, path, {"password": "a brand new long password", "confirm": "a brand new long password"}
+        client,
+        path,
+        {"password": "a brand new long password", "confirm": "a brand new long password"},
     )
     assert response.status_code == 302
     assert client.get(path).status_code == 410

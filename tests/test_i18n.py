@@ -21,14 +21,28 @@ def test_dutch_catalogue_covers_every_string_in_the_code(tmp_path):
     pot = tmp_path / "messages.pot"
     root = CATALOGUE.parent.parent
     CommandLineInterface().run(
-        ["pybabel", "extract", "-F", str(root / "babel.cfg"), "-k", "_l", "-k",
-         "lazy_gettext", "-o", str(pot), str(root / "portal"), str(root / "templates")]
+        [
+            "pybabel",
+            "extract",
+            "-F",
+            str(root / "babel.cfg"),
+            "-k",
+            "_l",
+            "-k",
+            "lazy_gettext",
+            "-o",
+            str(pot),
+            str(root / "portal"),
+            str(root / "templates"),
+        ]
     )
     with open(pot, "rb") as handle:
         template = read_po(handle)
     with open(CATALOGUE / "nl" / "LC_MESSAGES" / "messages.po", "rb") as handle:
         dutch = read_po(handle)
-    untranslated = [m.id for m in template if m.id and not (dutch.get(m.id) and dutch.get(m.id).string)]
+    untranslated = [
+        m.id for m in template if m.id and not (dutch.get(m.id) and dutch.get(m.id).string)
+    ]
     assert untranslated == []
 
 

@@ -1,4 +1,4 @@
-"""Invitations: the admin invites, the invited person sets a password and consents; links are single-use."""
+"""Invitations: the admin invites, the invitee sets a password and consents; links are single-use."""
 
 from datetime import UTC, datetime, timedelta
 
@@ -135,7 +135,9 @@ def test_consent_is_required(admin_client, app, outbox):
     invite(admin_client, role="practitioner")
     path = invitation_path(outbox)
     response = post_form(
-        app.test_client(), path, {"password": GOOD_PASSWORD, "confirm": GOOD_PASSWORD},
+        app.test_client(),
+        path,
+        {"password": GOOD_PASSWORD, "confirm": GOOD_PASSWORD},
         token_from=path,
     )
     assert response.status_code == 422

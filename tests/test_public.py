@@ -22,7 +22,11 @@ def test_help_page_lists_the_dutch_numbers_in_both_languages(client, locale):
     html = client.get("/help").get_data(as_text=True)
     for number in ("113", "0800-0113", "113.nl", "112", "088-0767 000", "020-123 45 67"):
         assert number in html
-    assert ("niet dag en nacht" in html) if locale == "nl" else ("not watched around the clock" in html)
+    assert (
+        ("niet dag en nacht" in html)
+        if locale == "nl"
+        else ("not watched around the clock" in html)
+    )
 
 
 def test_enquiry_reaches_the_admin_and_creates_no_account(client, make, outbox):
@@ -38,7 +42,9 @@ def test_enquiry_reaches_the_admin_and_creates_no_account(client, make, outbox):
 
 
 def test_enquiry_with_bad_input_says_why_and_stores_nothing(client):
-    response = post_form(client, "/contact", {**ENQUIRY, "email": "not-an-address", "phone": "call me"})
+    response = post_form(
+        client, "/contact", {**ENQUIRY, "email": "not-an-address", "phone": "call me"}
+    )
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert 'aria-invalid="true"' in html
@@ -75,7 +81,9 @@ def test_language_switch_ignores_unknown_languages_and_foreign_next(client):
     assert response.headers["Location"] == "/"
 
 
-@pytest.mark.parametrize(("locale", "text"), [("nl", "Pagina niet gevonden"), ("en", "Page not found")])
+@pytest.mark.parametrize(
+    ("locale", "text"), [("nl", "Pagina niet gevonden"), ("en", "Page not found")]
+)
 def test_404_page_in_both_languages(client, locale, text):
     client.set_cookie("portal_locale", locale)
     response = client.get("/no-such-page")

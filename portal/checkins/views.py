@@ -19,3 +19,9 @@ def require_client():
 def today():
     """Show today's check-in."""
     return render_template("checkins/today.html")
+
+
+@bp.route("/history")
+def history():
+    """Show the check-in history."""
+    return render_template("placeholder.html", title="History")

@@ -1,0 +1,1 @@
+"""The access log pages: the admin's full log and its CSV export."""

@@ -1,0 +1,7 @@
+"""Backup and restore commands."""
+
+from flask import Flask
+
+
+def register(app: Flask) -> None:
+    """Attach backup and restore."""
