@@ -268,6 +268,7 @@ def line_chart(
             raise ValueError(
                 f"series {one.label!r} has {len(one.values)} values for {len(days)} days"
             )
+    _checked_range(y_range)
     alt = f"{title}: {summary}" if summary else title
     mark_every_day = len(days) <= MARK_EVERY_DAY_UP_TO
     chart = pygal.Line(
@@ -276,7 +277,7 @@ def line_chart(
         width=width,
         height=height,
         range=y_range,
-        y_labels=_y_labels(y_range),
+        y_labels=_y_labels(y_range) if days else None,  # pygal fails on labels with no data
         x_labels=[day_label(day) for day in days],
         show_legend=len(series) > 1,
     )
@@ -300,11 +301,19 @@ def sparkline(
     """Draw a tiny (120x28) line of daily values for a dashboard row."""
     alt = f"{label}: {summary}" if summary else label
     values = list(values)
-    chart = pygal.Line(_SPARK_CONFIG, range=_checked_range(y_range))
+    lone = [index for index, value in enumerate(_lone_days(values)) if value is not None]
+    options = {}
+    if lone:
+        # Dot only the lone days, through pygal's "major dots": a second series would
+        # cost ~1 ms more. The x labels are never shown; they only name the days.
+        options = dict(
+            show_dots=True,
+            show_only_major_dots=True,
+            x_labels=[str(index) for index in range(len(values))],
+            x_labels_major=[str(index) for index in lone],
+        )
+    chart = pygal.Line(_SPARK_CONFIG, range=_checked_range(y_range), **options)
     chart.add(label, values)
-    lone = _lone_days(values)
-    if any(value is not None for value in lone):
-        chart.add(None, lone, stroke=False, show_dots=True)
     return Chart(svg=_finish(chart, alt), alt=alt)
 
 

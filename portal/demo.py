@@ -8,6 +8,7 @@ import random
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 
+from portal import flag_service
 from portal.auth.services import create_user, find_user_by_email, record_consent
 from portal.extensions import db
 from portal.models import ACTIVITIES, CheckIn, QuestionnaireResponse, User
@@ -170,9 +171,5 @@ def _add_response(client: User, key: str, item_scores: list[int], day: date) -> 
 
 
 def _evaluate_flags() -> None:
-    """Raise the flags the demo data calls for, once the flag service exists."""
-    try:
-        from portal.flag_service import evaluate_all
-    except ImportError:
-        return
-    evaluate_all()
+    """Raise the flags the demo data calls for, as the nightly cron run would."""
+    flag_service.evaluate_all()

@@ -3,8 +3,8 @@
 from datetime import date
 
 import sqlalchemy as sa
-from flask import Flask, current_app, request
-from flask_babel import format_date, format_datetime, get_locale
+from flask import Flask, current_app, has_request_context, request
+from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -30,6 +30,10 @@ ROLE_LABELS = {
     "practitioner": _l("Practitioner"),
     "admin": _l("Administrator"),
 }
+INSTRUMENT_NAMES = {
+    "epds": _l("EPDS: how you have been feeling"),
+    "gad7": _l("GAD-7: worry and tension"),
+}
 LEVEL_LABELS = {
     "urgent": _l("Urgent"),
     "high": _l("High"),
@@ -47,6 +51,8 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(lambda key: FEEDING_LABELS.get(key, key or ""), "feeding")
     app.add_template_filter(lambda key: ROLE_LABELS.get(key, key or ""), "role")
     app.add_template_filter(lambda key: LEVEL_LABELS.get(key, key or ""), "level")
+    app.add_template_filter(lambda key: INSTRUMENT_NAMES.get(key, key or ""), "instrument_name")
+    app.add_template_filter(lambda value: format_decimal(value, "0.##"), "decimal")
 
 
 def _format_date(value: date | None, style: str = "medium") -> str:
@@ -68,8 +74,8 @@ def template_context() -> dict:
             "email": current_app.config["PRACTICE_EMAIL"],
             "huisartsenpost": current_app.config["HUISARTSENPOST_PHONE"],
         },
-        "attention_count": _attention_count(),
-        "current_path": request.full_path.rstrip("?"),
+        "attention_count": _attention_count() if has_request_context() else 0,
+        "current_path": request.full_path.rstrip("?") if has_request_context() else "/",
     }
 
 

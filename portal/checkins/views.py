@@ -1,9 +1,20 @@
-"""The client's home page: today's check-in."""
+"""The client's home page (today's check-in), editing a recent day, history and reminders."""
 
-from flask import Blueprint, render_template
+from datetime import date, timedelta
 
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from portal import audit, charts
 from portal.access import roles_required
+from portal.checkins import services
+from portal.checkins.forms import CheckInForm, ReminderForm
+from portal.checkins.history import build_history
+from portal.dates import local_today
+from portal.extensions import db
 from portal.models import Role
+from portal.questionnaires.schedule import due_questionnaires
 
 bp = Blueprint("checkins", __name__)
 
@@ -15,13 +26,136 @@ def require_client():
     return None
 
 
-@bp.route("/")
+def _recommendations(client) -> list:
+    from portal.guidance import services as guidance_services
+
+    finder = getattr(guidance_services, "recommendations_for", None)
+    return finder(client) if finder else []
+
+
+def _requested_day(today: date) -> date:
+    try:
+        chosen = date.fromisoformat(request.args.get("day", ""))
+    except ValueError:
+        return today
+    backfill = current_app.config["CHECKIN_BACKFILL_DAYS"]
+    return chosen if today - timedelta(days=backfill) <= chosen <= today else today
+
+
+@bp.route("/", methods=["GET", "POST"])
 def today():
-    """Show today's check-in."""
-    return render_template("checkins/today.html")
+    """Show and save the daily check-in (today, or a day up to a week back)."""
+    client = current_user
+    today_local = local_today(client.timezone)
+    form = CheckInForm()
+    form.set_days(today_local, current_app.config["CHECKIN_BACKFILL_DAYS"])
+    if request.method == "POST" and client.profile.collection_paused:
+        flash(_("You withdrew your consent, so we do not store new check-ins."), "error")
+        return redirect(url_for("checkins.today"))
+    if form.validate_on_submit():
+        values = form.cleaned()
+        services.save_checkin(client, values.pop("day"), values)
+        db.session.commit()
+        return redirect(url_for("checkins.saved", day=form.day.chosen_day.isoformat()))
+    if request.method == "GET":
+        day = _requested_day(today_local)
+        form.day.data = day.isoformat()
+        existing = services.checkin_for_day(client, day)
+        if existing is not None:
+            _fill(form, existing)
+    status = 422 if request.method == "POST" else 200
+    return _render_today(form, _reminder_form(client), status)
+
+
+def _render_today(form: CheckInForm, reminder_form: ReminderForm, status: int):
+    client = current_user
+    today_local = local_today(client.timezone)
+    return render_template(
+        "checkins/today.html",
+        form=form,
+        paused=client.profile.collection_paused,
+        editing=services.checkin_for_day(client, date.fromisoformat(form.day.data))
+        if _is_iso(form.day.data) else None,
+        due=due_questionnaires(client, today_local),
+        recommendations=_recommendations(client),
+        reminder_form=reminder_form,
+    ), status
+
+
+def _is_iso(value) -> bool:
+    try:
+        date.fromisoformat(value or "")
+    except ValueError:
+        return False
+    return True
+
+
+def _fill(form: CheckInForm, checkin) -> None:
+    for field in ("mood", "tension", "energy", "bonding", "sleep_quality"):
+        value = getattr(checkin, field)
+        getattr(form, field).data = str(value) if value is not None else None
+    form.sleep_hours.data = f"{checkin.sleep_hours:g}" if checkin.sleep_hours is not None else ""
+    form.night_wakings.data = checkin.night_wakings
+    form.skin_to_skin_minutes.data = checkin.skin_to_skin_minutes
+    form.activities.data = list(checkin.activities or [])
+    form.note.data = checkin.note
+
+
+def _reminder_form(client) -> ReminderForm:
+    form = ReminderForm(formdata=None)
+    form.enabled.data = client.profile.reminder_enabled
+    form.at.data = client.profile.reminder_time
+    return form
+
+
+@bp.route("/saved/<day>")
+def saved(day: str):
+    """Thank her warmly and show her streak."""
+    if not _is_iso(day):
+        return redirect(url_for("checkins.today"))
+    today_local = local_today(current_user.timezone)
+    return render_template(
+        "checkins/saved.html",
+        day=date.fromisoformat(day),
+        today=today_local,
+        streak=services.current_streak(current_user, today_local),
+        due=due_questionnaires(current_user, today_local),
+    )
 
 
 @bp.route("/history")
 def history():
-    """Show the check-in history."""
-    return render_template("placeholder.html", title="History")
+    """Show her last 30 or 90 days as charts and a list of days."""
+    days = 90 if request.args.get("days") == "90" else 30
+    today_local = local_today(current_user.timezone)
+    history = build_history(current_user, today_local, days)
+    audit.record("own_history_viewed", client=current_user)
+    db.session.commit()
+    return render_template(
+        "checkins/history.html",
+        history=history,
+        days=days,
+        today=today_local,
+        backfill_from=today_local - timedelta(days=current_app.config["CHECKIN_BACKFILL_DAYS"]),
+        charts=charts,
+    )
+
+
+@bp.route("/reminders", methods=["POST"])
+def reminders():
+    """Save whether and when she gets a daily reminder."""
+    form = ReminderForm()
+    if form.validate_on_submit():
+        current_user.profile.reminder_enabled = form.enabled.data
+        current_user.profile.reminder_time = form.at.data
+        db.session.commit()
+        flash(_("Your reminder setting is saved."), "success")
+        return redirect(url_for("checkins.today"))
+    checkin_form = CheckInForm(formdata=None)
+    today_local = local_today(current_user.timezone)
+    checkin_form.set_days(today_local, current_app.config["CHECKIN_BACKFILL_DAYS"])
+    checkin_form.day.data = today_local.isoformat()
+    existing = services.checkin_for_day(current_user, today_local)
+    if existing is not None:
+        _fill(checkin_form, existing)
+    return _render_today(checkin_form, form, 422)

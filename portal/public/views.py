@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from portal.auth.services import home_endpoint
 from portal.extensions import db, limiter
+from portal.links import absolute_url
 from portal.mail import send_mail
 from portal.models import Enquiry, Role, User
 from portal.public.forms import ENQUIRY_KINDS, EnquiryForm
@@ -75,6 +76,6 @@ def _notify_admins(enquiry: Enquiry) -> None:
         "emails/enquiry.txt",
         enquiry=enquiry,
         kind=ENQUIRY_KINDS[enquiry.kind],
-        link=current_app.config["BASE_URL"].rstrip("/") + url_for("admin.enquiries"),
+        link=absolute_url("admin.enquiries"),
     )
     send_mail(to, _("New enquiry via the portal: %(kind)s", kind=ENQUIRY_KINDS[enquiry.kind]), body)

@@ -1,22 +1,144 @@
-"""Questionnaires: fill, results, history; the admin's instruments page."""
+"""Questionnaires: fill one in, see the result and history; the admin installs licensed wording."""
 
-from flask import Blueprint, render_template
+import json
 
-from portal.access import roles_required
-from portal.models import Role
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from portal.access import client_for_current_user, roles_required
+from portal.dates import local_today
+from portal.extensions import db
+from portal.models import Role, User
+from portal.questionnaires import services
+from portal.questionnaires.forms import InstallWordingForm, answers_from, questionnaire_form
+from portal.questionnaires.instruments import INSTRUMENT_KEYS, band_for
+from portal.questionnaires.schedule import due_questionnaires
 
 bp = Blueprint("questionnaires", __name__)
+
+
+def _locale() -> str:
+    return str(get_locale())
+
+
+def _instrument_or_404(key: str):
+    if key not in INSTRUMENT_KEYS:
+        abort(404)
+    return services.instrument(key)
 
 
 @bp.route("/")
 @roles_required(Role.CLIENT)
 def index():
-    """List the questionnaires."""
-    return render_template("placeholder.html", title="Questionnaires")
+    """List the questionnaires, which are due, and her earlier results."""
+    instruments = [services.instrument(key) for key in INSTRUMENT_KEYS]
+    return render_template(
+        "questionnaires/index.html",
+        instruments=instruments,
+        due=due_questionnaires(current_user, local_today(current_user.timezone)),
+        history=services.history(current_user),
+        by_key={instrument.key: instrument for instrument in instruments},
+        locale=_locale(),
+    )
 
 
-@bp.route("/admin/instruments")
+def _fill(client: User, key: str, entered_by: User | None, template_args: dict):
+    instrument = _instrument_or_404(key)
+    locale = _locale()
+    form = questionnaire_form(instrument, locale)
+    if client.profile.collection_paused:
+        if request.method == "POST":
+            flash(_("Consent was withdrawn, so no new answers are stored."), "error")
+        return render_template(
+            "questionnaires/paused.html"
+        ), 409 if request.method == "POST" else 200
+    if form.validate_on_submit():
+        response, news = services.submit(client, key, answers_from(form), locale, entered_by)
+        db.session.commit()
+        if entered_by is not None:
+            flash(_("The answers were saved for %(name)s.", name=client.full_name), "success")
+            return redirect(url_for("practice.dashboard"))
+        if response.safety:
+            # The help page comes first, in this very response; the practitioner was notified.
+            return render_template(
+                "questionnaires/safety.html",
+                response=response,
+                notified=any(flag.level == "urgent" for flag in news),
+            )
+        return redirect(url_for("questionnaires.result", response_id=response.id))
+    status = 422 if request.method == "POST" else 200
+    return render_template(
+        "questionnaires/fill.html",
+        form=form,
+        instrument=instrument,
+        locale=locale,
+        client=client,
+        entered_by=entered_by,
+        **template_args,
+    ), status
+
+
+@bp.route("/<key>", methods=["GET", "POST"])
+@roles_required(Role.CLIENT)
+def fill(key: str):
+    """Show a questionnaire and score her answers."""
+    return _fill(current_user, key, None, {})
+
+
+@bp.route("/results/<int:response_id>")
+@roles_required(Role.CLIENT)
+def result(response_id: int):
+    """Explain her result in plain words and who to contact."""
+    response = services.response_for(current_user, response_id)
+    if response is None:
+        abort(404)
+    instrument = services.instrument(response.instrument)
+    return render_template(
+        "questionnaires/result.html",
+        response=response,
+        instrument=instrument,
+        band=band_for(instrument, response.total),
+        locale=_locale(),
+    )
+
+
+@bp.route("/clients/<int:client_id>/<key>", methods=["GET", "POST"])
+@roles_required(Role.PRACTITIONER)
+def fill_for_client(client_id: int, key: str):
+    """Let a practitioner record a questionnaire answered during a phone consult."""
+    client = client_for_current_user(client_id)
+    return _fill(client, key, current_user._get_current_object(), {})
+
+
+@bp.route("/admin/instruments", methods=["GET", "POST"])
 @roles_required(Role.ADMIN)
 def admin_instruments():
-    """Install licensed wording."""
-    return render_template("placeholder.html", title="Instruments")
+    """Show which wording is active and install a practice's licensed wording."""
+    form = InstallWordingForm()
+    errors: list[str] = []
+    if form.validate_on_submit():
+        raw = form.definition.data.read(2_000_001)
+        try:
+            if len(raw) > 2_000_000:
+                raise ValueError("too large")
+            definition = json.loads(raw.decode("utf-8"))
+            if not isinstance(definition, dict):
+                raise ValueError("not an object")
+        except (ValueError, UnicodeDecodeError):
+            errors = [_("The file is not a readable JSON definition.")]
+        else:
+            errors = services.install_licensed(form.instrument.data, definition, current_user)
+        if not errors:
+            db.session.commit()
+            flash(_("The wording was installed."), "success")
+            return redirect(url_for("questionnaires.admin_instruments"))
+        db.session.rollback()
+    status = 422 if request.method == "POST" else 200
+    return render_template(
+        "questionnaires/admin_instruments.html",
+        form=form,
+        errors=errors,
+        statuses=services.wording_status(),
+    ), status

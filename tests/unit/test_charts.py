@@ -115,6 +115,15 @@ def test_sparkline_gaps_and_lone_days():
     assert len(dots(root)) == 1
 
 
+def test_sparkline_marks_lone_first_and_last_days_only():
+    root = parse(sparkline([4, None, 3, 3, 2, None, 2], y_range=(1, 5), label="Mood"))
+    assert len(line_paths(root, 0)) == 1
+    first, last = dots(root)
+    assert float(first.get("cx")) < 10 < 110 < float(last.get("cx"))
+    assert float(first.get("cy")) < 12 < float(last.get("cy"))  # 4 above mid-scale, 2 below
+    assert dots(parse(sparkline([3, 4, 5], y_range=(1, 5), label="Mood"))) == []
+
+
 def test_no_value_is_drawn_as_zero():
     root = parse(sparkline([None, 3, None], y_range=(1, 5), label="Mood"))
     assert line_paths(root, 0) == []
@@ -166,6 +175,21 @@ def test_series_differ_by_dash_pattern_not_colour_alone():
     assert len(set(patterns)) == 4
 
 
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: line_chart("Mood", [], [Series("Mood", [])], y_range=(1, 5), summary=""),
+        lambda: line_chart("Mood", [], [], y_range=(1, 5), summary=""),
+        lambda: sparkline([], y_range=(1, 5), label="Mood"),
+        lambda: sparkline([None, None], y_range=(1, 5), label="Mood"),
+    ],
+)
+def test_empty_periods_render_without_error(make):
+    root = parse(make())
+    assert dots(root) == []
+    assert line_paths(root, 0) == []
+
+
 def test_series_counts_and_lengths_are_checked():
     with pytest.raises(ValueError, match="2 values for 3 days"):
         line_chart("Mood", days(3), [Series("Mood", [1, 2])], y_range=(1, 5), summary="")
@@ -174,6 +198,8 @@ def test_series_counts_and_lengths_are_checked():
         line_chart("Too many", days(1), five, y_range=(1, 5), summary="")
     with pytest.raises(ValueError, match="must rise"):
         sparkline([1], y_range=(5, 1), label="Mood")
+    with pytest.raises(ValueError, match="must rise"):
+        line_chart("Mood", [], [], y_range=(3, 3), summary="")
 
 
 def test_shared_config_keeps_no_chart_data():

@@ -1,0 +1,180 @@
+"""The daily check-in form: 1-5 scales as labelled choices, sleep in quarter hours, activities."""
+
+from datetime import date, timedelta
+
+from flask_babel import format_date
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    TextAreaField,
+    TimeField,
+)
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from portal.models import ACTIVITIES
+
+NOTE_MAX = 2000
+
+SCALE_LABELS = {
+    "mood": (_l("Very low"), _l("Low"), _l("Okay"), _l("Good"), _l("Very good")),
+    "tension": (_l("None"), _l("A little"), _l("Some"), _l("Quite a lot"), _l("A lot")),
+    "energy": (_l("Exhausted"), _l("Tired"), _l("Okay"), _l("Fairly fresh"), _l("Full of energy")),
+    "bonding": (_l("Not connected"), _l("A little"), _l("Somewhat"), _l("Close"), _l("Very close")),
+    "sleep_quality": (_l("Very poor"), _l("Poor"), _l("Okay"), _l("Good"), _l("Very good")),
+}
+
+ACTIVITY_LABELS = {
+    "hug": _l("A hug of 20 seconds or more"),
+    "safe_company": _l("Time with people who feel safe"),
+    "laughing_singing": _l("Laughing or singing"),
+    "breathing": _l("A breathing exercise"),
+    "meditation": _l("Meditation"),
+    "fibre_meal": _l("A fibre-rich meal"),
+    "fermented_food": _l("Fermented food"),
+    "pet": _l("Time with a pet"),
+    "walk_outside": _l("A walk outside"),
+}
+assert set(ACTIVITY_LABELS) == set(ACTIVITIES)
+
+
+def _scale_choices(field: str) -> list[tuple[str, str]]:
+    return [(str(value), label) for value, label in enumerate(SCALE_LABELS[field], start=1)]
+
+
+def _sleep_choices() -> list[tuple[str, str]]:
+    choices = [("", _l("Not filled in"))]
+    for quarters in range(0, 16 * 4 + 1):
+        hours, minutes = divmod(quarters * 15, 60)
+        choices.append(
+            (f"{quarters / 4:g}", _l("%(hours)s h %(minutes)02d min", hours=hours, minutes=minutes))
+        )
+    return choices
+
+
+def _scale(label, field: str, required: bool = False) -> RadioField:
+    return RadioField(
+        label,
+        choices=_scale_choices(field),
+        validators=[InputRequired(message=_l("Please choose how you feel."))]
+        if required
+        else [Optional()],
+    )
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class CheckInForm(FlaskForm):
+    day = SelectField(_l("Which day is this about?"), validate_choice=False)
+    mood = _scale(_l("How is your mood today?"), "mood", required=True)
+    tension = _scale(_l("How much tension or worry did you feel?"), "tension")
+    energy = _scale(_l("How much energy do you have?"), "energy")
+    bonding = _scale(_l("How connected did you feel to your baby?"), "bonding")
+    sleep_hours = SelectField(
+        _l("How long did you sleep last night, in total?"),
+        choices=_sleep_choices(),
+        validators=[Optional()],
+    )
+    night_wakings = IntegerField(
+        _l("How often did you wake up in the night?"),
+        validators=[
+            Optional(),
+            NumberRange(min=0, max=20, message=_l("Enter a number from 0 to 20.")),
+        ],
+    )
+    sleep_quality = _scale(_l("How well did you sleep?"), "sleep_quality")
+    skin_to_skin_minutes = IntegerField(
+        _l("Minutes of skin-to-skin contact with your baby"),
+        validators=[
+            Optional(),
+            NumberRange(min=0, max=600, message=_l("Enter a number of minutes from 0 to 600.")),
+        ],
+    )
+    activities = MultiCheckboxField(
+        _l("What did you do today that helps?"),
+        choices=list(ACTIVITY_LABELS.items()),
+    )
+    note = TextAreaField(
+        _l("Anything you want to tell your practitioner? (optional)"),
+        validators=[
+            Optional(),
+            Length(
+                max=NOTE_MAX,
+                message=_l("Please keep the note under %(max)d characters.", max=NOTE_MAX),
+            ),
+        ],
+        description=_l("Your practitioner reads this. It is not watched around the clock."),
+    )
+
+    def set_days(self, today: date, backfill_days: int) -> None:
+        """Offer today and up to `backfill_days` days back, never a future day."""
+        choices = []
+        for offset in range(backfill_days + 1):
+            day = today - timedelta(days=offset)
+            if offset == 0:
+                label = _l("Today")
+            elif offset == 1:
+                label = _l("Yesterday")
+            else:
+                label = format_date(day, "EEEE d MMMM")
+            choices.append((day.isoformat(), label))
+        self.day.choices = choices
+        self._today, self._backfill_days = today, backfill_days
+
+    def validate_day(self, field):
+        try:
+            chosen = date.fromisoformat(field.data or "")
+        except ValueError:
+            raise ValidationError(_l("Choose a day from the list.")) from None
+        if chosen > self._today:
+            raise ValidationError(_l("You cannot fill in a day that has not happened yet."))
+        if chosen < self._today - timedelta(days=self._backfill_days):
+            raise ValidationError(
+                _l("You can fill in today or up to %(days)d days back.", days=self._backfill_days)
+            )
+        field.chosen_day = chosen
+
+    def cleaned(self) -> dict:
+        """Return the values to store, with empty optional answers as None."""
+
+        def scale(field):
+            return int(field.data) if field.data not in (None, "", "None") else None
+
+        return {
+            "day": self.day.chosen_day,
+            "mood": int(self.mood.data),
+            "tension": scale(self.tension),
+            "energy": scale(self.energy),
+            "bonding": scale(self.bonding),
+            "sleep_quality": scale(self.sleep_quality),
+            "sleep_hours": float(self.sleep_hours.data) if self.sleep_hours.data else None,
+            "night_wakings": self.night_wakings.data,
+            "skin_to_skin_minutes": self.skin_to_skin_minutes.data,
+            "activities": sorted(set(self.activities.data or [])),
+            "note": (self.note.data or "").strip() or None,
+        }
+
+
+class ReminderForm(FlaskForm):
+    enabled = BooleanField(_l("Send me a daily reminder by e-mail"))
+    at = TimeField(
+        _l("At what time?"),
+        validators=[Optional()],
+        description=_l("Your own time. We never send one if you already checked in."),
+    )
+
+    def validate(self, extra_validators=None) -> bool:
+        if not super().validate(extra_validators):
+            return False
+        if self.enabled.data and self.at.data is None:
+            self.at.errors.append(_l("Choose a time for the reminder."))
+            return False
+        return True

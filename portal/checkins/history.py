@@ -1,0 +1,67 @@
+"""A client's recent days as charts and a list: the history page and the practitioner's view."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from flask_babel import format_decimal
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from portal import charts
+from portal.checkins.services import checkins_between
+from portal.models import CheckIn, User
+
+# One chart per measure: easier to read on a phone and in greyscale than four lines in one.
+CHART_SERIES = (
+    ("mood", _l("Mood (1-5)"), _l("Mood"), (1, 5)),
+    ("tension", _l("Tension (1-5)"), _l("Tension"), (1, 5)),
+    ("energy", _l("Energy (1-5)"), _l("Energy"), (1, 5)),
+    ("bonding", _l("Bonding with your baby (1-5)"), _l("Bonding"), (1, 5)),
+    ("sleep_hours", _l("Sleep (hours)"), _l("Sleep"), (0, 12)),
+)
+
+
+@dataclass(frozen=True)
+class History:
+    start: date
+    end: date
+    checkins: list[CheckIn]  # newest first
+    charts: list[charts.Chart]
+
+
+def _number(value: float) -> str:
+    return format_decimal(value, "0.0")
+
+
+def checkin_charts(checkins: Sequence[CheckIn], start: date, end: date) -> list[charts.Chart]:
+    """Draw one chart per measure for the days from start to end."""
+    days = [start + timedelta(days=offset) for offset in range((end - start).days + 1)]
+    by_day = {checkin.day: checkin for checkin in checkins}
+
+    def values(field: str) -> list[float | None]:
+        return [getattr(by_day[day], field) if day in by_day else None for day in days]
+
+    drawn = []
+    for field, title, word, y_range in CHART_SERIES:
+        series_values = values(field)
+        if not any(value is not None for value in series_values):
+            continue  # a scale she never filled in gets no empty chart
+        drawn.append(charts.line_chart(
+            str(title),
+            days,
+            [charts.Series(str(word), series_values)],
+            y_range=y_range,
+            summary=charts.trend_summary(str(word), series_values, gettext=_,
+                                         format_number=_number) + ".",
+            height=180,
+        ))
+    return drawn
+
+
+def build_history(client: User, today: date, days: int) -> History:
+    """Collect a client's last `days` days for the history page."""
+    start = today - timedelta(days=days - 1)
+    checkins = checkins_between(client, start, today)
+    drawn = checkin_charts(checkins, start, today) if len(checkins) >= 2 else []
+    return History(start=start, end=today, checkins=list(reversed(checkins)), charts=drawn)

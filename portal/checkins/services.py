@@ -1,0 +1,174 @@
+"""Check-in work: the upsert of a day, the streak, history and reminders."""
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask import render_template
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from portal import audit, flag_service
+from portal.dates import local_today
+from portal.extensions import db
+from portal.links import absolute_url
+from portal.mail import send_mail
+from portal.models import CheckIn, ClientProfile, Role, User
+
+CHECKIN_FIELDS = (
+    "mood",
+    "tension",
+    "energy",
+    "bonding",
+    "sleep_hours",
+    "night_wakings",
+    "sleep_quality",
+    "skin_to_skin_minutes",
+    "activities",
+    "note",
+)
+
+
+class CollectionPaused(Exception):
+    """The client withdrew consent: no new health data is stored until she gives it again."""
+
+
+def save_checkin(client: User, day: date, values: dict, entered_by: User | None = None) -> CheckIn:
+    """Store a day's check-in, replacing that day's earlier answers, in one atomic statement.
+
+    An INSERT ... ON CONFLICT DO UPDATE on (client_id, day): two saves of the same day at the
+    same moment can never create two rows, on SQLite and PostgreSQL alike.
+    """
+    if client.profile is not None and client.profile.collection_paused:
+        raise CollectionPaused
+    now = datetime.now(UTC)
+    row = {field: values.get(field) for field in CHECKIN_FIELDS}
+    row["activities"] = list(row["activities"] or [])
+    row["entered_by_id"] = entered_by.id if entered_by else None
+    insert = pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
+    statement = insert(CheckIn).values(
+        client_id=client.id, day=day, created_at=now, updated_at=now, **row
+    )
+    statement = statement.on_conflict_do_update(
+        index_elements=[CheckIn.client_id, CheckIn.day],
+        set_={**{field: statement.excluded[field] for field in row}, "updated_at": now},
+    )
+    db.session.execute(statement)
+    checkin = db.session.scalar(
+        sa.select(CheckIn)
+        .where(CheckIn.client_id == client.id, CheckIn.day == day)
+        .execution_options(populate_existing=True)
+    )
+    audit.record(
+        "checkin_saved",
+        client=client,
+        detail=day.isoformat(),
+        on_behalf_of=client if entered_by else None,
+    )
+    flag_service.evaluate_and_notify(client)
+    return checkin
+
+
+def checkin_for_day(client: User, day: date) -> CheckIn | None:
+    """Return the client's check-in for a day, if any."""
+    return db.session.scalar(
+        sa.select(CheckIn).where(CheckIn.client_id == client.id, CheckIn.day == day)
+    )
+
+
+def checkins_between(client: User, start: date, end: date) -> list[CheckIn]:
+    """Return the client's check-ins from start to end inclusive, oldest first."""
+    return list(
+        db.session.scalars(
+            sa.select(CheckIn)
+            .where(CheckIn.client_id == client.id, CheckIn.day >= start, CheckIn.day <= end)
+            .order_by(CheckIn.day)
+        )
+    )
+
+
+def streak(days: set[date], today: date) -> int:
+    """Count consecutive logged days up to today (or up to yesterday if today is still open)."""
+    current = today if today in days else today - timedelta(days=1)
+    count = 0
+    while current in days:
+        count += 1
+        current -= timedelta(days=1)
+    return count
+
+
+def current_streak(client: User, today: date) -> int:
+    """Return the client's streak of consecutive logged days."""
+    days = set(
+        db.session.scalars(
+            sa.select(CheckIn.day).where(
+                CheckIn.client_id == client.id, CheckIn.day > today - timedelta(days=400)
+            )
+        )
+    )
+    return streak(days, today)
+
+
+@dataclass(frozen=True)
+class ReminderCandidate:
+    client_id: int
+    local_date: date
+
+
+def reminder_due(
+    *,
+    enabled: bool,
+    at,
+    timezone: str,
+    last_sent_on: date | None,
+    checked_in_today: bool,
+    now: datetime,
+) -> date | None:
+    """Return the local date a reminder is due for, or None (pure: at most one a day)."""
+    if not enabled or at is None or checked_in_today:
+        return None
+    local_now = now.astimezone(ZoneInfo(timezone))
+    if local_now.time() < at or last_sent_on == local_now.date():
+        return None
+    return local_now.date()
+
+
+def send_reminders(now: datetime | None = None) -> int:
+    """Send the daily check-in reminders that are due; return how many were sent."""
+    now = now or datetime.now(UTC)
+    clients = db.session.scalars(
+        sa.select(User)
+        .join(ClientProfile, ClientProfile.user_id == User.id)
+        .where(
+            User.role == Role.CLIENT.value,
+            User.active.is_(True),
+            ClientProfile.reminder_enabled.is_(True),
+            ClientProfile.collection_paused.is_(False),
+        )
+    ).all()
+    sent = 0
+    link = absolute_url("checkins.today")
+    for client in clients:
+        today = local_today(client.timezone, now)
+        due_on = reminder_due(
+            enabled=True,
+            at=client.profile.reminder_time,
+            timezone=client.timezone,
+            last_sent_on=client.profile.last_reminder_on,
+            checked_in_today=checkin_for_day(client, today) is not None,
+            now=now,
+        )
+        if due_on is None:
+            continue
+        with force_locale(client.locale):
+            send_mail(
+                client.email,
+                _("How are you today?"),
+                render_template("emails/reminder.txt", client=client, link=link),
+            )
+        client.profile.last_reminder_on = due_on
+        sent += 1
+    return sent

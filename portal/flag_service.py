@@ -1,0 +1,225 @@
+"""Open, keep and close Flag rows from the pure rules in portal.flags; notify and escalate.
+
+A flag is one episode of a rule firing. Rules keyed by a questionnaire response (safety, EPDS,
+GAD-7) start a new episode for every new response that fires; streak rules (low mood, sleep,
+bonding, worsening, silent) keep one episode until the condition clears. Acknowledging closes
+the flag for the dashboard but not the episode, so a condition that persists is not raised
+again until it has cleared and returned. Safety flags never clear by themselves: only a
+practitioner's acknowledgement closes them.
+"""
+
+from datetime import UTC, datetime, timedelta
+
+import sqlalchemy as sa
+from flask import current_app, render_template
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
+
+from portal import flags
+from portal.dates import local_today
+from portal.extensions import db
+from portal.links import absolute_url
+from portal.mail import send_mail
+from portal.models import CheckIn, ClientProfile, Flag, QuestionnaireResponse, Role, User
+
+# The rules read at most this far back (worsening compares two 7-day windows; streaks need 7
+# logged days even when some days were skipped).
+LOOKBACK_DAYS = 45
+NEVER_CLEARS = {"safety"}
+
+
+def thresholds() -> flags.Thresholds:
+    """Return the flag thresholds from configuration (DOMAIN.md defaults)."""
+    return flags.Thresholds.from_mapping(current_app.config.get("FLAG_THRESHOLDS") or {})
+
+
+def client_data(client: User, today: datetime.date) -> flags.ClientData:
+    """Load what the rules read about one client."""
+    since = today - timedelta(days=LOOKBACK_DAYS)
+    checkins = db.session.execute(
+        sa.select(
+            CheckIn.day,
+            CheckIn.mood,
+            CheckIn.tension,
+            CheckIn.energy,
+            CheckIn.bonding,
+            CheckIn.sleep_hours,
+        ).where(CheckIn.client_id == client.id, CheckIn.day >= since, CheckIn.day <= today)
+    ).all()
+    responses = db.session.scalars(
+        sa.select(QuestionnaireResponse)
+        .where(QuestionnaireResponse.client_id == client.id)
+        .order_by(QuestionnaireResponse.submitted_at.desc(), QuestionnaireResponse.id.desc())
+        .limit(10)
+    ).all()
+    profile = client.profile
+    return flags.ClientData(
+        today=today,
+        checkins=tuple(flags.DayLog(*row) for row in checkins),
+        questionnaires=tuple(
+            flags.QuestionnaireResult(
+                id=response.id,
+                instrument=response.instrument,
+                total=response.total,
+                safety=response.safety,
+                item_scores=tuple(response.item_scores),
+                submitted_on=local_today(client.timezone, response.submitted_at),
+            )
+            for response in responses
+        ),
+        active=client.active and profile is not None and not profile.collection_paused,
+        started_on=profile.started_on if profile else None,
+    )
+
+
+def evaluate_client(client: User, now: datetime | None = None) -> list[Flag]:
+    """Run every rule for a client, reconcile the Flag rows and return the flags that are news.
+
+    News: a newly raised flag, or an open urgent flag that a new response fired again.
+    """
+    now = now or datetime.now(UTC)
+    today = local_today(client.timezone, now)
+    fired = {
+        result.rule: result for result in flags.evaluate(client_data(client, today), thresholds())
+    }
+    current = _current_episodes(client.id)
+    raised = []
+    for rule in flags.RULES:
+        result, episode = fired.get(rule), current.get(rule)
+        if result is None:
+            if episode is not None and rule not in NEVER_CLEARS:
+                episode.cleared_at = now
+            continue
+        if episode is not None and episode.is_open:
+            # One open flag per rule: keep it, but let it show the latest data and level.
+            renewed = result.key is not None and result.key != episode.episode_key
+            episode.evidence, episode.episode_key = result.evidence, result.key
+            episode.level, episode.level_rank = result.level, flags.LEVEL_RANK[result.level]
+            if renewed and result.level == "urgent":
+                raised.append(episode)  # a new urgent answer is news, even on an open flag
+            continue
+        if episode is not None and (result.key is None or result.key == episode.episode_key):
+            continue  # acknowledged, but the condition has not cleared since
+        if episode is not None:
+            episode.cleared_at = episode.cleared_at or now
+        flag = _raise(client, result, now)
+        if flag is not None:
+            raised.append(flag)
+    return raised
+
+
+def _current_episodes(client_id: int) -> dict[str, Flag]:
+    """Return the latest flag per rule whose condition has not cleared."""
+    rows = db.session.scalars(
+        sa.select(Flag)
+        .where(Flag.client_id == client_id, Flag.cleared_at.is_(None))
+        .order_by(Flag.raised_at)
+    )
+    return {flag.rule: flag for flag in rows}
+
+
+def _raise(client: User, result: flags.FlagResult, now: datetime) -> Flag | None:
+    flag = Flag(
+        client_id=client.id,
+        rule=result.rule,
+        level=result.level,
+        level_rank=flags.LEVEL_RANK[result.level],
+        evidence=result.evidence,
+        episode_key=result.key,
+        raised_at=now,
+    )
+    # A savepoint: if a concurrent request raised the same flag first, the unique index
+    # refuses ours and the surrounding transaction carries on.
+    try:
+        with db.session.begin_nested():
+            db.session.add(flag)
+    except IntegrityError:
+        return None
+    return flag
+
+
+def notify_practitioner(client: User, raised: list[Flag]) -> None:
+    """E-mail the practitioner about new urgent flags, without any health data in the mail."""
+    urgent = [flag for flag in raised if flag.level == "urgent"]
+    practitioner = client.profile.practitioner if client.profile else None
+    if not urgent:
+        return
+    recipients = [practitioner] if practitioner and practitioner.active else _admins()
+    link = absolute_url("public.index")
+    for recipient in recipients:
+        with force_locale(recipient.locale):
+            send_mail(
+                recipient.email,
+                _("Urgent flag in the portal"),
+                render_template(
+                    "emails/urgent_flag.txt", recipient=recipient, client=client, link=link
+                ),
+            )
+    now = datetime.now(UTC)
+    for flag in urgent:
+        flag.notified_at = now
+
+
+def evaluate_and_notify(client: User) -> list[Flag]:
+    """Evaluate a client's rules after new data and notify on urgent flags."""
+    raised = evaluate_client(client)
+    notify_practitioner(client, raised)
+    return raised
+
+
+def evaluate_all(now: datetime | None = None) -> int:
+    """Evaluate every active client (for the time-based rules); return how many flags rose."""
+    clients = db.session.scalars(
+        sa.select(User)
+        .join(ClientProfile, ClientProfile.user_id == User.id)
+        .where(User.role == Role.CLIENT.value, User.active.is_(True))
+    ).all()
+    count = 0
+    for client in clients:
+        raised = evaluate_client(client, now)
+        notify_practitioner(client, raised)
+        count += len(raised)
+    return count
+
+
+def _admins() -> list[User]:
+    return list(
+        db.session.scalars(
+            sa.select(User).where(User.role == Role.ADMIN.value, User.active.is_(True))
+        )
+    )
+
+
+def escalate_overdue(now: datetime | None = None) -> int:
+    """Tell the admins about urgent flags left unacknowledged past the practice's limit."""
+    now = now or datetime.now(UTC)
+    limit = now - timedelta(hours=current_app.config["URGENT_ESCALATION_HOURS"])
+    overdue = db.session.scalars(
+        sa.select(Flag).where(
+            Flag.level == "urgent",
+            Flag.acknowledged_at.is_(None),
+            Flag.cleared_at.is_(None),
+            Flag.escalated_at.is_(None),
+            Flag.raised_at <= limit,
+        )
+    ).all()
+    if not overdue:
+        return 0
+    link = absolute_url("public.index")
+    for admin in _admins():
+        with force_locale(admin.locale):
+            send_mail(
+                admin.email,
+                _("Urgent flag not yet handled"),
+                render_template(
+                    "emails/urgent_escalation.txt",
+                    recipient=admin,
+                    count=len(overdue),
+                    hours=current_app.config["URGENT_ESCALATION_HOURS"],
+                    link=link,
+                ),
+            )
+    for flag in overdue:
+        flag.escalated_at = now
+    return len(overdue)

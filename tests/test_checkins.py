@@ -1,0 +1,208 @@
+"""The daily check-in: saving, the once-a-day upsert, backfill limits, bad input, history."""
+
+import threading
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from portal.checkins.services import save_checkin
+from portal.dates import local_today
+from portal.extensions import db
+from portal.models import CheckIn, User
+from tests.conftest import post_form
+
+GOOD = {
+    "mood": "4",
+    "tension": "2",
+    "energy": "3",
+    "bonding": "5",
+    "sleep_hours": "6.25",
+    "night_wakings": "3",
+    "sleep_quality": "3",
+    "skin_to_skin_minutes": "45",
+    "activities": ["hug", "walk_outside"],
+    "note": "Lekker gewandeld met de kinderwagen.",
+}
+
+
+@pytest.fixture
+def mother(login_as, make):
+    client = make.client(practitioner=make.practitioner())
+    client.locale = "en"
+    db.session.commit()
+    test_client, client = login_as("client", user=client)
+    return test_client, client
+
+
+def checkin_count() -> int:
+    return db.session.scalar(sa.select(sa.func.count(CheckIn.id)))
+
+
+def save(test_client, **changes):
+    data = {**GOOD, "day": local_today().isoformat(), **changes}
+    return post_form(test_client, "/me/", data, token_from="/me/")
+
+
+def test_saving_today_stores_every_field_and_thanks_her(mother):
+    test_client, client = mother
+    response = save(test_client)
+    assert response.status_code == 302
+    checkin = db.session.scalar(sa.select(CheckIn))
+    assert (checkin.mood, checkin.tension, checkin.energy, checkin.bonding) == (4, 2, 3, 5)
+    assert checkin.sleep_hours == 6.25
+    assert checkin.activities == ["hug", "walk_outside"]
+    assert checkin.day == local_today()
+    page = test_client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Thank you, it is saved" in page
+
+
+def test_only_mood_is_required(mother):
+    test_client, _client = mother
+    response = post_form(
+        test_client, "/me/", {"day": local_today().isoformat(), "mood": "2"}, token_from="/me/"
+    )
+    assert response.status_code == 302
+    checkin = db.session.scalar(sa.select(CheckIn))
+    assert checkin.mood == 2 and checkin.tension is None and checkin.sleep_hours is None
+
+
+def test_saving_the_same_day_again_updates_it(mother):
+    test_client, _client = mother
+    save(test_client)
+    save(test_client, mood="2", activities=["breathing"], note="")
+    assert checkin_count() == 1
+    checkin = db.session.scalar(sa.select(CheckIn))
+    assert checkin.mood == 2
+    assert checkin.activities == ["breathing"]
+    assert checkin.note is None
+
+
+def test_a_day_up_to_seven_days_back_can_be_filled(mother):
+    test_client, _client = mother
+    week_ago = local_today() - timedelta(days=7)
+    assert save(test_client, day=week_ago.isoformat()).status_code == 302
+    assert db.session.scalar(sa.select(CheckIn.day)) == week_ago
+
+
+def test_editing_a_past_day_shows_its_answers(mother):
+    test_client, _client = mother
+    yesterday = local_today() - timedelta(days=1)
+    save(test_client, day=yesterday.isoformat(), note="gisteren was zwaar")
+    page = test_client.get(f"/me/?day={yesterday.isoformat()}").get_data(as_text=True)
+    assert "gisteren was zwaar" in page
+    assert "Change your check-in" in page
+
+
+def test_streak_counts_consecutive_days(mother):
+    test_client, client = mother
+    today = local_today()
+    for offset in (3, 2, 1):
+        save_checkin(client, today - timedelta(days=offset), {"mood": 3})
+    db.session.commit()
+    response = save(test_client)
+    page = test_client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "4 days in a row" in page
+
+
+BAD_INPUT = [
+    ({"mood": ""}, "Please choose how you feel."),
+    ({"mood": "6"}, "Not a valid choice"),
+    ({"mood": "abc"}, "Not a valid choice"),
+    ({"tension": "0"}, "Not a valid choice"),
+    ({"sleep_hours": "16.5"}, "Not a valid choice"),
+    ({"sleep_hours": "6.1"}, "Not a valid choice"),
+    ({"night_wakings": "21"}, "from 0 to 20"),
+    ({"night_wakings": "-1"}, "from 0 to 20"),
+    ({"night_wakings": "many"}, "Not a valid integer"),
+    ({"skin_to_skin_minutes": "601"}, "from 0 to 600"),
+    ({"activities": ["hug", "skydiving"]}, "not a valid choice"),
+    ({"note": "x" * 2001}, "under 2000 characters"),
+    ({"day": "tomorrow"}, "Choose a day from the list"),
+]
+
+
+@pytest.mark.parametrize(("changes", "message"), BAD_INPUT)
+def test_bad_input_says_which_field_and_stores_nothing(mother, changes, message):
+    test_client, _client = mother
+    response = save(test_client, **changes)
+    assert response.status_code == 422
+    assert message.lower() in response.get_data(as_text=True).lower()
+    assert checkin_count() == 0
+
+
+@pytest.mark.parametrize(
+    ("offset", "message"),
+    [(-1, "has not happened yet"), (8, "up to 7 days back"), (400, "up to 7 days back")],
+)
+def test_days_outside_the_window_are_refused(mother, offset, message):
+    test_client, _client = mother
+    day = local_today() - timedelta(days=offset)
+    response = save(test_client, day=day.isoformat())
+    assert response.status_code == 422
+    assert message in response.get_data(as_text=True)
+    assert checkin_count() == 0
+
+
+def test_a_forged_client_id_is_ignored(mother, make):
+    test_client, client = mother
+    other = make.client()
+    save(test_client, client_id=str(other.id))
+    assert db.session.scalar(sa.select(CheckIn.client_id)) == client.id
+
+
+def test_withdrawn_consent_stores_nothing(mother):
+    test_client, client = mother
+    client.profile.collection_paused = True
+    db.session.commit()
+    save(test_client)
+    assert checkin_count() == 0
+
+
+@pytest.mark.parametrize("role", ["practitioner", "admin"])
+def test_checkin_pages_are_for_clients_only(login_as, role):
+    test_client, _user = login_as(role)
+    assert test_client.get("/me/").status_code == 403
+    assert test_client.get("/me/history").status_code == 403
+
+
+def test_history_shows_charts_with_text_alternatives(mother):
+    test_client, client = mother
+    today = local_today()
+    for offset, mood in enumerate([2, 2, 3, 4, 4]):
+        save_checkin(client, today - timedelta(days=4 - offset), {"mood": mood, "sleep_hours": 6})
+    db.session.commit()
+    page = test_client.get("/me/history").get_data(as_text=True)
+    assert 'alt="Mood (1-5): Mood rose from 2.0 to 4.0' in page
+    assert "data:image/svg+xml;base64," in page
+    assert page.count("<tr>") == 6  # header + five days
+
+
+def test_history_with_no_data_says_so_instead_of_drawing(mother):
+    test_client, _client = mother
+    page = test_client.get("/me/history?days=90").get_data(as_text=True)
+    assert "not enough check-ins" in page
+    assert "data:image/svg+xml" not in page
+
+
+def test_concurrent_saves_of_one_day_never_make_two_rows(app, make):
+    client_id = make.client().id
+    # Outside a request every SQLite transaction takes the write lock; end the test's own.
+    db.session.commit()
+    errors = []
+
+    def save_in_thread(mood: int) -> None:
+        try:
+            with app.app_context():
+                save_checkin(db.session.get(User, client_id), local_today(), {"mood": mood})
+                db.session.commit()
+        except Exception as error:  # noqa: BLE001 - the test reports any failure
+            errors.append(error)
+
+    threads = [threading.Thread(target=save_in_thread, args=(n % 5 + 1,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert checkin_count() == 1

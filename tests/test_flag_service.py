@@ -1,0 +1,146 @@
+"""Flags in the database: raised, kept, cleared and raised again; notified and escalated."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from portal import flag_service
+from portal.checkins.services import save_checkin
+from portal.dates import local_today
+from portal.extensions import db
+from portal.models import Flag
+from portal.questionnaires.services import submit
+
+
+@pytest.fixture
+def mother(make):
+    return make.client(practitioner=make.practitioner())
+
+
+def flags_of(client, rule=None) -> list[Flag]:
+    query = sa.select(Flag).where(Flag.client_id == client.id).order_by(Flag.id)
+    if rule:
+        query = query.where(Flag.rule == rule)
+    return list(db.session.scalars(query))
+
+
+def log_moods(client, moods, end=None):
+    end = end or local_today()
+    for offset, mood in enumerate(reversed(moods)):
+        save_checkin(client, end - timedelta(days=offset), {"mood": mood})
+    db.session.commit()
+
+
+def epds(client, item10: int, rest: int = 0):
+    from portal.questionnaires.instruments import load_instrument
+
+    instrument = load_instrument("epds")
+    scores = [rest] * 9 + [item10]
+    answers = {i.id: i.scores.index(s) for i, s in zip(instrument.items, scores, strict=True)}
+    response, news = submit(client, "epds", answers, "nl")
+    db.session.commit()
+    return response, news
+
+
+def test_low_mood_streak_raises_one_flag_and_upgrades_its_level(mother):
+    log_moods(mother, [4, 2, 2, 2])
+    [flag] = flags_of(mother, "low_mood")
+    assert flag.level == "medium" and flag.is_open
+    log_moods(mother, [4, 2, 2, 2, 2, 2])
+    [flag] = flags_of(mother, "low_mood")
+    assert flag.level == "high"
+    assert flag.evidence["streak"] == 5
+
+
+def test_a_cleared_condition_closes_the_flag_and_a_return_raises_a_new_one(mother):
+    log_moods(mother, [2, 2, 2], end=local_today() - timedelta(days=1))
+    assert flags_of(mother, "low_mood")[0].is_open
+    log_moods(mother, [4])
+    [old] = flags_of(mother, "low_mood")
+    assert old.cleared_at is not None and not old.is_open
+    # Three low days again, today's good day overwritten: the condition returns.
+    log_moods(mother, [2, 2, 2])
+    rows = flags_of(mother, "low_mood")
+    assert len(rows) == 2 and rows[-1].is_open
+
+
+def test_acknowledged_while_persisting_is_not_raised_again(mother):
+    log_moods(mother, [2, 2, 2], end=local_today() - timedelta(days=1))
+    [flag] = flags_of(mother, "low_mood")
+    flag.acknowledged_at = datetime.now(UTC)
+    flag.acknowledgement_note = "Called her, she has support at home."
+    db.session.commit()
+    log_moods(mother, [2])
+    assert len(flags_of(mother, "low_mood")) == 1
+
+
+def test_a_new_safety_answer_after_acknowledgement_raises_a_new_urgent_flag(mother, outbox):
+    epds(mother, item10=1)
+    [first] = flags_of(mother, "safety")
+    first.acknowledged_at = datetime.now(UTC)
+    db.session.commit()
+    epds(mother, item10=0)
+    assert len(flags_of(mother, "safety")) == 1  # a calmer answer does not reopen anything
+    epds(mother, item10=2)
+    rows = flags_of(mother, "safety")
+    assert len(rows) == 2 and rows[-1].is_open and rows[-1].level == "urgent"
+    assert len([m for m in outbox if "urgent" in m.subject.lower() or "Urgent" in m.subject]) >= 2
+
+
+def test_safety_flag_never_clears_by_itself(mother):
+    epds(mother, item10=1)
+    epds(mother, item10=0)
+    [flag] = flags_of(mother, "safety")
+    assert flag.is_open
+
+
+def test_evaluating_twice_keeps_one_open_flag_per_rule(mother):
+    log_moods(mother, [1, 1, 1])
+    flag_service.evaluate_client(mother)
+    flag_service.evaluate_client(mother)
+    db.session.commit()
+    assert len(flags_of(mother, "low_mood")) == 1
+
+
+def test_silent_clients_are_found_by_the_daily_run(mother, runner):
+    save_checkin(mother, local_today() - timedelta(days=5), {"mood": 4})
+    db.session.commit()
+    result = runner.invoke(args=["evaluate-flags"])
+    assert result.exit_code == 0, result.output
+    [flag] = flags_of(mother, "silent")
+    assert flag.level == "low" and flag.evidence["days"] == 5
+
+
+def test_unhandled_urgent_flag_is_escalated_to_the_admin_once(mother, make, outbox, runner):
+    admin = make.admin()
+    epds(mother, item10=1)
+    flag = flags_of(mother, "safety")[0]
+    result = runner.invoke(args=["escalate-flags"])
+    assert "0 urgent" in result.output
+    flag.raised_at = datetime.now(UTC) - timedelta(hours=25)
+    db.session.commit()
+    result = runner.invoke(args=["escalate-flags"])
+    assert "1 urgent" in result.output
+    to_admin = [m for m in outbox if m.to == (admin.email,)]
+    assert len(to_admin) == 1
+    assert mother.full_name not in to_admin[0].body  # no client details to the admin either
+    runner.invoke(args=["escalate-flags"])
+    assert len([m for m in outbox if m.to == (admin.email,)]) == 1
+
+
+def test_an_acknowledged_urgent_flag_is_not_escalated(mother, make, outbox, runner):
+    admin = make.admin()
+    epds(mother, item10=1)
+    flag = flags_of(mother, "safety")[0]
+    flag.raised_at = datetime.now(UTC) - timedelta(hours=30)
+    flag.acknowledged_at = datetime.now(UTC)
+    db.session.commit()
+    runner.invoke(args=["escalate-flags"])
+    assert not [m for m in outbox if m.to == (admin.email,)]
+
+
+def test_thresholds_come_from_configuration(app, mother):
+    app.config["FLAG_THRESHOLDS"] = {"low_mood_days": 2}
+    log_moods(mother, [4, 2, 2])
+    assert flags_of(mother, "low_mood")
