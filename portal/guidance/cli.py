@@ -3,6 +3,9 @@
 import click
 from flask.cli import AppGroup
 
+from portal.extensions import db
+from portal.guidance.loader import ContentError, load_content
+
 guidance_cli = AppGroup("guidance", help="Manage guidance modules.")
 
 
@@ -10,4 +13,11 @@ guidance_cli = AppGroup("guidance", help="Manage guidance modules.")
 @click.option("--force", is_flag=True, help="Overwrite texts a practice has edited.")
 def load(force: bool) -> None:
     """Load the built-in modules and lessons (idempotent)."""
-    click.echo("Nothing to load yet.")
+    try:
+        report = load_content(force=force)
+    except ContentError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from error
+    db.session.commit()
+    for line in report.lines():
+        click.echo(line)
