@@ -93,9 +93,10 @@ def register_errorhandlers(app: Flask) -> None:
 
 def register_security(app: Flask) -> None:
     """Add security headers, proxy handling and per-request session checks."""
-    from portal import security
+    from portal import input_guard, security
 
     security.init_app(app)
+    input_guard.init_app(app)
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -115,3 +115,18 @@ def test_security_headers(client):
 def test_pages_with_personal_data_are_not_cached(login_as):
     test_client, _user = login_as("client")
     assert test_client.get("/me/").headers["Cache-Control"] == "no-store"
+
+
+@pytest.mark.parametrize(
+    "path", ["/help?q=a%00b", "/guidance/modules/a%00b/", "/questionnaires/a%00"]
+)
+def test_nul_characters_in_the_address_get_a_clear_400(login_as, path):
+    test_client, _user = login_as("client")
+    response = test_client.get(path)
+    assert response.status_code == 400
+
+
+def test_nul_characters_in_a_form_get_a_clear_400_and_store_nothing(client):
+    response = post_form(client, "/contact", {**ENQUIRY, "name": "Roos\x00"})
+    assert response.status_code == 400
+    assert db.session.scalar(sa.select(sa.func.count(Enquiry.id))) == 0

@@ -13,6 +13,7 @@ from portal.checkins.forms import CheckInForm, ReminderForm
 from portal.checkins.history import build_history
 from portal.dates import local_today
 from portal.extensions import db
+from portal.guidance.services import recommendations_for
 from portal.models import Role
 from portal.questionnaires.schedule import due_questionnaires
 
@@ -24,13 +25,6 @@ bp = Blueprint("checkins", __name__)
 def require_client():
     """Check-in pages are for clients only."""
     return None
-
-
-def _recommendations(client) -> list:
-    from portal.guidance import services as guidance_services
-
-    finder = getattr(guidance_services, "recommendations_for", None)
-    return finder(client) if finder else []
 
 
 def _requested_day(today: date) -> date:
@@ -77,7 +71,7 @@ def _render_today(form: CheckInForm, reminder_form: ReminderForm, status: int):
         editing=services.checkin_for_day(client, date.fromisoformat(form.day.data))
         if _is_iso(form.day.data) else None,
         due=due_questionnaires(client, today_local),
-        recommendations=_recommendations(client),
+        recommendations=recommendations_for(client),
         reminder_form=reminder_form,
     ), status
 
