@@ -174,6 +174,8 @@ class Chart:
 
     svg: str
     alt: str
+    # The one-line summary alone, for a visible caption beside the image.
+    summary: str = ""
 
     def data_uri(self) -> str:
         """Return the SVG as a base64 data URI for an ``<img src>``."""
@@ -288,7 +290,7 @@ def line_chart(
         # Always added, even empty, so that series k keeps pygal indexes 2k and 2k+1.
         lone = [None] * len(values) if mark_every_day else _lone_days(values)
         chart.add(None, lone, stroke=False, show_dots=True, dots_size=dots_size)
-    return Chart(svg=_finish(chart, alt), alt=alt)
+    return Chart(svg=_finish(chart, alt), alt=alt, summary=summary)
 
 
 def sparkline(

@@ -34,13 +34,15 @@ IDLE_LIMITS = {
     "admin": timedelta(minutes=30),
 }
 
-talisman = Talisman()
-
 
 def init_app(app: Flask) -> None:
     """Install the headers, the proxy fix and the per-request session checks."""
+    from portal.auth import twofactor
+
     production = app.config.get("SESSION_COOKIE_SECURE", False)
-    talisman.init_app(
+    # One Talisman per app: it keeps its settings on the instance, so a shared one would let
+    # the last app built (a test with HSTS, say) decide the headers of every other app.
+    app.extensions["talisman"] = Talisman(
         app,
         force_https=production,
         strict_transport_security=production,
@@ -54,6 +56,7 @@ def init_app(app: Flask) -> None:
     if hops:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     app.before_request(enforce_idle_timeout)
+    twofactor.init_app(app)
     app.after_request(add_cache_headers)
 
 
@@ -76,7 +79,9 @@ def enforce_idle_timeout():
 
 def add_cache_headers(response):
     """Keep pages with personal data out of shared and browser caches."""
-    if request.endpoint != "static" and current_user.is_authenticated:
+    # The session, not current_user: after the view's commit, touching the user would reload
+    # it in a new transaction (on SQLite a write lock) just to decide a header.
+    if request.endpoint != "static" and "_user_id" in session:
         response.headers["Cache-Control"] = "no-store"
         response.headers["Pragma"] = "no-cache"
     return response

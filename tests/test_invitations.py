@@ -1,4 +1,4 @@
-"""Invitations: the admin invites, the invitee sets a password and consents; links are single-use."""
+"""Invitations: the admin invites, the invitee sets a password and consents; single-use links."""
 
 from datetime import UTC, datetime, timedelta
 

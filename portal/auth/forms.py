@@ -17,7 +17,7 @@ from wtforms.validators import (
 )
 
 from portal.models.users import DELIVERY_TYPES, FEEDING_TYPES
-from portal.passwords import password_problems
+from portal.passwords import password_problems, verify_password
 from portal.templating import DELIVERY_TYPE_LABELS, FEEDING_LABELS
 
 PASSWORD_MESSAGES = {
@@ -106,3 +106,49 @@ class LanguageForm(FlaskForm):
         choices=[("nl", "Nederlands"), ("en", "English")], validators=[InputRequired()]
     )
     next = StringField(validators=[Optional(), Length(max=500)])
+
+
+class TwoFactorCodeForm(FlaskForm):
+    code = StringField(
+        _l("Code"),
+        validators=[DataRequired(message=_l("Please enter the code.")), Length(max=40)],
+        description=_l(
+            "The 6 digits your authenticator app shows now, or one of your recovery codes."
+        ),
+    )
+
+
+class CurrentPasswordMixin:
+    """A fresh check of the signed-in person's password before a sensitive step."""
+
+    current_password = PasswordField(
+        _l("Your current password"),
+        validators=[
+            DataRequired(message=_l("Please enter your current password.")),
+            Length(max=1000),
+        ],
+    )
+    account_password_hash: str | None = None
+
+    def validate_current_password(self, field):
+        if not verify_password(self.account_password_hash, field.data or ""):
+            raise ValidationError(_l("This is not your current password."))
+
+
+class RecoveryCodesForm(CurrentPasswordMixin, FlaskForm):
+    pass
+
+
+class TwoFactorSetupForm(CurrentPasswordMixin, FlaskForm):
+    code = StringField(
+        _l("Code from the app"),
+        validators=[DataRequired(message=_l("Please enter the code.")), Length(max=40)],
+        description=_l("The 6 digits the app shows after you added the account."),
+    )
+
+
+class TwoFactorDisableForm(CurrentPasswordMixin, FlaskForm):
+    code = StringField(
+        _l("Code from the app"),
+        validators=[DataRequired(message=_l("Please enter the code.")), Length(max=40)],
+    )

@@ -4,12 +4,13 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
-from flask import current_app, render_template, url_for
+from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from portal import audit
 from portal.extensions import db
+from portal.links import absolute_url
 from portal.mail import send_mail
 from portal.models import (
     ClientProfile,
@@ -83,8 +84,12 @@ def authenticate(email: str, password: str) -> User | None:
         return None
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
-    user.last_login_at = datetime.now(UTC)
     return user
+
+
+def mark_signed_in(user: User) -> None:
+    """Remember when the account last signed in fully (the retention review reads it)."""
+    user.last_login_at = datetime.now(UTC)
 
 
 def set_password(user: User, password: str) -> None:
@@ -121,9 +126,7 @@ def create_invitation(
 
 def send_invitation(invitation: Invitation, token: str) -> None:
     """E-mail the invitation link in the invitee's language."""
-    link = current_app.config["BASE_URL"].rstrip("/") + url_for(
-        "auth.accept_invitation", token=token
-    )
+    link = absolute_url("auth.accept_invitation", token=token)
     with force_locale(invitation.locale):
         subject = _("Your invitation to %(practice)s", practice=current_app.config["PRACTICE_NAME"])
         body = render_template(
@@ -226,7 +229,7 @@ def request_password_reset(email: str) -> None:
             + timedelta(hours=current_app.config["PASSWORD_RESET_HOURS"]),
         )
     )
-    link = current_app.config["BASE_URL"].rstrip("/") + url_for("auth.reset_password", token=token)
+    link = absolute_url("auth.reset_password", token=token)
     with force_locale(user.locale):
         subject = _("Choose a new password")
         body = render_template(

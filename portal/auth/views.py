@@ -12,18 +12,23 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_login import current_user, login_user, logout_user
+from flask_babel import ngettext
+from flask_login import current_user, login_required, login_user, logout_user
 
 from portal import audit
-from portal.auth import services
+from portal.auth import services, twofactor
 from portal.auth.consent import consent_text
 from portal.auth.forms import (
     AcceptClientInvitationForm,
     AcceptInvitationForm,
     LanguageForm,
     LoginForm,
+    RecoveryCodesForm,
     ResetPasswordForm,
     ResetRequestForm,
+    TwoFactorCodeForm,
+    TwoFactorDisableForm,
+    TwoFactorSetupForm,
 )
 from portal.extensions import db, limiter
 from portal.i18n import LOCALE_COOKIE
@@ -51,11 +56,18 @@ def login():
     if form.validate_on_submit():
         user = services.authenticate(form.email.data, form.password.data)
         if user is not None:
+            target = safe_next(request.args.get("next"))
+            if user.totp_enabled:
+                # Not signed in yet: the second step decides.
+                twofactor.start_pending(user, target)
+                audit.record("login_password_ok", actor=user)
+                db.session.commit()
+                return redirect(url_for("auth.two_factor"))
             session.clear()
             login_user(user)
+            services.mark_signed_in(user)
             audit.record("login", actor=user)
             db.session.commit()
-            target = safe_next(request.args.get("next"))
             return redirect(target or url_for(services.home_endpoint(user)))
         audit.record("login_failed", detail=services.normalise_email(form.email.data)[:100])
         db.session.commit()
@@ -63,6 +75,145 @@ def login():
         return render_template("auth/login.html", form=form), 422
     status = 422 if request.method == "POST" else 200
     return render_template("auth/login.html", form=form), status
+
+
+def _pending_account_key() -> str:
+    pending = session.get(twofactor.PENDING_KEY)
+    user_id = pending.get("user_id") if isinstance(pending, dict) else None
+    return f"login-2fa:{user_id}"
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(_login_limit, methods=["POST"], key_func=_pending_account_key)
+def two_factor():
+    """Ask for the authenticator code (or a recovery code) and finish signing in."""
+    if current_user.is_authenticated:
+        return redirect(url_for(services.home_endpoint(current_user)))
+    pending = twofactor.pending_user()
+    if pending is None:
+        twofactor.clear_pending()
+        flash(_("Please sign in again."), "info")
+        return redirect(url_for("auth.login"))
+    user, target = pending
+    form = TwoFactorCodeForm()
+    if form.validate_on_submit():
+        used = twofactor.verify_code(user, form.code.data)
+        if used is not None:
+            session.clear()
+            login_user(user)
+            services.mark_signed_in(user)
+            audit.record("login", actor=user, detail=used)
+            left = twofactor.unused_recovery_codes(user) if used == "recovery_code" else None
+            db.session.commit()
+            if left is not None and left <= 3:
+                flash(
+                    ngettext(
+                        "You have %(num)d recovery code left. Make new ones on your account page.",
+                        "You have %(num)d recovery codes left. Make new ones on your account page.",
+                        left,
+                    ),
+                    "warning",
+                )
+            return redirect(target or url_for(services.home_endpoint(user)))
+        audit.record("login_code_failed", actor=user)
+        db.session.commit()
+        form.code.errors.append(_("This code is not right, or it was already used."))
+    status = 422 if request.method == "POST" else 200
+    return render_template("auth/two_factor.html", form=form), status
+
+
+@bp.route("/two-factor/setup", methods=["GET", "POST"])
+@login_required
+def two_factor_setup():
+    """Set up the authenticator app: scan the QR code, confirm a code, get recovery codes."""
+    user = current_user._get_current_object()
+    if user.totp_enabled:
+        return redirect(url_for("privacy.account"))
+    secret = twofactor.pending_secret(user)
+    form = TwoFactorSetupForm()
+    # Changing how an account signs in needs the password, not only a live session.
+    form.account_password_hash = user.password_hash
+    if form.validate_on_submit():
+        codes = twofactor.confirm_enrolment(user, form.code.data)
+        if codes is not None:
+            audit.record("two_factor_enabled")
+            db.session.commit()
+            return render_template("auth/recovery_codes.html", codes=codes, first_time=True)
+        form.code.errors.append(_("This code is not right. Check the time on your phone."))
+    db.session.commit()
+    uri = twofactor.provisioning_uri(user, secret)
+    status = 422 if request.method == "POST" else 200
+    return render_template(
+        "auth/two_factor_setup.html",
+        form=form,
+        qr=twofactor.qr_data_uri(uri),
+        secret=twofactor.grouped(secret),
+        required=twofactor.enrolment_required(user),
+    ), status
+
+
+@bp.route("/two-factor/recovery-codes", methods=["POST"])
+@login_required
+@limiter.limit(_login_limit)
+def new_recovery_codes():
+    """Replace the recovery codes after a fresh password check and show the new ones once."""
+    user = current_user._get_current_object()
+    form = RecoveryCodesForm()
+    form.account_password_hash = user.password_hash
+    if not user.totp_enabled:
+        return redirect(url_for("privacy.account"))
+    if form.validate_on_submit():
+        codes = twofactor.new_recovery_codes(user)
+        audit.record("recovery_codes_renewed")
+        db.session.commit()
+        return render_template("auth/recovery_codes.html", codes=codes, first_time=False)
+    return _manage_page(user, codes_form=form), 422
+
+
+def _manage_page(user, codes_form=None, disable_form=None):
+    if twofactor.enrolment_required(user):
+        disable_form = None  # required for this role: it cannot be switched off
+    else:
+        disable_form = disable_form or TwoFactorDisableForm(prefix="disable")
+    return render_template(
+        "auth/two_factor_manage.html",
+        codes_form=codes_form or RecoveryCodesForm(),
+        disable_form=disable_form,
+        codes_left=twofactor.unused_recovery_codes(user),
+    )
+
+
+@bp.route("/two-factor")
+@login_required
+def two_factor_manage():
+    """Show the two-step sign-in settings: new recovery codes, switching it off."""
+    user = current_user._get_current_object()
+    if not user.totp_enabled:
+        return redirect(url_for("auth.two_factor_setup"))
+    return _manage_page(user)
+
+
+@bp.route("/two-factor/disable", methods=["POST"])
+@login_required
+@limiter.limit(_login_limit)
+def two_factor_disable():
+    """Let a client switch two-factor sign-in off (password and a current code)."""
+    user = current_user._get_current_object()
+    if not user.totp_enabled or twofactor.enrolment_required(user):
+        return redirect(url_for("privacy.account"))
+    form = TwoFactorDisableForm(prefix="disable")
+    form.account_password_hash = user.password_hash
+    if form.validate_on_submit():
+        if twofactor.accept_totp(user, form.code.data):
+            twofactor.disable(user)
+            audit.record("two_factor_disabled")
+            db.session.commit()
+            flash(_("Two-step sign-in is off."), "success")
+            return redirect(url_for("privacy.account"))
+        form.code.errors.append(_("This code is not right, or it was already used."))
+    db.session.commit()
+    return _manage_page(user, disable_form=form), 422
 
 
 @bp.route("/logout", methods=["POST"])

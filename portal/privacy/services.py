@@ -1,0 +1,219 @@
+"""Account and data-rights work: passwords, e-mail, consent, erasure, retention, own activity.
+
+Services flush; the views commit once. Notices by e-mail never carry health data.
+"""
+
+import calendar
+import hashlib
+import hmac
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from flask import current_app, render_template
+from flask_babel import force_locale
+from flask_babel import gettext as _
+
+from portal import audit
+from portal.auth.consent import consent_text
+from portal.auth.services import (
+    normalise_email,
+    notify_password_changed,
+    record_consent,
+    set_password,
+)
+from portal.extensions import db
+from portal.links import absolute_url
+from portal.mail import send_mail
+from portal.models import AuditEvent, Consent, ErasureRequest, Role, User
+
+# --- password and e-mail --------------------------------------------------------------------
+
+
+def change_password(user: User, password: str) -> None:
+    """Set a new password, end every other session and tell the account holder."""
+    set_password(user, password)
+    notify_password_changed(user)
+    audit.record("password_changed", actor=user)
+
+
+def change_email(user: User, new_email: str) -> str:
+    """Change the sign-in address and send a notice to the old one; return the old address."""
+    old_email = user.email
+    user.email = normalise_email(new_email)
+    with force_locale(user.locale):
+        subject = _("The e-mail address of your account was changed")
+        body = render_template("privacy/emails/email_changed.txt", user=user)
+    send_mail(old_email, subject, body)
+    audit.record("email_changed", actor=user)
+    return old_email
+
+
+# --- consent --------------------------------------------------------------------------------
+
+
+def current_consent(user: User) -> Consent | None:
+    """Return the consent the account gave most recently."""
+    return db.session.scalar(
+        sa.select(Consent)
+        .where(Consent.user_id == user.id)
+        .order_by(Consent.given_at.desc(), Consent.id.desc())
+        .limit(1)
+    )
+
+
+def withdraw_consent(client: User) -> None:
+    """Withdraw consent: pause collection of health data and tell her practitioner."""
+    consent = current_consent(client)
+    if consent is not None and consent.withdrawn_at is None:
+        consent.withdrawn_at = datetime.now(UTC)
+    client.profile.collection_paused = True
+    audit.record("consent_withdrawn", client=client)
+    _notify_practitioner(client, withdrawn=True)
+
+
+def give_consent(client: User) -> Consent:
+    """Record consent again with today's text and version and resume collection."""
+    consent = record_consent(client, consent_text(client.role))
+    client.profile.collection_paused = False
+    audit.record("consent_given", client=client)
+    _notify_practitioner(client, withdrawn=False)
+    return consent
+
+
+def _notify_practitioner(client: User, *, withdrawn: bool) -> None:
+    practitioner = client.profile.practitioner if client.profile else None
+    if practitioner is None:
+        return
+    with force_locale(practitioner.locale):
+        if withdrawn:
+            subject = _("A client withdrew her consent")
+        else:
+            subject = _("A client gave her consent again")
+        body = render_template(
+            "privacy/emails/consent_changed.txt",
+            practitioner=practitioner,
+            client=client,
+            withdrawn=withdrawn,
+        )
+    send_mail(practitioner.email, subject, body)
+
+
+# --- erasure requests -----------------------------------------------------------------------
+
+
+def pseudonym(user_id: int) -> str:
+    """Return the stable pseudonym of an account: an HMAC of its id keyed by SECRET_KEY."""
+    key = current_app.config["SECRET_KEY"].encode("utf-8")
+    return hmac.new(key, f"user:{user_id}".encode(), hashlib.sha256).hexdigest()
+
+
+def pseudonym_label(user_id: int) -> str:
+    """Return the label that replaces an erased person's address in the access log."""
+    return f"erased:{pseudonym(user_id)[:16]}"
+
+
+def latest_erasure_request(user: User) -> ErasureRequest | None:
+    """Return the account's most recent erasure request."""
+    return db.session.scalar(
+        sa.select(ErasureRequest)
+        .where(ErasureRequest.user_id == user.id)
+        .order_by(ErasureRequest.requested_at.desc(), ErasureRequest.id.desc())
+        .limit(1)
+    )
+
+
+def request_erasure(client: User) -> ErasureRequest:
+    """Ask the practice to erase her data (one open request at a time); tell the admins."""
+    latest = latest_erasure_request(client)
+    if latest is not None and latest.decided_at is None:
+        return latest
+    erasure = ErasureRequest(user_id=client.id, pseudonym=pseudonym(client.id))
+    db.session.add(erasure)
+    db.session.flush()
+    audit.record("erasure_requested", client=client)
+    body = render_template(
+        "privacy/emails/erasure_requested.txt", link=absolute_url("privacy.erasure_requests")
+    )
+    send_mail(admin_recipients(), _("A client asked to erase her data"), body)
+    return erasure
+
+
+def admin_recipients() -> list[str]:
+    """Return the addresses that receive notices for the practice's administrators."""
+    configured = current_app.config.get("ADMIN_NOTIFY_EMAIL")
+    if configured:
+        return [configured]
+    return list(
+        db.session.scalars(
+            sa.select(User.email).where(User.role == Role.ADMIN.value, User.active.is_(True))
+        )
+    )
+
+
+def erasure_requests() -> tuple[list[ErasureRequest], list[ErasureRequest]]:
+    """Return the open requests (oldest first) and the 50 most recently decided ones."""
+    open_requests = db.session.scalars(
+        sa.select(ErasureRequest)
+        .where(ErasureRequest.decided_at.is_(None))
+        .order_by(ErasureRequest.requested_at)
+    ).all()
+    decided = db.session.scalars(
+        sa.select(ErasureRequest)
+        .where(ErasureRequest.decided_at.is_not(None))
+        .order_by(ErasureRequest.decided_at.desc())
+        .limit(50)
+    ).all()
+    return list(open_requests), list(decided)
+
+
+def keep_record(erasure: ErasureRequest, admin: User, reason: str) -> None:
+    """Decide to keep the record, with the reason she is told."""
+    client = db.session.get(User, erasure.user_id)
+    erasure.decided_at = datetime.now(UTC)
+    erasure.decided_by_id = admin.id
+    erasure.decision = "kept"
+    erasure.reason = reason.strip()
+    audit.record("erasure_declined", client=client, actor=admin)
+    if client is not None:
+        with force_locale(client.locale):
+            subject = _("Your request to erase your data")
+            body = render_template(
+                "privacy/emails/erasure_decided.txt", client=client, erasure=erasure
+            )
+        send_mail(client.email, subject, body)
+
+
+# --- retention ------------------------------------------------------------------------------
+
+
+def months_before(moment: datetime, months: int) -> datetime:
+    """Return the same moment a number of calendar months earlier (clamped to month end)."""
+    year, month_index = divmod(moment.year * 12 + moment.month - 1 - months, 12)
+    day = min(moment.day, calendar.monthrange(year, month_index + 1)[1])
+    return moment.replace(year=year, month=month_index + 1, day=day)
+
+
+def inactive_accounts(now: datetime | None = None, months: int | None = None) -> list[User]:
+    """List accounts without a sign-in (else since creation) for longer than the retention."""
+    now = now or datetime.now(UTC)
+    months = months if months is not None else current_app.config.get("RETENTION_MONTHS", 24)
+    cutoff = months_before(now, months)
+    last_active = sa.func.coalesce(User.last_login_at, User.created_at)
+    return list(
+        db.session.scalars(sa.select(User).where(last_active < cutoff).order_by(last_active))
+    )
+
+
+# --- her access log -------------------------------------------------------------------------
+
+
+def own_activity(client: User, limit: int | None = None) -> list[AuditEvent]:
+    """Return the access-log entries of her own actions (sign-ins, changes), newest first."""
+    query = (
+        sa.select(AuditEvent)
+        .where(AuditEvent.actor_id == client.id)
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+    )
+    if limit is not None:
+        query = query.limit(limit)
+    return list(db.session.scalars(query))

@@ -1,0 +1,176 @@
+"""Erasure: afterwards no row of hers remains in any table; the access log keeps a pseudonym."""
+
+import json
+
+import sqlalchemy as sa
+
+from portal.extensions import db
+from portal.models import AuditEvent, CheckIn, ErasureRequest, Note, User
+from portal.privacy import services
+from tests.conftest import PASSWORD, login, post_form
+from tests.test_privacy import fill_record, request_erasure
+
+USER_ID_COLUMNS = {"actor_id", "client_id", "on_behalf_of_id", "user_id"}
+
+
+def _refers_to_users(column: sa.Column) -> bool:
+    return column.name in USER_ID_COLUMNS or any(
+        key.column.table.name == "users" for key in column.foreign_keys
+    )
+
+
+def traces_of(user_id: int, email: str, name: str) -> list[str]:
+    """Walk every table and column; describe every value that still points at the person."""
+    found = []
+    for table in db.metadata.sorted_tables:
+        for row in db.session.execute(sa.select(table)).mappings():
+            for column in table.columns:
+                value = row[column.name]
+                if value is None:
+                    continue
+                if table.name == "users" and column.name == "id" and value == user_id:
+                    found.append(f"users.id = {user_id}")
+                elif _refers_to_users(column) and value == user_id:
+                    found.append(f"{table.name}.{column.name} = {user_id}")
+                text = value if isinstance(value, str) else json.dumps(value, default=str)
+                if email in text.lower() or name in text:
+                    found.append(f"{table.name}.{column.name} holds {text[:60]!r}")
+    return found
+
+
+def test_erasure_leaves_no_row_of_hers_and_a_pseudonymous_log(app, login_as, make, outbox):
+    practitioner = make.practitioner()
+    admin_browser, admin = login_as("admin")
+    browser, user = login_as("client", practitioner=practitioner, name="Wilhelmina Erasable")
+    # Someone else's record must come through untouched.
+    other = make.client(practitioner=practitioner)
+    fill_record(user, practitioner)
+    fill_record(other, practitioner)
+    user_id, email, name = user.id, user.email, user.full_name
+    request_erasure(browser)
+    erasure = db.session.scalar(sa.select(ErasureRequest))
+    assert traces_of(user_id, email, name)  # the walk does see her before
+
+    counts_before = {
+        table.name: db.session.scalar(sa.select(sa.func.count()).select_from(table))
+        for table in db.metadata.sorted_tables
+    }
+    response = post_form(
+        admin_browser,
+        f"/account/admin/erasure/{erasure.id}",
+        {f"r{erasure.id}-decision": "erase"},
+        token_from="/account/admin/erasure",
+    )
+    assert response.status_code == 302
+    db.session.expire_all()
+
+    assert traces_of(user_id, email, name) == []
+    # She was told, before her address went.
+    assert outbox[-1].to == (email,)
+    # Her sign-in is gone and her session with it.
+    assert browser.get("/account/").status_code == 302
+    # The other client's record is all there.
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count()).select_from(CheckIn).where(CheckIn.client_id == other.id)
+        )
+        == 2
+    )
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count()).select_from(Note).where(Note.client_id == other.id)
+        )
+        == 2
+    )
+    assert db.session.get(User, practitioner.id) is not None
+
+    label = services.pseudonym_label(user_id)
+    erased = db.session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.action == "account_erased")
+    ).all()
+    assert len(erased) == 1
+    assert erased[0].client_label == label and erased[0].client_id is None
+    assert erased[0].actor_id == admin.id
+    # Her earlier entries are kept under the pseudonym, not deleted.
+    pseudonymised = db.session.scalars(
+        sa.select(AuditEvent).where(
+            sa.or_(AuditEvent.client_label == label, AuditEvent.actor_label == label),
+            AuditEvent.action != "account_erased",
+        )
+    ).all()
+    assert {event.action for event in pseudonymised} >= {
+        "login",
+        "client_record_viewed",
+        "erasure_requested",
+    }
+    assert all(event.ip_address is None for event in pseudonymised if event.actor_label == label)
+    assert (
+        db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent))
+        == counts_before["audit_events"] + 1
+    )  # nothing of the log deleted; one entry added
+
+    request_row = db.session.get(ErasureRequest, erasure.id)
+    assert request_row.user_id is None
+    assert request_row.decision == "erased" and request_row.decided_by_id == admin.id
+    assert request_row.pseudonym == services.pseudonym(user_id)
+    listing = admin_browser.get("/account/admin/erasure").get_data(as_text=True)
+    assert name not in listing
+
+
+def test_an_erased_client_cannot_sign_in(app, login_as, make):
+    admin_browser, _admin = login_as("admin")
+    browser, user = login_as("client")
+    email = user.email
+    request_erasure(browser)
+    erasure = db.session.scalar(sa.select(ErasureRequest))
+    post_form(
+        admin_browser,
+        f"/account/admin/erasure/{erasure.id}",
+        {f"r{erasure.id}-decision": "erase"},
+        token_from="/account/admin/erasure",
+    )
+    response = post_form(app.test_client(), "/login", {"email": email, "password": PASSWORD})
+    assert response.status_code == 422
+
+
+def test_a_deciding_admin_must_choose(login_as):
+    admin_browser, _admin = login_as("admin")
+    browser, _user = login_as("client")
+    request_erasure(browser)
+    erasure = db.session.scalar(sa.select(ErasureRequest))
+    response = post_form(
+        admin_browser,
+        f"/account/admin/erasure/{erasure.id}",
+        {},
+        token_from="/account/admin/erasure",
+    )
+    assert response.status_code == 422
+    assert db.session.get(ErasureRequest, erasure.id).decided_at is None
+
+
+def test_unknown_request_is_404(login_as):
+    admin_browser, _admin = login_as("admin")
+    response = post_form(
+        admin_browser,
+        "/account/admin/erasure/999",
+        {"r999-decision": "erase"},
+        token_from="/account/admin/erasure",
+    )
+    assert response.status_code == 404
+
+
+def test_login_helper_still_works_after_another_erasure(app, login_as, make):
+    # Erasing one client leaves other sessions alone.
+    admin_browser, _admin = login_as("admin")
+    browser, _user = login_as("client")
+    bystander_browser, bystander = login_as("client")
+    request_erasure(browser)
+    erasure = db.session.scalar(sa.select(ErasureRequest))
+    post_form(
+        admin_browser,
+        f"/account/admin/erasure/{erasure.id}",
+        {f"r{erasure.id}-decision": "erase"},
+        token_from="/account/admin/erasure",
+    )
+    assert bystander_browser.get("/account/").status_code == 200
+    assert login(app.test_client(), bystander).status_code == 302
