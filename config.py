@@ -57,6 +57,12 @@ class Config:
     PASSWORD_RESET_HOURS = _int("PASSWORD_RESET_HOURS", 2)
     PASSWORD_MIN_LENGTH = 12
     CONSENT_VERSION = "2026-11"
+    RETENTION_MONTHS = _int("RETENTION_MONTHS", 24)
+
+    # Two-step sign-in: required for practitioners and admins (optional for clients).
+    TWO_FACTOR_REQUIRED = True
+    # Encrypts TOTP secrets at rest; development derives a key from SECRET_KEY when unset.
+    TOTP_ENCRYPTION_KEY = os.environ.get("TOTP_ENCRYPTION_KEY")
 
     # Rate limits (Flask-Limiter). Redis when several workers must share counts.
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
@@ -95,6 +101,8 @@ class TestingConfig(Config):
     RATELIMIT_STORAGE_URI = "memory://"
     MAIL_BACKEND = "log"
     ALLOW_TEST_EMAIL_DOMAINS = True
+    # Most tests sign staff in by password alone; the two-factor tests switch this on.
+    TWO_FACTOR_REQUIRED = False
 
 
 class ProductionConfig(Config):
@@ -107,7 +115,8 @@ class ProductionConfig(Config):
     @classmethod
     def check(cls) -> None:
         """Refuse to run with development defaults."""
-        missing = [name for name in ("SECRET_KEY", "DATABASE_URL") if not os.environ.get(name)]
+        required = ("SECRET_KEY", "DATABASE_URL", "TOTP_ENCRYPTION_KEY")
+        missing = [name for name in required if not os.environ.get(name)]
         if missing:
             raise RuntimeError(
                 "ProductionConfig needs these environment variables: " + ", ".join(missing)

@@ -6,6 +6,17 @@ from flask import Flask
 from portal.extensions import db
 
 
+def demo_sign_in_hint() -> str:
+    """Explain how the demo staff get past two-step sign-in."""
+    from portal.auth.twofactor import DEMO_SECRET
+
+    return (
+        "Demo staff (admin@demo.test, practitioner@demo.test) also need an authenticator code:\n"
+        f"  add the key {DEMO_SECRET} to an authenticator app, or run\n"
+        f"  .venv/bin/python -c \"import pyotp; print(pyotp.TOTP('{DEMO_SECRET}').now())\""
+    )
+
+
 def register(app: Flask) -> None:
     """Attach the portal's commands to the app: the core ones here, each feature's own group."""
     from portal.checkins.cli import register as register_checkin_commands
@@ -46,3 +57,4 @@ def register(app: Flask) -> None:
         click.echo(
             "Demo data loaded." if created else "Demo data already present; nothing changed."
         )
+        click.echo(demo_sign_in_hint())

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 
 from portal import flag_service
+from portal.auth import twofactor
 from portal.auth.services import create_user, find_user_by_email, record_consent
 from portal.extensions import db
 from portal.models import ACTIVITIES, CheckIn, QuestionnaireResponse, User
@@ -89,11 +90,14 @@ def seed_demo(today: date | None = None) -> bool:
         return False
     today = today or date.today()
     rng = random.Random(2026)
-    create_user(ADMIN_EMAIL, "Anna Admin", "admin", DEMO_PASSWORD)
+    admin = create_user(ADMIN_EMAIL, "Anna Admin", "admin", DEMO_PASSWORD)
     practitioners = [
         create_user("practitioner@demo.test", "Marieke van Dijk", "practitioner", DEMO_PASSWORD),
         create_user("practitioner2@demo.test", "Thomas Hendriks", "practitioner", DEMO_PASSWORD),
     ]
+    # Staff must use two-step sign-in; the demo staff share one documented authenticator key.
+    for staff in (admin, *practitioners):
+        twofactor.enable_with_secret(staff, twofactor.DEMO_SECRET)
     for number, name, who, pattern, last_days_ago, epds, gad7 in CLIENTS:
         client = create_user(
             client_email(number), name, "client", DEMO_PASSWORD, practitioner=practitioners[who]

@@ -361,15 +361,16 @@ def test_the_secret_is_encrypted_with_the_configured_key(app):
         assert twofactor.decrypt_secret(fallback) == "JBSWY3DPEHPK3PXP"
 
 
-def test_outside_tests_two_factor_cannot_be_switched_off_for_staff(app, make):
-    user = make.practitioner()
-    app.config.update(TESTING=False, TWO_FACTOR_REQUIRED=False)
-    try:
-        with app.test_request_context():
-            assert twofactor.enrolment_required(user)
-            assert not twofactor.enrolment_required(make.client())
-    finally:
-        app.config["TESTING"] = True
+def test_staff_need_two_factor_under_the_shipped_configuration(app, make):
+    from config import Config, DevelopmentConfig, ProductionConfig
+
+    assert Config.TWO_FACTOR_REQUIRED
+    assert DevelopmentConfig.TWO_FACTOR_REQUIRED and ProductionConfig.TWO_FACTOR_REQUIRED
+    app.config["TWO_FACTOR_REQUIRED"] = Config.TWO_FACTOR_REQUIRED
+    with app.test_request_context():
+        assert twofactor.enrolment_required(make.practitioner())
+        assert twofactor.enrolment_required(make.admin())
+        assert not twofactor.enrolment_required(make.client())
 
 
 def test_demo_secret_is_valid_base32():

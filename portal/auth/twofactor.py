@@ -76,10 +76,7 @@ def enrolment_required(user: User) -> bool:
     """Tell whether this account must use two-factor sign-in."""
     if user.role not in REQUIRED_ROLES:
         return False
-    if current_app.testing:
-        # The suite signs practitioners in by password alone; two-factor tests switch it on.
-        return bool(current_app.config.get("TWO_FACTOR_REQUIRED", False))
-    return True
+    return bool(current_app.config["TWO_FACTOR_REQUIRED"])
 
 
 def pending_secret(user: User) -> str:
