@@ -1,15 +1,114 @@
-"""Progress pages and PDF summaries."""
+"""Progress pages and PDF summaries: the client's own, and a practitioner's of their clients."""
 
-from flask import Blueprint, render_template
+import io
 
-from portal.access import roles_required
-from portal.models import Role
+from flask import Blueprint, abort, render_template, request, send_file, url_for
+from flask_babel import get_locale
+from flask_login import current_user, login_required
+
+from portal import audit
+from portal.access import client_for_current_user, roles_required
+from portal.dates import local_today
+from portal.extensions import db
+from portal.models import Role, User
+from portal.reports.forms import PeriodForm
+from portal.reports.pdf import download_filename, render_pdf
+from portal.reports.summary import (
+    CLIENT,
+    PRACTITIONER,
+    ProgressSummary,
+    build_summary,
+    summary_charts,
+)
 
 bp = Blueprint("reports", __name__)
+
+
+def _period_form(client: User) -> PeriodForm:
+    """Read the period from the query string; "today" is the client's local today."""
+    return PeriodForm(formdata=request.args, today=local_today(client.timezone))
+
+
+def _summary(client: User, form: PeriodForm, audience: str) -> ProgressSummary:
+    """Build the summary of the validated period in the reader's language."""
+    return build_summary(
+        client,
+        form.period.start,
+        form.period.end,
+        audience=audience,
+        locale=str(get_locale()),
+    )
+
+
+def _period_detail(summary: ProgressSummary) -> str:
+    """Describe what was read for the access log: the period and version, no health data."""
+    return f"{summary.period.start}..{summary.period.end} ({summary.audience} version)"
+
+
+def _record_access(action: str, client: User, summary: ProgressSummary) -> None:
+    """Log the page view or download with the period, never the numbers."""
+    audit.record(action, client=client, detail=_period_detail(summary))
 
 
 @bp.route("/me")
 @roles_required(Role.CLIENT)
 def progress():
-    """Show the client's progress."""
-    return render_template("placeholder.html", title="Progress")
+    """Show the client's progress for the chosen period."""
+    client = current_user._get_current_object()
+    form = _period_form(client)
+    if not form.validate():
+        return render_template("reports/progress.html", form=form, summary=None), 422
+    summary = _summary(client, form, CLIENT)
+    _record_access("progress_viewed", client, summary)
+    return render_template(
+        "reports/progress.html",
+        form=form,
+        summary=summary,
+        # Narrower than the printed ones, so that their text stays legible on a phone.
+        charts=summary_charts(summary, width=400, height=260),
+        period_args=form.period_args(),
+    )
+
+
+@bp.route("/me.pdf")
+@roles_required(Role.CLIENT)
+def my_pdf():
+    """Download the client's own progress summary as PDF."""
+    client = current_user._get_current_object()
+    form = _period_form(client)
+    if not form.validate():
+        return render_template("reports/progress.html", form=form, summary=None), 422
+    return _pdf_download(client, _summary(client, form, CLIENT))
+
+
+@bp.route("/clients/<int:client_id>.pdf")
+@login_required
+def client_pdf(client_id: int):
+    """Download the practitioner's version of one of their clients' summaries as PDF."""
+    if not current_user.is_practitioner:
+        # Her own record too: the practitioner's version holds private notes.
+        audit.record("authorisation_denied", detail=request.path)
+        db.session.commit()
+        abort(404)
+    client = client_for_current_user(client_id)
+    form = _period_form(client)
+    if not form.validate():
+        back_url = url_for("practice.dashboard")
+        return render_template("reports/period_error.html", form=form, back_url=back_url), 422
+    return _pdf_download(client, _summary(client, form, PRACTITIONER))
+
+
+def _pdf_download(client: User, summary: ProgressSummary):
+    """Render the PDF, log the download and send it as an uncached attachment."""
+    pdf = render_pdf(summary)
+    _record_access("summary_downloaded", client, summary)
+    response = send_file(
+        io.BytesIO(pdf),
+        mimetype="application/pdf",
+        as_attachment=True,
+        download_name=download_filename(summary),
+        etag=False,
+        conditional=False,
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
