@@ -57,6 +57,21 @@ def client_for_current_user(client_id: int) -> User:
     return client
 
 
+def client_record_for_practitioner(client_id: int) -> User:
+    """Return a client's record for her own practitioner: the one loader of practitioner pages.
+
+    Anonymous visitors are sent to sign in; everyone else who is not her practitioner (the
+    client herself included: she has her own pages, and these may hold private notes) gets 404.
+    """
+    if not current_user.is_authenticated:
+        abort(login_manager.unauthorized())
+    if not current_user.is_practitioner:
+        audit.record("authorisation_denied", detail=request.path)
+        db.session.commit()
+        abort(404)
+    return client_for_current_user(client_id)
+
+
 def practitioner_clients_query(practitioner: User) -> sa.Select:
     """Select the clients assigned to a practitioner."""
     return (

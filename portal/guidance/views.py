@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal import audit
-from portal.access import client_for_current_user, roles_required
+from portal.access import client_record_for_practitioner, roles_required
 from portal.extensions import db
 from portal.guidance import services
 from portal.guidance.forms import (
@@ -108,10 +108,9 @@ def dismiss_recommendation(slug: str):
 
 
 @bp.route("/clients/<int:client_id>", methods=["GET", "POST"])
-@roles_required(Role.PRACTITIONER)
 def client_progress(client_id: int):
     """Show a client's module progress and assign a module with a personal message."""
-    client = client_for_current_user(client_id)
+    client = client_record_for_practitioner(client_id)
     form = AssignForm()
     form.module_id.choices = services.assignable_modules()
     if form.validate_on_submit():

@@ -1,26 +1,238 @@
-"""The practitioner's dashboard of assigned clients."""
+"""The practitioner's pages: dashboard, client page, flag acknowledgement, notes, phone consult."""
 
-from flask import Blueprint, render_template
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal.access import practitioner_clients_query, roles_required
-from portal.extensions import db
-from portal.models import Role, User
+from portal import audit
+from portal.access import client_record_for_practitioner, roles_required
+from portal.checkins.forms import ACTIVITY_LABELS
+from portal.dates import local_today
+from portal.extensions import db, login_manager
+from portal.models import Flag, Note, Role, User
+from portal.practice import queries, services
+from portal.practice.forms import (
+    AcknowledgeFlagForm,
+    DashboardFilterForm,
+    NoteForm,
+    PhoneCheckInForm,
+    WithdrawNoteForm,
+)
 
 bp = Blueprint("practice", __name__)
 
+PERIODS = (30, 90)
+MAX_PAGE = 100_000
+
 
 @bp.before_request
-@roles_required(Role.PRACTITIONER)
-def require_practitioner():
-    """Practice pages are for practitioners only."""
+def require_sign_in():
+    """Send anonymous visitors to the login page; each view decides the rest."""
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
     return None
 
 
+def _dashboard_filters(form: DashboardFilterForm) -> queries.DashboardFilters:
+    """Keep the filters that validate; ignore the rest rather than fail."""
+    form.validate()
+    page = request.args.get("page", "1")
+    page = int(page) if page.isdigit() and 0 < int(page) <= MAX_PAGE else 1
+    return queries.DashboardFilters(
+        flagged=bool(form.flagged.data) and not form.flagged.errors,
+        silent=bool(form.silent.data) and not form.silent.errors,
+        delivery_type=(form.delivery_type.data or None) if not form.delivery_type.errors else None,
+        search=(form.q.data or None) if not form.q.errors else None,
+        page=page,
+    )
+
+
 @bp.route("/")
+@roles_required(Role.PRACTITIONER)
 def dashboard():
-    """List the practitioner's own clients."""
-    clients = db.session.scalars(
-        practitioner_clients_query(current_user).order_by(User.full_name)
-    ).all()
-    return render_template("practice/dashboard.html", clients=clients)
+    """List the practitioner's own clients, most urgent open flag first."""
+    form = DashboardFilterForm(formdata=request.args)
+    filters = _dashboard_filters(form)
+    today = local_today(current_user.timezone)
+    board = services.build_dashboard(current_user, filters, today)
+    filter_args = {key: value for key, value in request.args.items() if key != "page" and value}
+    return render_template(
+        "practice/dashboard.html",
+        board=board,
+        form=form,
+        filter_args=filter_args,
+    )
+
+
+def _period() -> int:
+    days = request.args.get("days", "")
+    return int(days) if days.isdigit() and int(days) in PERIODS else PERIODS[0]
+
+
+def _render_client_page(client: User, status: int = 200, **forms):
+    """Render the client page (also with a posted form's errors) and log the view."""
+    days = _period()
+    today = local_today(client.timezone)
+    record = services.client_record(client, days, today)
+    checkin_form = forms.get("checkin_form") or PhoneCheckInForm(formdata=None)
+    checkin_form.set_window(today, current_app.config["CHECKIN_BACKFILL_DAYS"])
+    ack_forms = {
+        view.flag.id: AcknowledgeFlagForm(formdata=None, prefix=f"flag-{view.flag.id}")
+        for view in record.open_flags
+    }
+    ack_forms.update(forms.get("ack_forms", {}))
+    withdraw_forms = {
+        note.id: WithdrawNoteForm(formdata=None, prefix=f"note-{note.id}")
+        for note in record.notes
+        if note.withdrawn_at is None
+    }
+    withdraw_forms.update(forms.get("withdraw_forms", {}))
+    html = render_template(
+        "practice/client.html",
+        record=record,
+        client=client,
+        periods=PERIODS,
+        note_form=forms.get("note_form") or NoteForm(formdata=None),
+        checkin_form=checkin_form,
+        ack_forms=ack_forms,
+        withdraw_forms=withdraw_forms,
+        open_section=forms.get("open_section"),
+        activity_labels=ACTIVITY_LABELS,
+        decimal=services.format_hours,
+    )
+    # Committed after rendering: a commit expires the loaded rows, and the page reads them all.
+    services.record_view(client, days)
+    db.session.commit()
+    return html, status
+
+
+@bp.route("/clients/<int:client_id>")
+def client_page(client_id: int):
+    """Show one client's record: profile, charts, check-ins, questionnaires, flags, notes."""
+    client = client_record_for_practitioner(client_id)
+    return _render_client_page(client)
+
+
+def _back_to(client: User, anchor: str | None = None):
+    days = _period()
+    return redirect(
+        url_for(
+            "practice.client_page",
+            client_id=client.id,
+            days=days if days != PERIODS[0] else None,
+            _anchor=anchor,
+        )
+    )
+
+
+@bp.route("/flags/<int:flag_id>/acknowledge", methods=["POST"])
+def acknowledge_flag(flag_id: int):
+    """Acknowledge an open flag with a note on what was done."""
+    flag = db.session.get(Flag, flag_id)
+    if flag is None:
+        abort(404)
+    client = client_record_for_practitioner(flag.client_id)
+    form = AcknowledgeFlagForm(prefix=f"flag-{flag.id}")
+    if form.validate_on_submit():
+        if services.acknowledge_flag(flag, current_user, form.note.data):
+            flash(_("The flag was acknowledged."), "success")
+        else:
+            flash(_("This flag was already acknowledged or has cleared."), "info")
+        db.session.commit()
+        return _back_to(client, "flags")
+    return _render_client_page(client, 422, ack_forms={flag.id: form})
+
+
+@bp.route("/clients/<int:client_id>/notes", methods=["POST"])
+def create_note(client_id: int):
+    """Write a note about the client, private or shared with her."""
+    client = client_record_for_practitioner(client_id)
+    form = NoteForm()
+    if form.validate_on_submit():
+        services.create_note(client, current_user, form.body.data, bool(form.shared.data))
+        db.session.commit()
+        flash(_("The note was saved."), "success")
+        return _back_to(client, "notes")
+    return _render_client_page(client, 422, note_form=form)
+
+
+def _note_or_404(client: User, note_id: int) -> Note:
+    note = db.session.get(Note, note_id)
+    if note is None or note.client_id != client.id:
+        abort(404)
+    return note
+
+
+def _only_the_author(note: Note):
+    # A note is the author's own statement: others may read it, only she or he may change it.
+    if note.author_id != current_user.id:
+        abort(403)
+
+
+@bp.route("/clients/<int:client_id>/notes/<int:note_id>/edit", methods=["GET", "POST"])
+def edit_note(client_id: int, note_id: int):
+    """Change a note; the earlier wording is kept in its history."""
+    client = client_record_for_practitioner(client_id)
+    note = _note_or_404(client, note_id)
+    _only_the_author(note)
+    if note.withdrawn_at is not None:
+        flash(_("A withdrawn note cannot be changed."), "info")
+        return _back_to(client, "notes")
+    form = NoteForm(obj=note if request.method == "GET" else None)
+    if form.validate_on_submit():
+        if services.edit_note(note, current_user, form.body.data, bool(form.shared.data)):
+            flash(_("The note was changed."), "success")
+        db.session.commit()
+        return _back_to(client, "notes")
+    audit.record("client_record_viewed", client=client, detail=f"note {note.id}")
+    db.session.commit()
+    status = 422 if request.method == "POST" else 200
+    names = queries.names_by_id({rev.edited_by_id for rev in note.revisions if rev.edited_by_id})
+    return render_template(
+        "practice/note_edit.html", client=client, note=note, form=form, names=names
+    ), status
+
+
+@bp.route("/clients/<int:client_id>/notes/<int:note_id>/withdraw", methods=["POST"])
+def withdraw_note(client_id: int, note_id: int):
+    """Withdraw a note with a reason; it stays in the record, marked as withdrawn."""
+    client = client_record_for_practitioner(client_id)
+    note = _note_or_404(client, note_id)
+    _only_the_author(note)
+    form = WithdrawNoteForm(prefix=f"note-{note.id}")
+    if form.validate_on_submit():
+        if services.withdraw_note(note, current_user, form.reason.data):
+            flash(_("The note was withdrawn."), "success")
+        db.session.commit()
+        return _back_to(client, "notes")
+    return _render_client_page(client, 422, withdraw_forms={note.id: form})
+
+
+@bp.route("/clients/<int:client_id>/checkins", methods=["POST"])
+def record_checkin(client_id: int):
+    """Record a check-in taken during a phone consult, marked as entered by the practitioner."""
+    client = client_record_for_practitioner(client_id)
+    form = PhoneCheckInForm()
+    form.set_window(local_today(client.timezone), current_app.config["CHECKIN_BACKFILL_DAYS"])
+    if client.profile is not None and client.profile.collection_paused:
+        flash(
+            _("She has paused the collection of her data, so nothing can be recorded now."),
+            "error",
+        )
+        return _render_client_page(client, 409, checkin_form=form, open_section="checkin")
+    if form.validate_on_submit():
+        services.record_checkin_for_client(client, current_user, form.cleaned())
+        db.session.commit()
+        flash(_("The check-in was saved."), "success")
+        return _back_to(client, "checkins")
+    return _render_client_page(client, 422, checkin_form=form, open_section="checkin")
+

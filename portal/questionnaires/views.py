@@ -7,7 +7,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal.access import client_for_current_user, roles_required
+from portal.access import client_record_for_practitioner, roles_required
 from portal.dates import local_today
 from portal.extensions import db
 from portal.models import Role, User
@@ -59,7 +59,7 @@ def _fill(client: User, key: str, entered_by: User | None, template_args: dict):
         db.session.commit()
         if entered_by is not None:
             flash(_("The answers were saved for %(name)s.", name=client.full_name), "success")
-            return redirect(url_for("practice.dashboard"))
+            return redirect(url_for("practice.client_page", client_id=client.id))
         if response.safety:
             # The help page comes first, in this very response; the practitioner was notified.
             return render_template(
@@ -105,10 +105,9 @@ def result(response_id: int):
 
 
 @bp.route("/clients/<int:client_id>/<key>", methods=["GET", "POST"])
-@roles_required(Role.PRACTITIONER)
 def fill_for_client(client_id: int, key: str):
     """Let a practitioner record a questionnaire answered during a phone consult."""
-    client = client_for_current_user(client_id)
+    client = client_record_for_practitioner(client_id)
     return _fill(client, key, current_user._get_current_object(), {})
 
 

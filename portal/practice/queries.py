@@ -1,0 +1,325 @@
+"""SQL for the practice pages: a bounded number of queries per page, whatever the caseload.
+
+The dashboard runs one query for the page of clients (sorting, filtering and counting done in
+SQL over the whole caseload), then one query each for the open flags, the recent check-ins and
+the latest EPDS of the clients on that page. Nothing here runs a query per client.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload, selectinload
+
+from portal.extensions import db
+from portal.models import (
+    CheckIn,
+    ClientProfile,
+    Flag,
+    Note,
+    QuestionnaireResponse,
+    Role,
+    User,
+)
+
+PER_PAGE = 50
+SILENT_DAYS = 4
+SPARKLINE_DAYS = 14
+# Sorts clients without an open flag after every level (ranks are 0-3).
+NO_FLAG_RANK = 99
+
+
+@dataclass(frozen=True)
+class DashboardFilters:
+    """What the practitioner narrowed the dashboard to; every field already validated."""
+
+    flagged: bool = False
+    silent: bool = False
+    delivery_type: str | None = None
+    search: str | None = None
+    page: int = 1
+
+
+@dataclass(frozen=True)
+class ClientListRow:
+    """One client of the dashboard as read from the database."""
+
+    client_id: int
+    full_name: str
+    delivery_date: date | None
+    delivery_type: str | None
+    started_on: date | None
+    last_checkin: date | None
+
+
+@dataclass(frozen=True)
+class ClientListPage:
+    """A page of the caseload and where it sits in the whole list."""
+
+    rows: list[ClientListRow]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        """Return the number of pages (at least one)."""
+        return max(1, -(-self.total // self.per_page))
+
+
+def _open(flag_table=Flag):
+    return sa.and_(flag_table.acknowledged_at.is_(None), flag_table.cleared_at.is_(None))
+
+
+def _caseload(practitioner_id: int, today: date, filters: DashboardFilters):
+    """Build the sortable, filterable caseload as a subquery (one row per client)."""
+
+    def most_urgent_open_flag(column):
+        # The most urgent open flag, and of those the one open longest. Correlated subqueries
+        # are index probes per client (the open-flag partial index, and (client_id, day) for
+        # check-ins), which both databases run faster than joining a ranked list of flags.
+        return (
+            sa.select(column)
+            .where(Flag.client_id == User.id, _open())
+            .order_by(Flag.level_rank, Flag.raised_at, Flag.id)
+            .limit(1)
+            .correlate(User)
+            .scalar_subquery()
+        )
+
+    last_checkin = (
+        sa.select(CheckIn.day)
+        .where(CheckIn.client_id == User.id)
+        .order_by(CheckIn.day.desc())
+        .limit(1)
+        .correlate(User)
+        .scalar_subquery()
+    )
+    query = (
+        sa.select(
+            User.id.label("client_id"),
+            User.full_name,
+            ClientProfile.delivery_date,
+            ClientProfile.delivery_type,
+            ClientProfile.started_on,
+            last_checkin.label("last_checkin"),
+            most_urgent_open_flag(Flag.level_rank).label("flag_rank"),
+            most_urgent_open_flag(Flag.raised_at).label("flag_raised_at"),
+        )
+        .join(ClientProfile, ClientProfile.user_id == User.id)
+        .where(ClientProfile.practitioner_id == practitioner_id, User.role == Role.CLIENT.value)
+    )
+    if filters.delivery_type:
+        query = query.where(ClientProfile.delivery_type == filters.delivery_type)
+    if filters.search:
+        query = query.where(User.full_name.icontains(filters.search, autoescape=True))
+    caseload = query.subquery("caseload")
+    conditions = []
+    if filters.flagged:
+        conditions.append(caseload.c.flag_rank.is_not(None))
+    if filters.silent:
+        # Silent as the flag rule counts it: from the last check-in, or the start if none.
+        since = sa.func.coalesce(caseload.c.last_checkin, caseload.c.started_on)
+        conditions.append(since <= today - timedelta(days=SILENT_DAYS))
+    if conditions:
+        caseload = sa.select(caseload).where(*conditions).subquery("filtered_caseload")
+    return caseload
+
+
+def client_list_page(
+    practitioner_id: int, today: date, filters: DashboardFilters, per_page: int = PER_PAGE
+) -> ClientListPage:
+    """Return one page of the practitioner's clients, most urgent open flag first."""
+    caseload = _caseload(practitioner_id, today, filters)
+    page = max(1, filters.page)
+    statement = (
+        sa.select(caseload, sa.func.count().over().label("total"))
+        .order_by(
+            sa.func.coalesce(caseload.c.flag_rank, NO_FLAG_RANK),
+            caseload.c.flag_raised_at,
+            caseload.c.full_name,
+            caseload.c.client_id,
+        )
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    )
+    result = db.session.execute(statement).all()
+    if not result and page > 1:
+        # Past the last page (an old link): show the last page instead of an empty one.
+        total = db.session.scalar(sa.select(sa.func.count()).select_from(caseload)) or 0
+        last_page = max(1, -(-total // per_page))
+        if last_page < page:
+            return client_list_page(
+                practitioner_id,
+                today,
+                replace(filters, page=last_page),
+                per_page,
+            )
+    rows = [
+        ClientListRow(
+            client_id=row.client_id,
+            full_name=row.full_name,
+            delivery_date=row.delivery_date,
+            delivery_type=row.delivery_type,
+            started_on=row.started_on,
+            last_checkin=row.last_checkin,
+        )
+        for row in result
+    ]
+    total = result[0].total if result else 0
+    return ClientListPage(rows=rows, total=total, page=page, per_page=per_page)
+
+
+def open_flags_by_client(client_ids: list[int]) -> dict[int, list[Flag]]:
+    """Return the open flags of these clients, most urgent and oldest first."""
+    by_client: dict[int, list[Flag]] = defaultdict(list)
+    if not client_ids:
+        return by_client
+    flags = db.session.scalars(
+        sa.select(Flag)
+        .where(Flag.client_id.in_(client_ids), _open())
+        .order_by(Flag.level_rank, Flag.raised_at, Flag.id)
+    )
+    for flag in flags:
+        by_client[flag.client_id].append(flag)
+    return by_client
+
+
+@dataclass(frozen=True)
+class DayValues:
+    """The values a sparkline reads from one check-in."""
+
+    day: date
+    mood: int
+    sleep_hours: float | None
+    bonding: int | None
+
+
+def recent_checkins_by_client(
+    client_ids: list[int], today: date, days: int = SPARKLINE_DAYS
+) -> dict[int, dict[date, DayValues]]:
+    """Return the check-ins of the last `days` days (today included) per client, by day."""
+    by_client: dict[int, dict[date, DayValues]] = defaultdict(dict)
+    if not client_ids:
+        return by_client
+    since = today - timedelta(days=days - 1)
+    rows = db.session.execute(
+        sa.select(
+            CheckIn.client_id, CheckIn.day, CheckIn.mood, CheckIn.sleep_hours, CheckIn.bonding
+        ).where(CheckIn.client_id.in_(client_ids), CheckIn.day >= since, CheckIn.day <= today)
+    )
+    for row in rows:
+        by_client[row.client_id][row.day] = DayValues(
+            row.day, row.mood, row.sleep_hours, row.bonding
+        )
+    return by_client
+
+
+@dataclass(frozen=True)
+class LatestScore:
+    """A client's latest questionnaire total and its band key."""
+
+    total: int
+    band: str
+    safety: bool
+    submitted_at: object
+
+
+def latest_scores_by_client(client_ids: list[int], instrument: str) -> dict[int, LatestScore]:
+    """Return each client's latest response of an instrument."""
+    if not client_ids:
+        return {}
+    ranked = (
+        sa.select(
+            QuestionnaireResponse.client_id,
+            QuestionnaireResponse.total,
+            QuestionnaireResponse.band,
+            QuestionnaireResponse.safety,
+            QuestionnaireResponse.submitted_at,
+            sa.func.row_number()
+            .over(
+                partition_by=QuestionnaireResponse.client_id,
+                order_by=(
+                    QuestionnaireResponse.submitted_at.desc(),
+                    QuestionnaireResponse.id.desc(),
+                ),
+            )
+            .label("position"),
+        )
+        .where(
+            QuestionnaireResponse.client_id.in_(client_ids),
+            QuestionnaireResponse.instrument == instrument,
+        )
+        .subquery()
+    )
+    rows = db.session.execute(sa.select(ranked).where(ranked.c.position == 1))
+    return {
+        row.client_id: LatestScore(row.total, row.band, row.safety, row.submitted_at)
+        for row in rows
+    }
+
+
+# The client page.
+
+
+def checkins_between(client_id: int, first_day: date, last_day: date) -> list[CheckIn]:
+    """Return a client's check-ins in a period, newest first, with who entered them."""
+    return list(
+        db.session.scalars(
+            sa.select(CheckIn)
+            .options(joinedload(CheckIn.entered_by))
+            .where(
+                CheckIn.client_id == client_id,
+                CheckIn.day >= first_day,
+                CheckIn.day <= last_day,
+            )
+            .order_by(CheckIn.day.desc())
+        )
+    )
+
+
+def questionnaire_history(client_id: int) -> list[QuestionnaireResponse]:
+    """Return every questionnaire response of a client, newest first."""
+    return list(
+        db.session.scalars(
+            sa.select(QuestionnaireResponse)
+            .where(QuestionnaireResponse.client_id == client_id)
+            .order_by(QuestionnaireResponse.submitted_at.desc(), QuestionnaireResponse.id.desc())
+        )
+    )
+
+
+def flag_history(client_id: int) -> list[Flag]:
+    """Return every flag of a client: open ones first (most urgent), then the newest."""
+    is_closed = sa.case((_open(), 0), else_=1)
+    return list(
+        db.session.scalars(
+            sa.select(Flag)
+            .options(joinedload(Flag.acknowledged_by))
+            .where(Flag.client_id == client_id)
+            .order_by(is_closed, Flag.level_rank, Flag.raised_at.desc(), Flag.id.desc())
+        )
+    )
+
+
+def notes_for(client_id: int) -> list[Note]:
+    """Return every note about a client (withdrawn ones too), newest first, with revisions."""
+    return list(
+        db.session.scalars(
+            sa.select(Note)
+            .options(joinedload(Note.author), selectinload(Note.revisions))
+            .where(Note.client_id == client_id)
+            .order_by(Note.created_at.desc(), Note.id.desc())
+        )
+    )
+
+
+def names_by_id(user_ids: set[int]) -> dict[int, str]:
+    """Return the full names of these users."""
+    if not user_ids:
+        return {}
+    rows = db.session.execute(sa.select(User.id, User.full_name).where(User.id.in_(user_ids)))
+    return {row.id: row.full_name for row in rows}

@@ -1,0 +1,744 @@
+"""The practice's work: the dashboard, the client page, flags, notes, phone consults, access log.
+
+Services add to the session and flush; the view commits once. Every change writes its
+AuditEvent here, beside the change, so no caller can forget it; details never hold health data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+
+import sqlalchemy as sa
+from flask_babel import format_date, format_decimal, get_locale, get_translations
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import IntegrityError
+
+from portal import audit, flag_service
+from portal.charts import Chart, Series, line_chart, sparkline, trend_summary
+from portal.dates import weeks_postpartum
+from portal.extensions import db
+from portal.guidance.services import progress_for
+from portal.models import AuditEvent, CheckIn, Flag, Note, NoteRevision, QuestionnaireResponse, User
+from portal.practice import queries
+from portal.questionnaires.instruments import load_instrument
+from portal.reports.summary import ProgressSummary, summary_for_header
+from portal.templating import LEVEL_LABELS, ROLE_LABELS
+
+RULE_LABELS = {
+    "safety": _l("safety answer (EPDS item 10)"),
+    "epds_high": _l("EPDS high"),
+    "epds_raised": _l("EPDS raised"),
+    "anxiety": _l("anxiety (GAD-7)"),
+    "low_mood": _l("low mood streak"),
+    "short_sleep": _l("short sleep"),
+    "bonding": _l("bonding difficulty"),
+    "worsening": _l("mood worsening"),
+    "silent": _l("no check-ins"),
+}
+
+# Plain-language names of access-log actions, for the admin's log and a client's own log.
+ACTION_LABELS = {
+    # The practice's own reads and changes of a client record.
+    "client_record_viewed": _l("Looked at the client record"),
+    "flag_acknowledged": _l("Acknowledged a flag"),
+    "note_created": _l("Wrote a note"),
+    "note_edited": _l("Changed a note"),
+    "note_withdrawn": _l("Withdrew a note"),
+    "checkin_entered_for_client": _l("Recorded a check-in during a phone consult"),
+    "questionnaire_entered_for_client": _l("Recorded a questionnaire during a phone consult"),
+    "summary_downloaded": _l("Downloaded the progress summary"),
+    "progress_viewed": _l("Looked at the progress page"),
+    "guidance_progress_viewed": _l("Looked at the guidance progress"),
+    "guidance_module_assigned": _l("Assigned a guidance module"),
+    "guidance_assignment_updated": _l("Changed a guidance assignment"),
+    "guidance_lesson_done": _l("Marked a lesson as done"),
+    "guidance_recommendation_dismissed": _l("Dismissed a suggested module"),
+    # The client's own account and data.
+    "checkin_saved": _l("Saved a check-in"),
+    "own_account_viewed": _l("Looked at her own account"),
+    "own_history_viewed": _l("Looked at her own history"),
+    "data_exported": _l("Exported the data"),
+    "consent_given": _l("Gave consent"),
+    "consent_withdrawn": _l("Withdrew consent"),
+    "erasure_requested": _l("Asked for the data to be erased"),
+    "erasure_declined": _l("Declined an erasure request"),
+    "account_erased": _l("Erased an account"),
+    "retention_reviewed": _l("Reviewed how long data is kept"),
+    # Signing in and accounts.
+    "login": _l("Signed in"),
+    "login_password_ok": _l("Entered the right password (second step pending)"),
+    "login_failed": _l("Failed to sign in"),
+    "login_code_failed": _l("Entered a wrong sign-in code"),
+    "logout": _l("Signed out"),
+    "password_reset": _l("Reset the password"),
+    "password_changed": _l("Changed the password"),
+    "email_changed": _l("Changed the e-mail address"),
+    "two_factor_enabled": _l("Turned on two-step sign-in"),
+    "two_factor_disabled": _l("Turned off two-step sign-in"),
+    "recovery_codes_renewed": _l("Made new recovery codes"),
+    "invitation_sent": _l("Sent an invitation"),
+    "invitation_resent": _l("Sent an invitation again"),
+    "invitation_revoked": _l("Cancelled an invitation"),
+    "invitation_accepted": _l("Accepted an invitation"),
+    "practitioner_assigned": _l("Assigned a practitioner"),
+    "account_activated": _l("Activated an account"),
+    "account_deactivated": _l("Deactivated an account"),
+    # Running the practice.
+    "guidance_module_created": _l("Added a guidance module"),
+    "guidance_module_moved": _l("Moved a guidance module"),
+    "guidance_module_text_edited": _l("Edited a guidance module"),
+    "guidance_module_published": _l("Published a guidance module"),
+    "guidance_module_unpublished": _l("Withdrew a guidance module from use"),
+    "guidance_lesson_text_edited": _l("Edited a lesson"),
+    "guidance_lesson_created": _l("Added a lesson"),
+    "guidance_lesson_moved": _l("Moved a lesson"),
+    "instrument_installed": _l("Installed questionnaire wording"),
+    "access_log_viewed": _l("Looked at the access log"),
+    "access_log_exported": _l("Downloaded the access log"),
+    "authorisation_denied": _l("Was refused a page"),
+}
+
+SCALE_RANGE = (1, 5)
+SLEEP_RANGE_MIN_TOP = 12
+
+
+def action_label(action: str) -> str:
+    """Return an access-log action in plain words (unknown ones readable as they are)."""
+    label = ACTION_LABELS.get(action)
+    return str(label) if label is not None else action.replace("_", " ").capitalize()
+
+
+def _locale() -> str:
+    return str(get_locale() or "nl")
+
+
+def _number(value: float) -> str:
+    return format_decimal(value, "0.0")
+
+
+def format_hours(value: float) -> str:
+    """Format hours in the reader's locale, up to quarter hours (5.75, 7)."""
+    return format_decimal(value, "0.##")
+
+
+def _day(value: str | None) -> str:
+    return format_date(date.fromisoformat(value), "medium") if value else ""
+
+
+def rule_label(rule: str) -> str:
+    """Return a flag rule in words."""
+    label = RULE_LABELS.get(rule)
+    return str(label) if label is not None else rule.replace("_", " ")
+
+
+def evidence_in_words(flag: Flag) -> str:
+    """Say in one sentence what raised a flag, from its evidence."""
+    evidence = flag.evidence or {}
+    try:
+        return _evidence_sentence(flag.rule, evidence)
+    except (KeyError, TypeError, ValueError):
+        # Evidence of an older or unknown shape: still show the plain values, never fail.
+        return "; ".join(f"{key}: {value}" for key, value in sorted(evidence.items()))
+
+
+def _evidence_sentence(rule: str, evidence: dict) -> str:
+    if rule == "safety":
+        return _(
+            "EPDS of %(day)s: item 10 (thoughts of self-harm) scored %(score)s; total %(total)s.",
+            day=_day(evidence["submitted_on"]),
+            score=evidence.get("item_10", "?"),
+            total=evidence["total"],
+        )
+    if rule in ("epds_high", "epds_raised"):
+        return _(
+            "EPDS total %(total)s on %(day)s.",
+            total=evidence["total"],
+            day=_day(evidence["submitted_on"]),
+        )
+    if rule == "anxiety":
+        return _(
+            "GAD-7 total %(total)s on %(day)s.",
+            total=evidence["total"],
+            day=_day(evidence["submitted_on"]),
+        )
+    if rule == "low_mood":
+        days = evidence["days"]
+        return _(
+            "Mood 2 or lower on %(count)s logged days in a row, %(first)s to %(last)s.",
+            count=evidence["streak"],
+            first=_day(days[0]),
+            last=_day(days[-1]),
+        )
+    if rule == "short_sleep":
+        return _(
+            "On average %(hours)s hours of sleep over %(count)s logged nights, "
+            "%(first)s to %(last)s.",
+            hours=_number(evidence["mean_sleep_hours"]),
+            count=evidence["logged_days"],
+            first=_day(evidence["from"]),
+            last=_day(evidence["to"]),
+        )
+    if rule == "bonding":
+        return _(
+            "Bonding 2 or lower on %(low)s of the last %(logged)s logged days.",
+            low=evidence["low_days"],
+            logged=evidence["logged_days"],
+        )
+    if rule == "worsening":
+        return _(
+            "Mean mood fell from %(before)s to %(after)s (the week before against the last "
+            "week, up to %(last)s).",
+            before=_number(evidence["previous_mean"]),
+            after=_number(evidence["recent_mean"]),
+            last=_day(evidence["to"]),
+        )
+    if rule == "silent":
+        if evidence.get("last_checkin"):
+            return _(
+                "No check-in for %(days)s days; the last one was on %(day)s.",
+                days=evidence["days"],
+                day=_day(evidence["last_checkin"]),
+            )
+        return _(
+            "No check-in for %(days)s days since the start on %(day)s.",
+            days=evidence["days"],
+            day=_day(evidence.get("started_on")),
+        )
+    raise KeyError(rule)
+
+
+@dataclass(frozen=True)
+class FlagBadge:
+    """An open flag as the dashboard shows it: level and rule in words."""
+
+    level: str
+    level_label: str
+    rule_label: str
+    raised_at: datetime
+
+
+@dataclass(frozen=True)
+class Sparkline:
+    """A 14-day sparkline, or None where nothing was logged (shown as words instead)."""
+
+    label: str
+    chart: Chart | None
+    short_label: str = ""
+
+
+@dataclass(frozen=True)
+class ScoreView:
+    """A questionnaire total with its band in words."""
+
+    total: int
+    band_label: str
+    band_level: int
+    safety: bool
+    submitted_at: datetime
+
+
+@dataclass(frozen=True)
+class DashboardRow:
+    client_id: int
+    name: str
+    weeks_postpartum: int | None
+    delivery_type: str | None
+    days_since_checkin: int | None
+    sparklines: list[Sparkline]
+    epds: ScoreView | None
+    flags: list[FlagBadge]
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    rows: list[DashboardRow]
+    total: int
+    page: int
+    pages: int
+    per_page: int
+
+
+def _band_views(instrument_key: str) -> dict:
+    return {band.key: band for band in load_instrument(instrument_key).bands}
+
+
+def _score_view(score, bands: dict, locale: str) -> ScoreView:
+    band = bands.get(score.band)
+    return ScoreView(
+        total=score.total,
+        band_label=band.label(locale) if band else score.band,
+        band_level=band.level if band else 0,
+        safety=score.safety,
+        submitted_at=score.submitted_at,
+    )
+
+
+def _sleep_range(values: Sequence[float | None]) -> tuple[float, float]:
+    logged = [value for value in values if value is not None]
+    return (0, max([SLEEP_RANGE_MIN_TOP, *logged]))
+
+
+class _PageTexts:
+    """Translations and number format looked up once per page, not once per row.
+
+    A dashboard draws up to 150 sparklines, each with a translated trend sentence; looking the
+    catalogue and the locale up for each would cost more than the SQL of the whole page.
+    """
+
+    def __init__(self) -> None:
+        self.translations = get_translations()
+        symbols = get_locale().number_symbols
+        # Babel 2.14 keys the symbols by numbering system; older releases do not.
+        self.decimal = symbols.get("latn", symbols).get("decimal", ".")
+        self.series_labels = (
+            _("Mood, last 14 days"),
+            _("Sleep, last 14 days"),
+            _("Bonding, last 14 days"),
+        )
+        self.short_labels = (_("Mood"), _("Sleep"), _("Bonding"))
+        self.rules = {rule: str(label) for rule, label in RULE_LABELS.items()}
+        self.levels = {level: str(label) for level, label in LEVEL_LABELS.items()}
+
+    def gettext(self, message: str, **variables) -> str:
+        """Translate like flask-babel's gettext, with the catalogue already in hand."""
+        text = self.translations.ugettext(message)
+        return text % variables if variables else text
+
+    def number(self, value: float) -> str:
+        """Format a number with one decimal in the page's locale."""
+        return f"{value:.1f}".replace(".", self.decimal)
+
+
+def client_sparklines(
+    values_by_day: dict, today: date, texts: _PageTexts | None = None
+) -> list[Sparkline]:
+    """Draw the 14-day mood, sleep and bonding sparklines of one client."""
+    texts = texts or _PageTexts()
+    days = [today - timedelta(days=offset) for offset in range(queries.SPARKLINE_DAYS - 1, -1, -1)]
+    logged = [values_by_day.get(day) for day in days]
+    series = (
+        ([v.mood if v else None for v in logged], SCALE_RANGE),
+        ([v.sleep_hours if v else None for v in logged], None),
+        ([v.bonding if v else None for v in logged], SCALE_RANGE),
+    )
+    sparklines = []
+    for (values, y_range), label, short in zip(
+        series, texts.series_labels, texts.short_labels, strict=True
+    ):
+        if all(value is None for value in values):
+            sparklines.append(Sparkline(label, None, short))
+            continue
+        summary = trend_summary(label, values, gettext=texts.gettext, format_number=texts.number)
+        chart = sparkline(
+            values, y_range=y_range or _sleep_range(values), label=label, summary=summary
+        )
+        sparklines.append(Sparkline(label, chart, short))
+    return sparklines
+
+
+def build_dashboard(
+    practitioner: User, filters: queries.DashboardFilters, today: date
+) -> Dashboard:
+    """Gather one page of the practitioner's dashboard in a fixed number of queries."""
+    page = queries.client_list_page(practitioner.id, today, filters)
+    client_ids = [row.client_id for row in page.rows]
+    open_flags = queries.open_flags_by_client(client_ids)
+    recent = queries.recent_checkins_by_client(client_ids, today)
+    epds = queries.latest_scores_by_client(client_ids, "epds")
+    bands = _band_views("epds")
+    locale = _locale()
+    texts = _PageTexts()
+    rows = []
+    for row in page.rows:
+        rows.append(
+            DashboardRow(
+                client_id=row.client_id,
+                name=row.full_name,
+                weeks_postpartum=weeks_postpartum(row.delivery_date, today),
+                delivery_type=row.delivery_type,
+                days_since_checkin=(today - row.last_checkin).days if row.last_checkin else None,
+                sparklines=client_sparklines(recent.get(row.client_id, {}), today, texts),
+                epds=_score_view(epds[row.client_id], bands, locale)
+                if row.client_id in epds
+                else None,
+                flags=[
+                    FlagBadge(
+                        level=flag.level,
+                        level_label=texts.levels.get(flag.level, flag.level),
+                        rule_label=texts.rules.get(flag.rule, flag.rule.replace("_", " ")),
+                        raised_at=flag.raised_at,
+                    )
+                    for flag in open_flags.get(row.client_id, [])
+                ],
+            )
+        )
+    return Dashboard(
+        rows=rows, total=page.total, page=page.page, pages=page.pages, per_page=page.per_page
+    )
+
+
+# The client page.
+
+
+@dataclass(frozen=True)
+class ResponseView:
+    """A questionnaire response with its band in words and the safety item picked out."""
+
+    response: QuestionnaireResponse
+    instrument_name: str
+    score: ScoreView
+    item_10: int | None
+    safety_answer: bool
+    subscales: list[tuple[str, int, int]]
+
+
+@dataclass(frozen=True)
+class FlagView:
+    flag: Flag
+    level_label: str
+    rule_label: str
+    evidence: str
+
+
+@dataclass
+class ClientRecord:
+    """Everything the practitioner's client page shows."""
+
+    client: User
+    today: date
+    days: int
+    first_day: date
+    weeks_postpartum: int | None
+    charts: list[Chart]
+    checkins: list[CheckIn]
+    responses: list[ResponseView]
+    open_flags: list[FlagView]
+    closed_flags: list[FlagView]
+    notes: list[Note]
+    # The reports' summary of the same period (averages, PDF links) and guidance progress.
+    summary: ProgressSummary | None = None
+    guidance_progress: list[dict] = field(default_factory=list)
+    names: dict[int, str] = field(default_factory=dict)
+
+
+def _response_view(response: QuestionnaireResponse, locale: str) -> ResponseView:
+    try:
+        instrument = load_instrument(response.instrument)
+    except KeyError:
+        instrument = None
+    band = None
+    if instrument is not None:
+        band = next((b for b in instrument.bands if b.key == response.band), None)
+    score = ScoreView(
+        total=response.total,
+        band_label=band.label(locale) if band else response.band,
+        band_level=band.level if band else 0,
+        safety=response.safety,
+        submitted_at=response.submitted_at,
+    )
+    item_10 = None
+    if response.instrument == "epds" and len(response.item_scores or []) >= 10:
+        item_10 = response.item_scores[9]
+    subscales = []
+    if instrument is not None:
+        for subscale in instrument.subscales:
+            if subscale.key in (response.subscales or {}):
+                subscales.append(
+                    (subscale.label(locale), response.subscales[subscale.key], subscale.max)
+                )
+    return ResponseView(
+        response=response,
+        instrument_name=instrument.name if instrument else response.instrument,
+        score=score,
+        item_10=item_10,
+        safety_answer=item_10 is not None and item_10 >= 1,
+        subscales=subscales,
+    )
+
+
+def _flag_view(flag: Flag) -> FlagView:
+    return FlagView(
+        flag=flag,
+        level_label=str(LEVEL_LABELS.get(flag.level, flag.level)),
+        rule_label=rule_label(flag.rule),
+        evidence=evidence_in_words(flag),
+    )
+
+
+def _day_label(day: date) -> str:
+    return format_date(day, "d MMM")
+
+
+def client_charts(checkins: Sequence[CheckIn], first_day: date, today: date) -> list[Chart]:
+    """Draw the period's charts: the four 1-5 scales together, and sleep."""
+    days = [first_day + timedelta(days=offset) for offset in range((today - first_day).days + 1)]
+    by_day = {checkin.day: checkin for checkin in checkins}
+
+    def values(name: str) -> list:
+        return [getattr(by_day[day], name) if day in by_day else None for day in days]
+
+    scales = [
+        Series(_("Mood"), values("mood")),
+        Series(_("Tension"), values("tension")),
+        Series(_("Energy"), values("energy")),
+        Series(_("Bonding"), values("bonding")),
+    ]
+    summaries = [
+        trend_summary(one.label, one.values, gettext=_, format_number=_number) for one in scales
+    ]
+    sleep = Series(_("Sleep (hours)"), values("sleep_hours"))
+    return [
+        line_chart(
+            _("Mood, tension, energy and bonding (1 to 5)"),
+            days,
+            scales,
+            y_range=SCALE_RANGE,
+            summary="; ".join(summaries),
+            day_label=_day_label,
+        ),
+        line_chart(
+            _("Hours of sleep"),
+            days,
+            [sleep],
+            y_range=_sleep_range(sleep.values),
+            summary=trend_summary(sleep.label, sleep.values, gettext=_, format_number=_number),
+            day_label=_day_label,
+        ),
+    ]
+
+
+def client_record(client: User, days: int, today: date) -> ClientRecord:
+    """Gather the client page for a period of `days` days up to today."""
+    first_day = today - timedelta(days=days - 1)
+    checkins = queries.checkins_between(client.id, first_day, today)
+    locale = _locale()
+    flags = [_flag_view(flag) for flag in queries.flag_history(client.id)]
+    notes = queries.notes_for(client.id)
+    editor_ids = {rev.edited_by_id for note in notes for rev in note.revisions if rev.edited_by_id}
+    profile = client.profile
+    return ClientRecord(
+        client=client,
+        today=today,
+        days=days,
+        first_day=first_day,
+        weeks_postpartum=weeks_postpartum(profile.delivery_date if profile else None, today),
+        charts=client_charts(checkins, first_day, today),
+        checkins=checkins,
+        responses=[
+            _response_view(response, locale)
+            for response in queries.questionnaire_history(client.id)
+        ],
+        open_flags=[view for view in flags if view.flag.is_open],
+        closed_flags=[view for view in flags if not view.flag.is_open],
+        notes=notes,
+        summary=summary_for_header(client, days),
+        guidance_progress=progress_for(client),
+        names=queries.names_by_id(editor_ids),
+    )
+
+
+def record_view(client: User, days: int) -> None:
+    """Log that the current user looked at a client's record."""
+    audit.record("client_record_viewed", client=client, detail=f"period {days} days")
+
+
+# Flags.
+
+
+def acknowledge_flag(
+    flag: Flag, practitioner: User, note: str, now: datetime | None = None
+) -> bool:
+    """Acknowledge an open flag with what was done; False if it was no longer open.
+
+    One conditional UPDATE, so two practitioners acknowledging at once cannot overwrite
+    each other's note.
+    """
+    now = now or datetime.now(UTC)
+    result = db.session.execute(
+        sa.update(Flag)
+        .where(Flag.id == flag.id, Flag.acknowledged_at.is_(None), Flag.cleared_at.is_(None))
+        .values(acknowledged_at=now, acknowledged_by_id=practitioner.id, acknowledgement_note=note)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        return False
+    db.session.refresh(flag)
+    audit.record(
+        "flag_acknowledged",
+        client=flag.client,
+        actor=practitioner,
+        detail=f"flag {flag.id}",
+    )
+    return True
+
+
+# Notes.
+
+
+def create_note(client: User, author: User, body: str, shared: bool) -> Note:
+    """Write a note about a client, private or shared with her."""
+    now = datetime.now(UTC)
+    note = Note(
+        client_id=client.id,
+        author_id=author.id,
+        body=body,
+        shared=shared,
+        created_at=now,
+        updated_at=now,
+    )
+    db.session.add(note)
+    db.session.flush()
+    audit.record(
+        "note_created",
+        client=client,
+        actor=author,
+        detail=f"note {note.id} ({'shared' if shared else 'private'})",
+    )
+    return note
+
+
+def edit_note(note: Note, editor: User, body: str, shared: bool) -> bool:
+    """Change a note, keeping its previous wording as a revision; False if nothing changed."""
+    if note.body == body and note.shared == shared:
+        return False
+    now = datetime.now(UTC)
+    note.revisions.append(
+        NoteRevision(body=note.body, shared=note.shared, edited_by_id=editor.id, edited_at=now)
+    )
+    note.body, note.shared, note.updated_at = body, shared, now
+    db.session.flush()
+    audit.record(
+        "note_edited",
+        client=db.session.get(User, note.client_id),
+        actor=editor,
+        detail=f"note {note.id} ({'shared' if shared else 'private'})",
+    )
+    return True
+
+
+def withdraw_note(note: Note, by: User, reason: str) -> bool:
+    """Withdraw a note with a reason; it stays in the record. False if already withdrawn."""
+    if note.withdrawn_at is not None:
+        return False
+    note.withdrawn_at = datetime.now(UTC)
+    note.withdrawn_reason = reason
+    db.session.flush()
+    # Who withdrew it is kept in the access log (Note has no column for it).
+    audit.record(
+        "note_withdrawn",
+        client=db.session.get(User, note.client_id),
+        actor=by,
+        detail=f"note {note.id}",
+    )
+    return True
+
+
+# The phone consult.
+
+CHECKIN_FIELDS = (
+    "mood",
+    "tension",
+    "energy",
+    "bonding",
+    "sleep_hours",
+    "night_wakings",
+    "sleep_quality",
+    "skin_to_skin_minutes",
+    "activities",
+    "note",
+)
+
+
+def _merge(checkin: CheckIn, values: dict, practitioner: User) -> None:
+    # What she already logged that day stays unless the consult gave a new value.
+    for name in CHECKIN_FIELDS:
+        value = values.get(name)
+        if value is None or value == []:
+            continue
+        setattr(checkin, name, value)
+    checkin.entered_by_id = practitioner.id
+
+
+def record_checkin_for_client(client: User, practitioner: User, values: dict) -> CheckIn:
+    """Store a check-in taken during a phone consult: one row per client and day (an upsert).
+
+    Safe under concurrency: if another request inserted the same day between our look-up and
+    our insert, the unique constraint refuses ours, the savepoint rolls back, and we update
+    the row that won. Fields the consult left empty keep what she logged that day. The flag
+    rules then run on the new data.
+    """
+    day = values["day"]
+
+    def existing() -> CheckIn | None:
+        return db.session.scalar(
+            sa.select(CheckIn).where(CheckIn.client_id == client.id, CheckIn.day == day)
+        )
+
+    checkin = existing()
+    if checkin is None:
+        checkin = CheckIn(client_id=client.id, day=day, activities=[])
+        _merge(checkin, values, practitioner)
+        try:
+            with db.session.begin_nested():
+                db.session.add(checkin)
+        except IntegrityError:
+            checkin = existing()
+            if checkin is None:  # not the unique constraint: let the caller see it
+                raise
+            _merge(checkin, values, practitioner)
+    else:
+        _merge(checkin, values, practitioner)
+    db.session.flush()
+    audit.record(
+        "checkin_entered_for_client",
+        client=client,
+        actor=practitioner,
+        on_behalf_of=client,
+        detail=f"day {day.isoformat()}",
+    )
+    # New data: the flag rules run as they do after her own check-in.
+    flag_service.evaluate_and_notify(client)
+    return checkin
+
+
+# A client's own access log (reused by the privacy pages).
+
+
+@dataclass(frozen=True)
+class AccessEntry:
+    """One look at or change of her record, in plain words."""
+
+    at: datetime
+    who: str
+    role: str
+    what: str
+
+
+def access_log_for_client(client: User, limit: int | None = 200) -> list[AccessEntry]:
+    """Return who looked at or changed a client's record, newest first, in plain words.
+
+    Her own actions are left out. The name is the person's current name, or only the role
+    once the account is gone (the log keeps no other name that is fit to show her).
+    """
+    statement = (
+        sa.select(AuditEvent, User.full_name)
+        .outerjoin(User, User.id == AuditEvent.actor_id)
+        .where(
+            AuditEvent.client_id == client.id,
+            sa.or_(AuditEvent.actor_id.is_(None), AuditEvent.actor_id != client.id),
+        )
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+    )
+    if limit:
+        statement = statement.limit(limit)
+    entries = []
+    for event, full_name in db.session.execute(statement):
+        role = str(ROLE_LABELS.get(event.actor_role, event.actor_role or ""))
+        who = full_name or role or _("Someone at the practice")
+        entries.append(
+            AccessEntry(at=event.at, who=who, role=role, what=action_label(event.action))
+        )
+    return entries

@@ -1,0 +1,468 @@
+"""Benchmark of the practice pages on a year of data (run by `make bench`, never by `make test`).
+
+A practice of 20 practitioners and 500 clients, each with 365 days of check-ins (~182,500 rows)
+and an EPDS every 4 weeks, bulk-inserted. In one run it measures, through the Flask test client:
+the dashboard of a practitioner with 25 clients, the dashboard of one with all 500 clients
+(the caseload is reassigned for that), and a client page with 365 days of data (30 and 90 day
+periods). For each: p50/p95 over 30 requests, the number of SQL statements, the time of the
+page's own SQL alone (cursor executes, timed with before/after_cursor_execute) and the ratio
+page/SQL. A framework floor (the help page, signed in) is measured in the same run as the
+baseline. Targets: dashboard p95 < 150 ms at 500 clients, client page p95 < 100 ms, page time
+<= 2x its SQL time. It prints and compares; it fails only on wrong pages or on a query count
+that grows with the caseload, never on timing.
+
+SQLite always; PostgreSQL too when TEST_DATABASE_URL (or the Makefile's default URL) answers.
+The PostgreSQL database is wiped and rebuilt: point TEST_DATABASE_URL at a scratch database.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import random
+import statistics
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import psycopg
+import pytest
+import sqlalchemy as sa
+from flask_migrate import upgrade
+from sqlalchemy import event
+
+from config import TestingConfig
+from portal import create_app
+from portal.dates import local_today
+from portal.extensions import db
+from portal.flags import LEVEL_RANK
+from portal.models import (
+    CheckIn,
+    ClientProfile,
+    Flag,
+    Note,
+    QuestionnaireResponse,
+    User,
+)
+from portal.passwords import hash_password
+from portal.practice import queries, services
+from tests.conftest import PASSWORD, BrowserClient, login
+
+PRACTITIONERS = 20
+CLIENTS = 500
+DAYS = 365
+EPDS_EVERY_DAYS = 28
+REQUESTS = 30
+WARM_UP = 3
+BATCH = 10_000
+DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+TARGET_DASHBOARD_500_P95_MS = 150
+TARGET_CLIENT_PAGE_P95_MS = 100
+TARGET_PAGE_OVER_SQL = 2.0
+
+
+def _postgres_url() -> str | None:
+    url = os.environ.get("TEST_DATABASE_URL") or DEFAULT_PG_URL
+    if not url.startswith("postgresql"):
+        return None
+    try:
+        with psycopg.connect(
+            url.replace("postgresql+psycopg://", "postgresql://", 1), connect_timeout=3
+        ):
+            return url
+    except psycopg.Error:
+        return None
+
+
+def _backends() -> list:
+    params = [pytest.param("sqlite", id="sqlite")]
+    params.append(
+        pytest.param(
+            "postgresql",
+            id="postgresql",
+            marks=pytest.mark.skipif(_postgres_url() is None, reason="PostgreSQL not reachable"),
+        )
+    )
+    return params
+
+
+@pytest.fixture
+def bench_app(request, tmp_path):
+    """An app on a freshly migrated database of the requested backend."""
+    backend = request.param
+    if backend == "sqlite":
+        url = f"sqlite:///{tmp_path / 'bench.db'}"
+    else:
+        url = _postgres_url()
+    app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=url)
+    app.test_client_class = BrowserClient  # each request in its own app context, as in production
+    with app.app_context():
+        if backend == "postgresql":
+            with db.engine.begin() as conn:
+                conn.execute(sa.text("DROP SCHEMA public CASCADE"))
+                conn.execute(sa.text("CREATE SCHEMA public"))
+        upgrade()
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+# The practice.
+
+
+def _insert(model, rows: list[dict]) -> None:
+    for start in range(0, len(rows), BATCH):
+        db.session.execute(sa.insert(model), rows[start : start + BATCH])
+
+
+def generate_practice(seed: int = 7) -> dict:
+    """Bulk-insert the practice; return the ids the measurements need."""
+    rng = random.Random(seed)
+    now = datetime.now(UTC)
+    today = local_today()
+    password_hash = hash_password(PASSWORD)
+    users = [
+        dict(
+            id=1,
+            email="admin@bench.test",
+            full_name="Admin",
+            role="admin",
+            password_hash=password_hash,
+            locale="en",
+        )
+    ]
+    practitioner_ids = list(range(2, 2 + PRACTITIONERS))
+    for number, user_id in enumerate(practitioner_ids):
+        users.append(
+            dict(
+                id=user_id,
+                email=f"practitioner{number}@bench.test",
+                full_name=f"Practitioner {number:02d}",
+                role="practitioner",
+                password_hash=password_hash,
+                locale="en",
+            )
+        )
+    first_client = 2 + PRACTITIONERS
+    client_ids = list(range(first_client, first_client + CLIENTS))
+    profiles = []
+    for number, user_id in enumerate(client_ids):
+        users.append(
+            dict(
+                id=user_id,
+                email=f"client{number}@bench.test",
+                full_name=f"Client {rng.choice('ABCDEFGHIJKLMNOPQRSTUVWXYZ')}{number:03d}",
+                role="client",
+                password_hash=None,
+                locale="nl",
+            )
+        )
+        profiles.append(
+            dict(
+                user_id=user_id,
+                practitioner_id=practitioner_ids[number % PRACTITIONERS],  # 25 each
+                delivery_date=today - timedelta(days=DAYS + rng.randint(0, 30)),
+                delivery_type=rng.choice(
+                    (
+                        "induced_oxytocin",
+                        "induced_other",
+                        "spontaneous",
+                        "planned_caesarean",
+                        "emergency_caesarean",
+                    )
+                ),
+                feeding=rng.choice(("breast", "bottle", "both")),
+                started_on=today - timedelta(days=DAYS),
+            )
+        )
+    for row in users:
+        row.setdefault("timezone", "Europe/Amsterdam")
+        row.update(active=True, session_version=1, created_at=now, totp_enabled=False)
+    _insert(User, users)
+    _insert(ClientProfile, profiles)
+
+    checkins, responses, flags, notes = [], [], [], []
+    for number, client_id in enumerate(client_ids):
+        # About one in ten has not checked in for 5 days (not the client page measured).
+        silent_days = 5 if number and rng.random() < 0.1 else 0
+        base = rng.uniform(2.2, 4.2)
+        for offset in range(silent_days, DAYS):
+            if rng.random() < 0.08:
+                continue  # a day she did not log
+            mood = max(1, min(5, round(base + rng.gauss(0, 0.8))))
+            checkins.append(
+                dict(
+                    client_id=client_id,
+                    day=today - timedelta(days=offset),
+                    mood=mood,
+                    tension=rng.randint(1, 5),
+                    energy=rng.randint(1, 5),
+                    bonding=rng.randint(2, 5),
+                    sleep_hours=rng.choice((4, 4.5, 5, 5.75, 6, 6.5, 7, 7.25, 8)),
+                    night_wakings=rng.randint(0, 5),
+                    sleep_quality=rng.randint(1, 5),
+                    skin_to_skin_minutes=rng.choice((None, 15, 30, 60)),
+                    activities=rng.sample(["hug", "breathing", "walk_outside", "pet"], 2),
+                    note="Een drukke dag" if rng.random() < 0.1 else None,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+        for offset in range(DAYS - 14, -1, -EPDS_EVERY_DAYS):
+            scores = [rng.randint(0, 2) for _ in range(9)] + [1 if rng.random() < 0.02 else 0]
+            total = sum(scores)
+            band = (
+                "few_symptoms"
+                if total <= 9
+                else "possible_depression"
+                if total <= 12
+                else "probable_depression"
+            )
+            responses.append(
+                dict(
+                    client_id=client_id,
+                    instrument="epds",
+                    answers={},
+                    item_scores=scores,
+                    total=total,
+                    band=band,
+                    safety=scores[9] >= 1,
+                    locale="nl",
+                    subscales={},
+                    submitted_at=now - timedelta(days=offset),
+                )
+            )
+        # Flag history: a few closed flags each, open ones for about a third of the clients.
+        for episode in range(4):
+            level = rng.choice(("high", "medium", "low"))
+            raised = now - timedelta(days=60 * episode + rng.randint(10, 50))
+            flags.append(
+                dict(
+                    client_id=client_id,
+                    rule=("worsening", "short_sleep", "bonding", "low_mood")[episode],
+                    level=level,
+                    level_rank=LEVEL_RANK[level],
+                    evidence={"low_days": 3, "logged_days": 7},
+                    raised_at=raised,
+                    acknowledged_at=raised + timedelta(hours=5),
+                    acknowledged_by_id=practitioner_ids[number % PRACTITIONERS],
+                    acknowledgement_note="Gebeld, gaat beter.",
+                )
+            )
+        if number % 3 == 0:
+            level = ("urgent", "high", "medium", "low")[number % 4]
+            flags.append(
+                dict(
+                    client_id=client_id,
+                    rule="epds_high" if level != "urgent" else "safety",
+                    level=level,
+                    level_rank=LEVEL_RANK[level],
+                    evidence={"total": 14, "submitted_on": today.isoformat(), "item_10": 1},
+                    raised_at=now - timedelta(hours=rng.randint(1, 400)),
+                )
+            )
+        for index in range(3):
+            notes.append(
+                dict(
+                    client_id=client_id,
+                    author_id=practitioner_ids[number % PRACTITIONERS],
+                    body=f"Consult {index}: slaap besproken, ademhalingsoefening afgesproken.",
+                    shared=index % 2 == 0,
+                    created_at=now - timedelta(days=30 * index),
+                    updated_at=now - timedelta(days=30 * index),
+                )
+            )
+    _insert(CheckIn, checkins)
+    _insert(QuestionnaireResponse, responses)
+    _insert(Flag, flags)
+    _insert(Note, notes)
+    db.session.commit()
+    if db.engine.dialect.name == "postgresql":
+        # Explicit ids above: move the sequences past them, and give the planner statistics.
+        with db.engine.begin() as conn:
+            conn.execute(
+                sa.text(
+                    "SELECT setval(pg_get_serial_sequence('users', 'id'), "
+                    "(SELECT max(id) FROM users))"
+                )
+            )
+            conn.execute(sa.text("ANALYZE"))
+    else:
+        db.session.execute(sa.text("ANALYZE"))
+        db.session.commit()
+    return {
+        "practitioner_ids": practitioner_ids,
+        "client_ids": client_ids,
+        "checkins": len(checkins),
+        "responses": len(responses),
+        "flags": len(flags),
+    }
+
+
+# Measuring.
+
+
+@dataclass
+class Figures:
+    name: str
+    p50: float
+    p95: float
+    queries: int
+    sql_p50: float
+    bytes: int
+
+    @property
+    def ratio(self) -> float:
+        return self.p50 / self.sql_p50 if self.sql_p50 else math.inf
+
+
+def _percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(fraction * len(ordered)) - 1)]
+
+
+def measure(test_client, name: str, path: str) -> Figures:
+    """Request a page REQUESTS times; time the page and, separately, its own SQL."""
+    state = {"sql": 0.0, "count": 0, "started": []}
+
+    def before(conn, cursor, statement, parameters, context, executemany):
+        state["started"].append(time.perf_counter())
+
+    def after(conn, cursor, statement, parameters, context, executemany):
+        state["sql"] += time.perf_counter() - state["started"].pop()
+        state["count"] += 1
+
+    for _ in range(WARM_UP):
+        assert test_client.get(path).status_code == 200
+    event.listen(db.engine, "before_cursor_execute", before)
+    event.listen(db.engine, "after_cursor_execute", after)
+    page_times, sql_times, counts = [], [], set()
+    try:
+        for _ in range(REQUESTS):
+            state["sql"], state["count"] = 0.0, 0
+            started = time.perf_counter()
+            response = test_client.get(path)
+            page_times.append((time.perf_counter() - started) * 1000)
+            assert response.status_code == 200, path
+            sql_times.append(state["sql"] * 1000)
+            counts.add(state["count"])
+    finally:
+        event.remove(db.engine, "before_cursor_execute", before)
+        event.remove(db.engine, "after_cursor_execute", after)
+    assert len(counts) == 1, f"{path}: the number of queries varied: {counts}"
+    return Figures(
+        name=name,
+        p50=statistics.median(page_times),
+        p95=_percentile(page_times, 0.95),
+        queries=counts.pop(),
+        sql_p50=statistics.median(sql_times),
+        bytes=len(response.get_data()),
+    )
+
+
+def sparkline_cost(app, practitioner_id: int) -> tuple[float, int]:
+    """Time the drawing of one dashboard page's sparklines alone (median of 5)."""
+    with app.test_request_context(headers={"Cookie": "portal_locale=en"}):
+        today = local_today()
+        page = queries.client_list_page(practitioner_id, today, queries.DashboardFilters())
+        ids = [row.client_id for row in page.rows]
+        recent = queries.recent_checkins_by_client(ids, today)
+        runs = []
+        for _ in range(5):
+            started = time.perf_counter()
+            drawn = [services.client_sparklines(recent.get(i, {}), today) for i in ids]
+            runs.append((time.perf_counter() - started) * 1000)
+        count = sum(1 for row in drawn for spark in row if spark.chart is not None)
+        return statistics.median(runs), count
+
+
+def _verdict(value: float, target: float) -> str:
+    return "met" if value < target else "MISSED"
+
+
+@pytest.mark.parametrize("bench_app", _backends(), indirect=True)
+def test_bench_practice_pages(bench_app):
+    app = bench_app
+    backend = db.engine.dialect.name
+    started = time.perf_counter()
+    practice = generate_practice()
+    generated = time.perf_counter() - started
+    small, big = practice["practitioner_ids"][0], practice["practitioner_ids"][1]
+    client_id = practice["client_ids"][0]  # practitioner `small`'s client, 365 days logged
+    db.session.remove()
+
+    small_client, big_client = app.test_client(), app.test_client()
+    login(small_client, db.session.get(User, small))
+    login(big_client, db.session.get(User, big))
+    db.session.remove()
+
+    figures = [measure(small_client, "help page (baseline)", "/help")]
+    figures.append(measure(small_client, "dashboard, 25 clients", "/practice/"))
+    figures.append(measure(small_client, "client page, 30 days", f"/practice/clients/{client_id}"))
+    figures.append(
+        measure(small_client, "client page, 90 days", f"/practice/clients/{client_id}?days=90")
+    )
+    spark_25 = sparkline_cost(app, small)
+
+    # Now one practitioner holds the whole caseload.
+    db.session.execute(sa.update(ClientProfile).values(practitioner_id=big))
+    db.session.commit()
+    db.session.remove()
+    figures.append(measure(big_client, "dashboard, 500 clients", "/practice/"))
+    figures.append(measure(big_client, "dashboard, 500, page 6", "/practice/?page=6"))
+    figures.append(measure(big_client, "dashboard, 500, flagged", "/practice/?flagged=y"))
+    spark_500 = sparkline_cost(app, big)
+    db.session.remove()
+
+    by_name = {figure.name: figure for figure in figures}
+    dashboard_25 = by_name["dashboard, 25 clients"]
+    dashboard_500 = by_name["dashboard, 500 clients"]
+    client_30 = by_name["client page, 30 days"]
+    baseline = by_name["help page (baseline)"]
+
+    print()
+    print(
+        f"== {backend}: {PRACTITIONERS} practitioners, {CLIENTS} clients, "
+        f"{practice['checkins']:,} check-ins, {practice['responses']:,} EPDS, "
+        f"{practice['flags']:,} flags; generated in {generated:.1f} s; {REQUESTS} requests each"
+    )
+    header = (
+        f"{'page':<26}{'p50 ms':>9}{'p95 ms':>9}{'queries':>9}{'SQL ms':>9}"
+        f"{'page/SQL':>10}{'vs base':>9}{'KiB':>7}"
+    )
+    print(header)
+    print("-" * len(header))
+    for figure in figures:
+        print(
+            f"{figure.name:<26}{figure.p50:>9.1f}{figure.p95:>9.1f}{figure.queries:>9}"
+            f"{figure.sql_p50:>9.1f}{figure.ratio:>10.1f}{figure.p50 / baseline.p50:>8.1f}x"
+            f"{figure.bytes / 1024:>7.0f}"
+        )
+    print(
+        f"sparklines alone (one page): {spark_25[0]:.1f} ms for {spark_25[1]} at 25 clients, "
+        f"{spark_500[0]:.1f} ms for {spark_500[1]} at 500 "
+        f"({spark_500[0] / max(spark_500[1], 1):.2f} ms each)"
+    )
+    print(
+        f"dashboard 500 vs 25 clients: p50 x{dashboard_500.p50 / dashboard_25.p50:.2f}, "
+        f"SQL x{dashboard_500.sql_p50 / max(dashboard_25.sql_p50, 1e-9):.2f}"
+    )
+    print("targets:")
+    print(
+        f"  dashboard p95 at 500 clients < {TARGET_DASHBOARD_500_P95_MS} ms: "
+        f"{dashboard_500.p95:.1f} ms, "
+        f"{_verdict(dashboard_500.p95, TARGET_DASHBOARD_500_P95_MS)}"
+    )
+    print(
+        f"  client page p95 < {TARGET_CLIENT_PAGE_P95_MS} ms: {client_30.p95:.1f} ms, "
+        f"{_verdict(client_30.p95, TARGET_CLIENT_PAGE_P95_MS)}"
+    )
+    for figure in figures[1:]:
+        print(
+            f"  {figure.name}: page/SQL {figure.ratio:.1f} <= {TARGET_PAGE_OVER_SQL}: "
+            f"{_verdict(figure.ratio, TARGET_PAGE_OVER_SQL + 1e-9)}"
+        )
+
+    # Not timing: the architecture's promise that the query count does not grow with caseload.
+    assert dashboard_25.queries == dashboard_500.queries

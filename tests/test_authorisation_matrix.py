@@ -1,0 +1,274 @@
+"""Every route of the app against every kind of visitor: the expected answer of each cell.
+
+Routes come from app.url_map, so a new route without a row here fails the test. Each route is
+tried with a resource owned by client A and one owned by client B, as six visitors named
+relative to that resource: its owner (the client herself), another client, her practitioner,
+another practitioner, an admin, and an anonymous visitor. GET and POST are both tried where the
+route takes them (POSTs carry a valid CSRF token and no other data).
+
+Answers:  ok = served (2xx, a redirect elsewhere than the login page, or a refusal of the
+               empty form: 400, 409, 410, 422)
+          login = sent to the login page     403 = wrong role     404 = not yours / not there
+"""
+
+from datetime import UTC, datetime
+
+import pytest
+import sqlalchemy as sa
+
+from portal.dates import local_today
+from portal.extensions import db
+from portal.models import (
+    ClientProfile,
+    Enquiry,
+    ErasureRequest,
+    Flag,
+    Invitation,
+    Lesson,
+    LessonText,
+    Module,
+    ModuleText,
+    Note,
+    QuestionnaireResponse,
+    User,
+)
+from portal.passwords import hash_password
+from tests.conftest import CSRF_RE
+
+VISITORS = ("owner", "other_client", "her_practitioner", "other_practitioner", "admin", "anon")
+PASSWORD = "matrix password long enough"
+
+# Rows of answers in VISITORS order.
+PUBLIC = ("ok",) * 6
+SIGNED_IN = ("ok",) * 5 + ("login",)
+CLIENT_OWN = ("ok", "ok", "403", "403", "403", "login")  # her own pages, no id in the address
+PRACTITIONER = ("403", "403", "ok", "ok", "403", "login")  # the practitioner's own pages
+# A client's record by id: only her practitioner; nobody else learns whether it exists.
+CLIENT_RECORD = ("404", "404", "ok", "404", "404", "login")
+OWN_RESPONSE = ("ok", "404", "403", "403", "403", "login")  # her own result, by id
+ADMIN = ("403", "403", "403", "403", "ok", "login")
+SIGNED_OUT_ONLY = ("ok",) * 6  # login, reset: signed-in people are sent home (a redirect)
+
+EXPECTED = {
+    # endpoint: {method: row}
+    "static": {"GET": PUBLIC},
+    "public.index": {"GET": PUBLIC},
+    "public.help_now": {"GET": PUBLIC},
+    "public.contact": {"GET": PUBLIC, "POST": PUBLIC},
+    "auth.login": {"GET": SIGNED_OUT_ONLY, "POST": SIGNED_OUT_ONLY},
+    # The code page: signed-in people are sent home, others without a password step to login.
+    "auth.two_factor": {"GET": SIGNED_IN, "POST": SIGNED_IN},
+    "auth.logout": {"POST": ("login",) * 6},  # signs out, then shows the login page
+    "auth.accept_invitation": {"GET": PUBLIC, "POST": PUBLIC},  # an unknown token: 410
+    "auth.request_reset": {"GET": PUBLIC, "POST": PUBLIC},
+    "auth.reset_password": {"GET": PUBLIC, "POST": PUBLIC},  # an unknown token: 410
+    "auth.set_language": {"POST": PUBLIC},
+    "auth.two_factor_setup": {"GET": SIGNED_IN, "POST": SIGNED_IN},
+    "auth.two_factor_manage": {"GET": SIGNED_IN},
+    "auth.two_factor_disable": {"POST": SIGNED_IN},
+    "auth.new_recovery_codes": {"POST": SIGNED_IN},
+    "checkins.today": {"GET": CLIENT_OWN, "POST": CLIENT_OWN},
+    "checkins.history": {"GET": CLIENT_OWN},
+    "checkins.saved": {"GET": CLIENT_OWN},
+    "checkins.reminders": {"POST": CLIENT_OWN},
+    "questionnaires.index": {"GET": CLIENT_OWN},
+    "questionnaires.fill": {"GET": CLIENT_OWN, "POST": CLIENT_OWN},
+    "questionnaires.result": {"GET": OWN_RESPONSE},
+    "questionnaires.fill_for_client": {"GET": CLIENT_RECORD, "POST": CLIENT_RECORD},
+    "questionnaires.admin_instruments": {"GET": ADMIN, "POST": ADMIN},
+    "guidance.index": {"GET": CLIENT_OWN},
+    "guidance.module": {"GET": CLIENT_OWN},
+    "guidance.lesson": {"GET": CLIENT_OWN},
+    "guidance.mark_done": {"POST": CLIENT_OWN},
+    "guidance.dismiss_recommendation": {"POST": CLIENT_OWN},
+    "guidance.client_progress": {"GET": CLIENT_RECORD, "POST": CLIENT_RECORD},
+    "guidance.admin_index": {"GET": ADMIN},
+    "guidance.admin_module": {"GET": ADMIN},
+    "guidance.admin_new_module": {"GET": ADMIN, "POST": ADMIN},
+    "guidance.admin_module_text": {"GET": ADMIN, "POST": ADMIN},
+    "guidance.admin_new_lesson": {"GET": ADMIN, "POST": ADMIN},
+    "guidance.admin_lesson_text": {"GET": ADMIN, "POST": ADMIN},
+    "guidance.admin_move_module": {"POST": ADMIN},
+    "guidance.admin_move_lesson": {"POST": ADMIN},
+    "guidance.admin_publish_module": {"POST": ADMIN},
+    "guidance.admin_publish_lesson": {"POST": ADMIN},
+    "practice.dashboard": {"GET": PRACTITIONER},
+    "practice.client_page": {"GET": CLIENT_RECORD},
+    "practice.record_checkin": {"POST": CLIENT_RECORD},
+    "practice.create_note": {"POST": CLIENT_RECORD},
+    "practice.edit_note": {"GET": CLIENT_RECORD, "POST": CLIENT_RECORD},
+    "practice.withdraw_note": {"POST": CLIENT_RECORD},
+    "practice.acknowledge_flag": {"POST": CLIENT_RECORD},
+    "reports.progress": {"GET": CLIENT_OWN},
+    "reports.my_pdf": {"GET": CLIENT_OWN},
+    "reports.client_pdf": {"GET": CLIENT_RECORD},
+    "privacy.account": {"GET": SIGNED_IN},
+    "privacy.change_password": {"POST": SIGNED_IN},
+    "privacy.change_email": {"POST": SIGNED_IN},
+    "privacy.export_data": {"POST": CLIENT_OWN},
+    "privacy.withdraw_consent": {"POST": CLIENT_OWN},
+    "privacy.give_consent": {"POST": CLIENT_OWN},
+    "privacy.request_erasure": {"POST": CLIENT_OWN},
+    "privacy.erasure_requests": {"GET": ADMIN},
+    "privacy.decide_erasure": {"POST": ADMIN},
+    "privacy.retention": {"GET": ADMIN},
+    "admin.index": {"GET": ADMIN},
+    "admin.invite": {"GET": ADMIN, "POST": ADMIN},
+    "admin.resend_invitation": {"POST": ADMIN},
+    "admin.revoke_invitation": {"POST": ADMIN},
+    "admin.edit_user": {"GET": ADMIN, "POST": ADMIN},
+    "admin.enquiries": {"GET": ADMIN},
+    "admin.mark_enquiry_handled": {"POST": ADMIN},
+    "auditlog.index": {"GET": ADMIN},
+}
+
+
+@pytest.fixture
+def app_config() -> dict:
+    # Sixty-odd requests from one test would trip the login and contact-form limits.
+    return {"LOGIN_LIMIT": "1000 per minute", "ENQUIRY_LIMIT": "1000 per minute"}
+
+
+def _cells() -> list[tuple[str, str]]:
+    return [(endpoint, method) for endpoint, rows in EXPECTED.items() for method in rows]
+
+
+def test_every_route_has_a_row(app):
+    routes = {
+        (rule.endpoint, method)
+        for rule in app.url_map.iter_rules()
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
+    assert routes == set(_cells())
+
+
+class World:
+    """Two clients with their records, two practitioners, an admin, and guidance content."""
+
+    def __init__(self):
+        password_hash = hash_password(PASSWORD)
+
+        def person(email, role, practitioner=None):
+            user = User(email=email, full_name=email.split("@")[0], role=role,
+                        password_hash=password_hash, locale="en")
+            if role == "client":
+                user.profile = ClientProfile(practitioner_id=practitioner.id if practitioner
+                                             else None)
+            db.session.add(user)
+            db.session.flush()
+            return user
+
+        self.admin = person("admin@m.test", "admin")
+        self.practitioner = {"A": person("pa@m.test", "practitioner"),
+                             "B": person("pb@m.test", "practitioner")}
+        self.client = {owner: person(f"c{owner.lower()}@m.test", "client",
+                                     self.practitioner[owner]) for owner in "AB"}
+        module = Module(slug="sleep", position=1, published=True)
+        module.texts = [ModuleText(locale=loc, title="Sleep", summary="", intro="")
+                        for loc in ("nl", "en")]
+        lesson = Lesson(slug="rest", position=1, published=True)
+        lesson.texts = [LessonText(locale=loc, title="Rest", body="Rest.", minutes=2)
+                        for loc in ("nl", "en")]
+        module.lessons = [lesson]
+        db.session.add(module)
+        self.enquiry = Enquiry(kind="question", name="N", email="n@m.test", message="Hi")
+        db.session.add(self.enquiry)
+        self.records = {}
+        for owner in "AB":
+            client = self.client[owner]
+            response = QuestionnaireResponse(
+                client_id=client.id, instrument="gad7", answers={}, item_scores=[0] * 7,
+                total=0, band="minimal", locale="en")
+            note = Note(client_id=client.id, author_id=self.practitioner[owner].id, body="n")
+            flag = Flag(client_id=client.id, rule="silent", level="low", level_rank=3,
+                        evidence={}, raised_at=datetime.now(UTC))
+            erasure = ErasureRequest(user_id=client.id, pseudonym=f"p{owner}")
+            invitation = Invitation(email=f"i{owner}@m.test", full_name="I", role="client",
+                                    token_hash=f"{owner}" * 64,
+                                    expires_at=datetime.now(UTC))
+            db.session.add_all([response, note, flag, erasure, invitation])
+            db.session.flush()
+            self.records[owner] = {"response": response.id, "note": note.id, "flag": flag.id,
+                                   "erasure": erasure.id, "invitation": invitation.id}
+        db.session.commit()
+        self.module_id, self.lesson_id = module.id, lesson.id
+
+    def visitor(self, name: str, owner: str) -> User | None:
+        other = "B" if owner == "A" else "A"
+        return {
+            "owner": self.client[owner],
+            "other_client": self.client[other],
+            "her_practitioner": self.practitioner[owner],
+            "other_practitioner": self.practitioner[other],
+            "admin": self.admin,
+            "anon": None,
+        }[name]
+
+    def url_values(self, rule, owner: str) -> dict:
+        records = self.records[owner]
+        values = {
+            "client_id": self.client[owner].id,
+            "user_id": self.client[owner].id,
+            "response_id": records["response"],
+            "note_id": records["note"],
+            "flag_id": records["flag"],
+            "request_id": records["erasure"],
+            "invitation_id": records["invitation"],
+            "enquiry_id": self.enquiry.id,
+            "module_id": self.module_id,
+            "lesson_id": self.lesson_id,
+            "slug": "sleep",
+            "lesson_slug": "rest",
+            "key": "gad7",
+            "locale": "en",
+            "token": "not-a-real-token",
+            "day": local_today().isoformat(),
+            "filename": "css/portal.css",
+        }
+        return {name: values[name] for name in rule.arguments}
+
+
+def classify(response) -> str:
+    if response.status_code in (302, 303) and "/login" in response.headers.get("Location", ""):
+        return "login"
+    if response.status_code in (403, 404):
+        return str(response.status_code)
+    if response.status_code < 400 or response.status_code in (400, 409, 410, 422):
+        return "ok"
+    return f"unexpected {response.status_code}"
+
+
+@pytest.mark.parametrize(("endpoint", "method"), _cells())
+def test_authorisation_matrix(app, endpoint, method):
+    world = World()
+    [rule] = [r for r in app.url_map.iter_rules() if r.endpoint == endpoint]
+    browsers = {}
+    for name in VISITORS:
+        for owner in "AB":
+            user = world.visitor(name, owner)
+            key = user.id if user else None
+            if key not in browsers:
+                browser = app.test_client()
+                if user is not None:
+                    token = CSRF_RE.search(browser.get("/login").get_data(as_text=True))[1]
+                    browser.post("/login", data={"email": user.email, "password": PASSWORD,
+                                                 "csrf_token": token})
+                browsers[key] = browser
+    mismatches = []
+    for index, name in enumerate(VISITORS):
+        for owner in "AB":
+            user = world.visitor(name, owner)
+            browser = browsers[user.id if user else None]
+            with app.test_request_context():
+                from flask import url_for
+
+                url = url_for(endpoint, **world.url_values(rule, owner))
+            if method == "GET":
+                response = browser.get(url)
+            else:
+                html = browser.get("/help").get_data(as_text=True)
+                response = browser.post(url, data={"csrf_token": CSRF_RE.search(html)[1]})
+            got, expected = classify(response), EXPECTED[endpoint][method][index]
+            if got != expected:
+                mismatches.append(f"{name} on {owner}'s {url}: expected {expected}, got {got}")
+    assert mismatches == []
