@@ -14,7 +14,6 @@ Answers:  ok = served (2xx, a redirect elsewhere than the login page, or a refus
 from datetime import UTC, datetime
 
 import pytest
-import sqlalchemy as sa
 
 from portal.dates import local_today
 from portal.extensions import db
