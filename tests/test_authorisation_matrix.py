@@ -93,6 +93,7 @@ EXPECTED = {
     "guidance.admin_publish_lesson": {"POST": ADMIN},
     "practice.dashboard": {"GET": PRACTITIONER},
     "practice.client_page": {"GET": CLIENT_RECORD},
+    "practice.sparkline": {"GET": CLIENT_RECORD},
     "practice.record_checkin": {"POST": CLIENT_RECORD},
     "practice.create_note": {"POST": CLIENT_RECORD},
     "practice.edit_note": {"GET": CLIENT_RECORD, "POST": CLIENT_RECORD},
@@ -223,6 +224,7 @@ class World:
             "token": "not-a-real-token",
             "day": local_today().isoformat(),
             "filename": "css/portal.css",
+            "measure": "mood",
         }
         return {name: values[name] for name in rule.arguments}
 

@@ -128,6 +128,26 @@ def test_dashboard_row_shows_weeks_checkins_sparklines_epds_and_badges(practitio
     assert 'alt="Mood, last 14 days: ' in html
     assert "Probable depression" in html
     assert '<span class="badge urgent">Urgent: safety answer (EPDS item 10)</span>' in html
+    # The drawings are images of their own, fetched lazily; each is a real SVG of her data.
+    sources = re.findall(r'<img src="([^"]+)" alt="[^"]*" class="sparkline"', html)
+    assert len(sources) == 3
+    svg = test_client.get(sources[0].replace("&amp;", "&"))
+    assert svg.status_code == 200 and svg.mimetype == "image/svg+xml"
+    assert svg.get_data(as_text=True).lstrip().startswith("<svg")
+    assert svg.headers["Cache-Control"] == "no-store"
+
+
+def test_sparkline_of_another_practitioners_client_is_404(practitioner_client, make):
+    test_client, _practitioner = practitioner_client
+    theirs = quick_client(make.practitioner(), "Bea Theirs")
+    add_checkin(theirs, 1, mood=3, sleep_hours=6, bonding=4)
+    assert test_client.get(f"/practice/clients/{theirs.id}/sparklines/mood.svg").status_code == 404
+
+
+def test_unknown_sparkline_measure_is_404(practitioner_client):
+    test_client, practitioner = practitioner_client
+    anna = quick_client(practitioner, "Anna")
+    assert test_client.get(f"/practice/clients/{anna.id}/sparklines/weight.svg").status_code == 404
 
 
 def test_dashboard_sorts_by_most_urgent_then_longest_open_then_name(practitioner_client):

@@ -2,6 +2,7 @@
 
 from flask import (
     Blueprint,
+    Response,
     abort,
     current_app,
     flash,
@@ -113,6 +114,16 @@ def _render_client_page(client: User, status: int = 200, **forms):
     services.record_view(client, days)
     db.session.commit()
     return html, status
+
+
+@bp.route("/clients/<int:client_id>/sparklines/<measure>.svg")
+def sparkline(client_id: int, measure: str):
+    """Draw one of the dashboard's 14-day sparklines (the page holds its words)."""
+    client = client_record_for_practitioner(client_id)
+    if measure not in services.SPARKLINE_MEASURES:
+        abort(404)
+    chart = services.sparkline_chart(client, measure, local_today(current_user.timezone))
+    return Response(chart.svg, mimetype="image/svg+xml")
 
 
 @bp.route("/clients/<int:client_id>")
@@ -235,4 +246,3 @@ def record_checkin(client_id: int):
         flash(_("The check-in was saved."), "success")
         return _back_to(client, "checkins")
     return _render_client_page(client, 422, checkin_form=form, open_section="checkin")
-
