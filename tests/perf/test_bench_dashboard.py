@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 import os
 import random
+import re
 import statistics
 import time
 from dataclasses import dataclass
@@ -45,7 +46,6 @@ from portal.models import (
     User,
 )
 from portal.passwords import hash_password
-from portal.practice import queries, services
 from tests.conftest import PASSWORD, BrowserClient, login
 
 PRACTITIONERS = 20
@@ -361,20 +361,24 @@ def measure(test_client, name: str, path: str) -> Figures:
     )
 
 
-def sparkline_cost(app, practitioner_id: int) -> tuple[float, int]:
-    """Time the drawing of one dashboard page's sparklines alone (median of 5)."""
-    with app.test_request_context(headers={"Cookie": "portal_locale=en"}):
-        today = local_today()
-        page = queries.client_list_page(practitioner_id, today, queries.DashboardFilters())
-        ids = [row.client_id for row in page.rows]
-        recent = queries.recent_checkins_by_client(ids, today)
-        runs = []
-        for _ in range(5):
-            started = time.perf_counter()
-            drawn = [services.client_sparklines(recent.get(i, {}), today) for i in ids]
-            runs.append((time.perf_counter() - started) * 1000)
-        count = sum(1 for row in drawn for spark in row if spark.chart is not None)
-        return statistics.median(runs), count
+SPARK_SRC_RE = re.compile(r'<img src="([^"]+)" alt="[^"]*" class="sparkline"')
+
+
+def sparkline_cost(test_client) -> tuple[float, int]:
+    """Time fetching one dashboard page's sparkline images one after another (median of 3).
+
+    A browser fetches them lazily and in parallel after the page; this is their total server
+    time, reported beside the page so the work moved off the page stays visible.
+    """
+    html = test_client.get("/practice/").get_data(as_text=True)
+    sources = [src.replace("&amp;", "&") for src in SPARK_SRC_RE.findall(html)]
+    runs = []
+    for _ in range(3):
+        started = time.perf_counter()
+        for src in sources:
+            assert test_client.get(src).status_code == 200
+        runs.append((time.perf_counter() - started) * 1000)
+    return statistics.median(runs), len(sources)
 
 
 def _verdict(value: float, target: float) -> str:
@@ -403,7 +407,7 @@ def test_bench_practice_pages(bench_app):
     figures.append(
         measure(small_client, "client page, 90 days", f"/practice/clients/{client_id}?days=90")
     )
-    spark_25 = sparkline_cost(app, small)
+    spark_25 = sparkline_cost(small_client)
 
     # Now one practitioner holds the whole caseload.
     db.session.execute(sa.update(ClientProfile).values(practitioner_id=big))
@@ -412,7 +416,7 @@ def test_bench_practice_pages(bench_app):
     figures.append(measure(big_client, "dashboard, 500 clients", "/practice/"))
     figures.append(measure(big_client, "dashboard, 500, page 6", "/practice/?page=6"))
     figures.append(measure(big_client, "dashboard, 500, flagged", "/practice/?flagged=y"))
-    spark_500 = sparkline_cost(app, big)
+    spark_500 = sparkline_cost(big_client)
     db.session.remove()
 
     by_name = {figure.name: figure for figure in figures}
@@ -440,7 +444,8 @@ def test_bench_practice_pages(bench_app):
             f"{figure.bytes / 1024:>7.0f}"
         )
     print(
-        f"sparklines alone (one page): {spark_25[0]:.1f} ms for {spark_25[1]} at 25 clients, "
+        f"sparkline images of one page, fetched one by one: {spark_25[0]:.1f} ms for "
+        f"{spark_25[1]} at 25 clients, "
         f"{spark_500[0]:.1f} ms for {spark_500[1]} at 500 "
         f"({spark_500[0] / max(spark_500[1], 1):.2f} ms each)"
     )
