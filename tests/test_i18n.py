@@ -48,9 +48,13 @@ def test_dutch_catalogue_covers_every_string_in_the_code(tmp_path):
 
 PUBLIC_PAGES = ["/", "/login", "/help", "/contact", "/reset"]
 ROLE_PAGES = {
-    "client": ["/me/"],
-    "practitioner": ["/practice/"],
-    "admin": ["/admin/", "/admin/invite", "/admin/enquiries"],
+    "client": ["/me/", "/me/history", "/questionnaires/", "/questionnaires/epds",
+               "/questionnaires/gad7", "/guidance/", "/reports/me", "/account/",
+               "/two-factor/setup"],
+    "practitioner": ["/practice/", "/account/"],
+    "admin": ["/admin/", "/admin/invite", "/admin/enquiries", "/guidance/admin/",
+              "/questionnaires/admin/instruments", "/admin/access-log/", "/account/admin/erasure",
+              "/account/admin/retention"],
 }
 
 
