@@ -35,8 +35,9 @@ _COLOURS = ("#000000", "#0b4f8a", "#8a3300", "#1d5e33")
 _SPARK_COLOUR = "#0b4f8a"
 
 # Charts longer than this mark only the days a line cannot show (a logged day
-# between two gaps): 90 days x 4 series of markers is clutter and ~4x slower.
-MARK_EVERY_DAY_UP_TO = 31
+# between two gaps): a marker per day is clutter on a month and doubles the render time of the
+# practitioner's client page, which draws 30-day charts on every view.
+MARK_EVERY_DAY_UP_TO = 14
 
 
 @dataclass(frozen=True)
