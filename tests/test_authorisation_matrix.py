@@ -94,6 +94,7 @@ EXPECTED = {
     "practice.dashboard": {"GET": PRACTITIONER},
     "practice.client_page": {"GET": CLIENT_RECORD},
     "practice.sparkline": {"GET": CLIENT_RECORD},
+    "practice.client_chart": {"GET": CLIENT_RECORD},
     "practice.record_checkin": {"POST": CLIENT_RECORD},
     "practice.create_note": {"POST": CLIENT_RECORD},
     "practice.edit_note": {"GET": CLIENT_RECORD, "POST": CLIENT_RECORD},
@@ -225,6 +226,7 @@ class World:
             "day": local_today().isoformat(),
             "filename": "css/portal.css",
             "measure": "mood",
+            "name": "scales",
         }
         return {name: values[name] for name in rule.arguments}
 

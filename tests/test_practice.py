@@ -37,8 +37,9 @@ def english(user: User) -> User:
 
 def quick_client(practitioner: User, name: str, **profile) -> User:
     """Create a client without a password (hashing is slow and these never sign in)."""
-    client = create_user(f"{name.lower().replace(' ', '.')}@example.test", name, "client",
-                         practitioner=practitioner)
+    client = create_user(
+        f"{name.lower().replace(' ', '.')}@example.test", name, "client", practitioner=practitioner
+    )
     client.profile.delivery_date = profile.get("delivery_date", TODAY - timedelta(weeks=6))
     client.profile.delivery_type = profile.get("delivery_type", "induced_oxytocin")
     client.profile.started_on = profile.get("started_on", TODAY - timedelta(days=60))
@@ -62,16 +63,26 @@ def add_flag(client: User, rule: str, level: str, hours_ago: float, **fields) ->
 
 
 def add_checkin(client: User, days_ago: int, mood: int = 3, **values) -> CheckIn:
-    checkin = CheckIn(client_id=client.id, day=TODAY - timedelta(days=days_ago), mood=mood,
-                      activities=values.pop("activities", []), **values)
+    checkin = CheckIn(
+        client_id=client.id,
+        day=TODAY - timedelta(days=days_ago),
+        mood=mood,
+        activities=values.pop("activities", []),
+        **values,
+    )
     db.session.add(checkin)
     db.session.commit()
     return checkin
 
 
 def add_epds(client: User, total: int, item_10: int = 0, days_ago: int = 1):
-    band = "few_symptoms" if total <= 9 else "possible_depression" if total <= 12 else (
-        "probable_depression")
+    band = (
+        "few_symptoms"
+        if total <= 9
+        else "possible_depression"
+        if total <= 12
+        else ("probable_depression")
+    )
     scores = [0] * 9 + [item_10]
     response = QuestionnaireResponse(
         client_id=client.id,
@@ -114,8 +125,12 @@ def test_dashboard_shows_only_her_own_clients(practitioner_client, make):
 
 def test_dashboard_row_shows_weeks_checkins_sparklines_epds_and_badges(practitioner_client):
     test_client, practitioner = practitioner_client
-    anna = quick_client(practitioner, "Anna", delivery_date=TODAY - timedelta(weeks=5, days=3),
-                        delivery_type="emergency_caesarean")
+    anna = quick_client(
+        practitioner,
+        "Anna",
+        delivery_date=TODAY - timedelta(weeks=5, days=3),
+        delivery_type="emergency_caesarean",
+    )
     for days_ago in (2, 3, 5):
         add_checkin(anna, days_ago, mood=2, sleep_hours=5.5, bonding=4)
     add_epds(anna, 14, item_10=1)
@@ -164,12 +179,23 @@ def test_dashboard_sorts_by_most_urgent_then_longest_open_then_name(practitioner
     add_flag(high_old, "silent", "low", 300)
     add_flag(urgent, "safety", "urgent", 1)
     add_flag(urgent, "worsening", "low", 500)
-    add_flag(acknowledged, "safety", "urgent", 100, acknowledged_at=NOW,
-             acknowledged_by_id=practitioner.id, acknowledgement_note="Called her.")
+    add_flag(
+        acknowledged,
+        "safety",
+        "urgent",
+        100,
+        acknowledged_at=NOW,
+        acknowledged_by_id=practitioner.id,
+        acknowledgement_note="Called her.",
+    )
     assert calm  # no flag: after every flagged client, by name
     html = test_client.get("/practice/").get_data(as_text=True)
     assert client_links(html) == [
-        "Zoe Urgent", "Dana High Old", "Carla High New", "Britt Low", "Aafke Calm",
+        "Zoe Urgent",
+        "Dana High Old",
+        "Carla High New",
+        "Britt Low",
+        "Aafke Calm",
         "Eva Was Urgent",
     ]
 
@@ -276,9 +302,17 @@ def record(make):
     """A practitioner, her client with some history, and one open flag and one note."""
     practitioner = english(make.practitioner(name="Petra Practitioner"))
     client = make.client(practitioner=practitioner, name="Mila Mother")
-    flag = add_flag(client, "low_mood", "medium", 10,
-                    evidence={"streak": 3, "days": [(TODAY - timedelta(days=d)).isoformat()
-                                                      for d in (3, 2, 1)], "moods": [2, 2, 1]})
+    flag = add_flag(
+        client,
+        "low_mood",
+        "medium",
+        10,
+        evidence={
+            "streak": 3,
+            "days": [(TODAY - timedelta(days=d)).isoformat() for d in (3, 2, 1)],
+            "moods": [2, 2, 1],
+        },
+    )
     note = Note(client_id=client.id, author_id=practitioner.id, body="First words", shared=False)
     db.session.add(note)
     db.session.commit()
@@ -299,8 +333,9 @@ def client_scoped_requests(client_id: int, flag_id: int, note_id: int):
     ]
 
 
-@pytest.mark.parametrize("who", ["client_herself", "another_client", "another_practitioner",
-                                 "admin"])
+@pytest.mark.parametrize(
+    "who", ["client_herself", "another_client", "another_practitioner", "admin"]
+)
 def test_client_scoped_routes_answer_404_to_anyone_but_her_practitioner(
     record, login_as, make, who
 ):
@@ -352,15 +387,30 @@ def test_unknown_client_and_flag_answer_404(login_as):
 def test_client_page_shows_the_record(record, login_as, app):
     practitioner, client, flag, note = record
     client.profile.feeding = "both"
-    add_checkin(client, 1, mood=2, tension=4, bonding=2, sleep_hours=4.75,
-                activities=["hug", "walk_outside"], note="Hard night with the baby")
+    add_checkin(
+        client,
+        1,
+        mood=2,
+        tension=4,
+        bonding=2,
+        sleep_hours=4.75,
+        activities=["hug", "walk_outside"],
+        note="Hard night with the baby",
+    )
     add_checkin(client, 40, mood=5, note="Long ago")
     phone = add_checkin(client, 2, mood=3)
     phone.entered_by_id = practitioner.id
     add_epds(client, 11, item_10=2, days_ago=3)
     add_epds(client, 4, item_10=0, days_ago=40)
-    add_flag(client, "silent", "low", 400, acknowledged_at=NOW - timedelta(days=10),
-             acknowledged_by_id=practitioner.id, acknowledgement_note="Phoned: on holiday")
+    add_flag(
+        client,
+        "silent",
+        "low",
+        400,
+        acknowledged_at=NOW - timedelta(days=10),
+        acknowledged_by_id=practitioner.id,
+        acknowledgement_note="Phoned: on holiday",
+    )
     test_client, _user = login_as(user=practitioner)
     response = test_client.get(f"/practice/clients/{client.id}")
     html = response.get_data(as_text=True)
@@ -381,13 +431,12 @@ def test_client_page_shows_the_record(record, login_as, app):
     assert "Guidance modules" in html
     # 90 days reaches the older check-in.
     assert "Long ago" in test_client.get(f"/practice/clients/{client.id}?days=90").get_data(
-        as_text=True)
+        as_text=True
+    )
     assert test_client.get(f"/practice/clients/{client.id}?days=7000").status_code == 200
 
 
-def test_client_page_runs_the_same_number_of_queries_however_long_the_record(
-    app, record, login_as
-):
+def test_client_page_runs_the_same_number_of_queries_however_long_the_record(app, record, login_as):
     practitioner, client, _flag, _note = record
     test_client, _user = login_as(user=practitioner)
     add_checkin(client, 1)
@@ -397,8 +446,9 @@ def test_client_page_runs_the_same_number_of_queries_however_long_the_record(
     for days_ago in (5, 30, 60):
         add_epds(client, 12, days_ago=days_ago)
     for hours_ago in (100, 300, 500):
-        add_flag(client, "silent", "low", hours_ago, cleared_at=NOW,
-                 acknowledged_by_id=practitioner.id)
+        add_flag(
+            client, "silent", "low", hours_ago, cleared_at=NOW, acknowledged_by_id=practitioner.id
+        )
     for number in range(5):
         db.session.add(Note(client_id=client.id, author_id=practitioner.id, body=f"N{number}"))
     db.session.commit()
@@ -432,24 +482,32 @@ def test_acknowledging_needs_a_note(record, login_as):
     practitioner, client, flag, _note = record
     test_client, _user = login_as(user=practitioner)
     token_from = f"/practice/clients/{client.id}"
-    response = post_form(test_client, f"/practice/flags/{flag.id}/acknowledge",
-                         {f"flag-{flag.id}-note": "   "}, token_from=token_from)
+    response = post_form(
+        test_client,
+        f"/practice/flags/{flag.id}/acknowledge",
+        {f"flag-{flag.id}-note": "   "},
+        token_from=token_from,
+    )
     assert response.status_code == 422
     assert "Write what was done" in response.get_data(as_text=True)
     db.session.expire_all()
     stored = db.session.get(Flag, flag.id)
     assert stored.acknowledged_at is None and stored.acknowledgement_note is None
     assert not db.session.scalars(
-        sa.select(AuditEvent).where(AuditEvent.action == "flag_acknowledged")).all()
+        sa.select(AuditEvent).where(AuditEvent.action == "flag_acknowledged")
+    ).all()
 
 
 def test_acknowledging_closes_the_flag_for_the_dashboard_but_keeps_it(record, login_as):
     practitioner, client, flag, _note = record
     test_client, _user = login_as(user=practitioner)
     assert "badge medium" in test_client.get("/practice/").get_data(as_text=True)
-    response = post_form(test_client, f"/practice/flags/{flag.id}/acknowledge",
-                         {f"flag-{flag.id}-note": "Called her; she sees the GP tomorrow."},
-                         token_from=f"/practice/clients/{client.id}")
+    response = post_form(
+        test_client,
+        f"/practice/flags/{flag.id}/acknowledge",
+        {f"flag-{flag.id}-note": "Called her; she sees the GP tomorrow."},
+        token_from=f"/practice/clients/{client.id}",
+    )
     assert response.status_code == 302
     assert response.headers["Location"].endswith(f"/practice/clients/{client.id}#flags")
     db.session.expire_all()
@@ -458,15 +516,20 @@ def test_acknowledging_closes_the_flag_for_the_dashboard_but_keeps_it(record, lo
     assert stored.acknowledged_by_id == practitioner.id
     assert stored.acknowledgement_note == "Called her; she sees the GP tomorrow."
     audit_row = db.session.scalar(
-        sa.select(AuditEvent).where(AuditEvent.action == "flag_acknowledged"))
+        sa.select(AuditEvent).where(AuditEvent.action == "flag_acknowledged")
+    )
     assert audit_row.client_id == client.id and "GP" not in (audit_row.detail or "")
     dashboard = test_client.get("/practice/").get_data(as_text=True)
     assert "badge medium" not in dashboard
     page = test_client.get(f"/practice/clients/{client.id}").get_data(as_text=True)
     assert "she sees the GP tomorrow" in page and "No open flags." in page
     # A second acknowledgement changes nothing.
-    post_form(test_client, f"/practice/flags/{flag.id}/acknowledge",
-              {f"flag-{flag.id}-note": "Again"}, token_from=f"/practice/clients/{client.id}")
+    post_form(
+        test_client,
+        f"/practice/flags/{flag.id}/acknowledge",
+        {f"flag-{flag.id}-note": "Again"},
+        token_from=f"/practice/clients/{client.id}",
+    )
     db.session.expire_all()
     assert db.session.get(Flag, flag.id).acknowledgement_note.startswith("Called her")
 
@@ -478,35 +541,50 @@ def test_notes_are_written_changed_with_history_and_withdrawn(record, login_as):
     practitioner, client, _flag, _note = record
     test_client, _user = login_as(user=practitioner)
     page = f"/practice/clients/{client.id}"
-    response = post_form(test_client, f"{page}/notes", {"body": "Try the 4-7-8 breathing",
-                                                        "shared": "y"}, token_from=page)
+    response = post_form(
+        test_client,
+        f"{page}/notes",
+        {"body": "Try the 4-7-8 breathing", "shared": "y"},
+        token_from=page,
+    )
     assert response.status_code == 302
     note = db.session.scalar(sa.select(Note).where(Note.body == "Try the 4-7-8 breathing"))
     assert note.shared and note.author_id == practitioner.id
 
     edit = f"{page}/notes/{note.id}/edit"
     assert "Try the 4-7-8 breathing" in test_client.get(edit).get_data(as_text=True)
-    response = post_form(test_client, edit, {"body": "Try 4-7-8 breathing twice a day"},
-                         token_from=edit)
+    response = post_form(
+        test_client, edit, {"body": "Try 4-7-8 breathing twice a day"}, token_from=edit
+    )
     assert response.status_code == 302
     db.session.expire_all()
     note = db.session.get(Note, note.id)
     assert note.body == "Try 4-7-8 breathing twice a day" and not note.shared
     revisions = db.session.scalars(
-        sa.select(NoteRevision).where(NoteRevision.note_id == note.id)).all()
+        sa.select(NoteRevision).where(NoteRevision.note_id == note.id)
+    ).all()
     assert [(r.body, r.shared, r.edited_by_id) for r in revisions] == [
-        ("Try the 4-7-8 breathing", True, practitioner.id)]
+        ("Try the 4-7-8 breathing", True, practitioner.id)
+    ]
 
     response = post_form(test_client, edit, {"body": ""}, token_from=edit)
     assert response.status_code == 422
-    response = post_form(test_client, f"{page}/notes/{note.id}/withdraw",
-                         {f"note-{note.id}-reason": ""}, token_from=page)
+    response = post_form(
+        test_client,
+        f"{page}/notes/{note.id}/withdraw",
+        {f"note-{note.id}-reason": ""},
+        token_from=page,
+    )
     assert response.status_code == 422
     db.session.expire_all()
     assert db.session.get(Note, note.id).withdrawn_at is None
 
-    response = post_form(test_client, f"{page}/notes/{note.id}/withdraw",
-                         {f"note-{note.id}-reason": "Meant for another client"}, token_from=page)
+    response = post_form(
+        test_client,
+        f"{page}/notes/{note.id}/withdraw",
+        {f"note-{note.id}-reason": "Meant for another client"},
+        token_from=page,
+    )
     assert response.status_code == 302
     db.session.expire_all()
     note = db.session.get(Note, note.id)
@@ -518,7 +596,8 @@ def test_notes_are_written_changed_with_history_and_withdrawn(record, login_as):
     db.session.expire_all()
     assert db.session.get(Note, note.id).body == "Try 4-7-8 breathing twice a day"
     actions = db.session.scalars(
-        sa.select(AuditEvent.action).where(AuditEvent.action.like("note_%"))).all()
+        sa.select(AuditEvent.action).where(AuditEvent.action.like("note_%"))
+    ).all()
     assert sorted(actions) == ["note_created", "note_edited", "note_withdrawn"]
 
 
@@ -526,8 +605,9 @@ def test_an_empty_note_is_refused(record, login_as):
     practitioner, client, _flag, _note = record
     test_client, _user = login_as(user=practitioner)
     page = f"/practice/clients/{client.id}"
-    response = post_form(test_client, f"{page}/notes", {"body": "  ", "shared": "y"},
-                         token_from=page)
+    response = post_form(
+        test_client, f"{page}/notes", {"body": "  ", "shared": "y"}, token_from=page
+    )
     assert response.status_code == 422
     assert db.session.scalar(sa.select(sa.func.count(Note.id))) == 1
 
@@ -541,8 +621,12 @@ def test_only_the_author_changes_a_note(record, login_as, make):
     page = f"/practice/clients/{client.id}"
     assert "First words" in test_client.get(page).get_data(as_text=True)
     assert test_client.get(f"{page}/notes/{note.id}/edit").status_code == 403
-    response = post_form(test_client, f"{page}/notes/{note.id}/withdraw",
-                         {f"note-{note.id}-reason": "No"}, token_from=page)
+    response = post_form(
+        test_client,
+        f"{page}/notes/{note.id}/withdraw",
+        {f"note-{note.id}-reason": "No"},
+        token_from=page,
+    )
     assert response.status_code == 403
 
 
@@ -568,17 +652,31 @@ def test_phone_consult_records_a_check_in_marked_as_entered_by_her(record, login
     test_client, _user = login_as(user=practitioner)
     page = f"/practice/clients/{client.id}"
     yesterday = TODAY - timedelta(days=1)
-    response = post_form(test_client, f"{page}/checkins",
-                         checkin_form(yesterday, mood=2, sleep_hours="5.75", night_wakings=3,
-                                      activities="hug", note="Said over the phone"),
-                         token_from=page)
+    response = post_form(
+        test_client,
+        f"{page}/checkins",
+        checkin_form(
+            yesterday,
+            mood=2,
+            sleep_hours="5.75",
+            night_wakings=3,
+            activities="hug",
+            note="Said over the phone",
+        ),
+        token_from=page,
+    )
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     checkin = db.session.scalar(sa.select(CheckIn))
     assert (checkin.day, checkin.mood, checkin.sleep_hours, checkin.night_wakings) == (
-        yesterday, 2, 5.75, 3)
+        yesterday,
+        2,
+        5.75,
+        3,
+    )
     assert checkin.activities == ["hug"] and checkin.entered_by_id == practitioner.id
     event_row = db.session.scalar(
-        sa.select(AuditEvent).where(AuditEvent.action == "checkin_entered_for_client"))
+        sa.select(AuditEvent).where(AuditEvent.action == "checkin_entered_for_client")
+    )
     assert event_row.client_id == client.id and event_row.on_behalf_of_id == client.id
     assert "recorded by practitioner" in test_client.get(page).get_data(as_text=True)
 
@@ -588,15 +686,21 @@ def test_phone_consult_updates_the_day_she_already_logged(record, login_as):
     own = add_checkin(client, 0, mood=4, sleep_hours=7, bonding=5, note="Her own words")
     test_client, _user = login_as(user=practitioner)
     page = f"/practice/clients/{client.id}"
-    response = post_form(test_client, f"{page}/checkins", checkin_form(TODAY, mood=2, tension=5),
-                         token_from=page)
+    response = post_form(
+        test_client, f"{page}/checkins", checkin_form(TODAY, mood=2, tension=5), token_from=page
+    )
     assert response.status_code == 302
     db.session.expire_all()
     rows = db.session.scalars(sa.select(CheckIn)).all()
     assert [row.id for row in rows] == [own.id]
     row = rows[0]
     assert (row.mood, row.tension, row.sleep_hours, row.bonding, row.note) == (
-        2, 5, 7, 5, "Her own words")
+        2,
+        5,
+        7,
+        5,
+        "Her own words",
+    )
     assert row.entered_by_id == practitioner.id
 
 
@@ -612,9 +716,17 @@ def test_phone_consult_upsert_survives_a_concurrent_insert(record, app):
         if statement.startswith("INSERT INTO checkins") and not inserted:
             inserted.append(True)
             with other_engine.begin() as other:
-                other.execute(sa.insert(CheckIn).values(
-                    client_id=client.id, day=TODAY, mood=5, activities=[], sleep_hours=8,
-                    created_at=NOW, updated_at=NOW))
+                other.execute(
+                    sa.insert(CheckIn).values(
+                        client_id=client.id,
+                        day=TODAY,
+                        mood=5,
+                        activities=[],
+                        sleep_hours=8,
+                        created_at=NOW,
+                        updated_at=NOW,
+                    )
+                )
 
     event.listen(db.engine, "before_cursor_execute", insert_first)
     try:
@@ -657,7 +769,8 @@ def test_phone_consult_refuses_bad_input_and_stores_nothing(record, login_as, va
     assert message in response.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count(CheckIn.id))) == 0
     assert not db.session.scalars(
-        sa.select(AuditEvent).where(AuditEvent.action == "checkin_entered_for_client")).all()
+        sa.select(AuditEvent).where(AuditEvent.action == "checkin_entered_for_client")
+    ).all()
 
 
 def test_phone_consult_accepts_seven_days_back(record, login_as):
@@ -693,17 +806,46 @@ def test_access_log_for_client_says_who_looked_in_plain_words(app, record, login
     with app.test_request_context(headers={"Cookie": "portal_locale=en"}):
         entries = services.access_log_for_client(client)
     assert [(entry.who, entry.role, entry.what) for entry in entries] == [
-        ("Petra Practitioner", "Practitioner", "Looked at the client record")]
+        ("Petra Practitioner", "Practitioner", "Looked at the client record")
+    ]
     assert entries[0].at.tzinfo is not None
 
 
 @pytest.mark.parametrize(
     "query",
-    ["?page=99999999999999999999", "?page=0", "?q=%25_%5C", "?q=%F0%9F%92%94", "?days=-1",
-     "?days=90&days=30", "?delivery_type=&flagged=on&silent=on&page=2", "?q=%00"],
+    [
+        "?page=99999999999999999999",
+        "?page=0",
+        "?q=%25_%5C",
+        "?q=%F0%9F%92%94",
+        "?days=-1",
+        "?days=90&days=30",
+        "?delivery_type=&flagged=on&silent=on&page=2",
+        "?q=%00",
+    ],
 )
 def test_odd_query_strings_never_fail(record, login_as, query):
     practitioner, client, _flag, _note = record
     test_client, _user = login_as(user=practitioner)
     for path in ("/practice/", f"/practice/clients/{client.id}"):
         assert test_client.get(path + query).status_code in (200, 400), path + query
+
+
+def test_client_page_charts_are_described_in_words_and_drawn_as_images(practitioner_client):
+    test_client, practitioner = practitioner_client
+    anna = quick_client(practitioner, "Anna")
+    for days_ago, mood in ((3, 2), (2, 3), (1, 4)):
+        add_checkin(anna, days_ago, mood=mood, sleep_hours=6, bonding=4)
+    html = test_client.get(f"/practice/clients/{anna.id}").get_data(as_text=True)
+    sources = re.findall(r'<img src="(/practice/clients/[^"]+/charts/[^"]+)" alt="([^"]+)"', html)
+    assert [alt.split(":")[0] for _src, alt in sources] == [
+        "Mood, tension, energy and bonding (1 to 5)",
+        "Hours of sleep",
+    ]
+    assert "Mood rose from 2.0 to 4.0" in sources[0][1]
+    drawing = test_client.get(sources[0][0].replace("&amp;", "&"))
+    assert drawing.status_code == 200 and drawing.mimetype == "image/svg+xml"
+    assert (
+        test_client.get(f"/practice/clients/{anna.id}/charts/scales.svg?days=7").status_code == 404
+    )
+    assert test_client.get(f"/practice/clients/{anna.id}/charts/weight.svg").status_code == 404

@@ -444,7 +444,7 @@ class ClientRecord:
     days: int
     first_day: date
     weeks_postpartum: int | None
-    charts: list[Chart]
+    charts: list[ChartLink]
     checkins: list[CheckIn]
     responses: list[ResponseView]
     open_flags: list[FlagView]
@@ -504,8 +504,19 @@ def _day_label(day: date) -> str:
     return format_date(day, "d MMM")
 
 
-def client_charts(checkins: Sequence[CheckIn], first_day: date, today: date) -> list[Chart]:
-    """Draw the period's charts: the four 1-5 scales together, and sleep."""
+CLIENT_CHARTS = ("scales", "sleep")
+
+
+@dataclass(frozen=True)
+class ChartLink:
+    """A chart on the client page: its words, and the address of its drawing (lazy image)."""
+
+    alt: str
+    summary: str
+    url: str
+
+
+def _chart_series(checkins: Sequence[CheckIn], first_day: date, today: date):
     days = [first_day + timedelta(days=offset) for offset in range((today - first_day).days + 1)]
     by_day = {checkin.day: checkin for checkin in checkins}
 
@@ -518,28 +529,50 @@ def client_charts(checkins: Sequence[CheckIn], first_day: date, today: date) -> 
         Series(_("Energy"), values("energy")),
         Series(_("Bonding"), values("bonding")),
     ]
-    summaries = [
-        trend_summary(one.label, one.values, gettext=_, format_number=_number) for one in scales
-    ]
     sleep = Series(_("Sleep (hours)"), values("sleep_hours"))
-    return [
-        line_chart(
+    return days, {
+        "scales": (
             _("Mood, tension, energy and bonding (1 to 5)"),
-            days,
             scales,
-            y_range=SCALE_RANGE,
-            summary="; ".join(summaries),
-            day_label=_day_label,
+            SCALE_RANGE,
+            "; ".join(
+                trend_summary(one.label, one.values, gettext=_, format_number=_number)
+                for one in scales
+            ),
         ),
-        line_chart(
+        "sleep": (
             _("Hours of sleep"),
-            days,
             [sleep],
-            y_range=_sleep_range(sleep.values),
-            summary=trend_summary(sleep.label, sleep.values, gettext=_, format_number=_number),
-            day_label=_day_label,
+            _sleep_range(sleep.values),
+            trend_summary(sleep.label, sleep.values, gettext=_, format_number=_number),
         ),
-    ]
+    }
+
+
+def client_chart_links(
+    client_id: int, checkins: Sequence[CheckIn], first_day: date, today: date
+) -> list[ChartLink]:
+    """Describe the period's charts in words, with the address that draws each one."""
+    _days, charts = _chart_series(checkins, first_day, today)
+    days = (today - first_day).days + 1
+    links = []
+    for name in CLIENT_CHARTS:
+        title, series, _y_range, summary = charts[name]
+        fingerprint = _version([value for one in series for value in one.values])
+        url = url_for("practice.client_chart", client_id=client_id, name=name, days=days,
+                      v=fingerprint)
+        links.append(ChartLink(alt=f"{title}: {summary}", summary=summary, url=url))
+    return links
+
+
+def client_chart(client: User, name: str, days: int, today: date) -> Chart:
+    """Draw one chart of the client page (the four scales, or sleep) for `days` days."""
+    first_day = today - timedelta(days=days - 1)
+    checkins = queries.checkins_between(client.id, first_day, today)
+    day_list, charts = _chart_series(checkins, first_day, today)
+    title, series, y_range, summary = charts[name]
+    return line_chart(title, day_list, series, y_range=y_range, summary=summary,
+                      day_label=_day_label)
 
 
 def client_record(client: User, days: int, today: date) -> ClientRecord:
@@ -557,7 +590,7 @@ def client_record(client: User, days: int, today: date) -> ClientRecord:
         days=days,
         first_day=first_day,
         weeks_postpartum=weeks_postpartum(profile.delivery_date if profile else None, today),
-        charts=client_charts(checkins, first_day, today),
+        charts=client_chart_links(client.id, checkins, first_day, today),
         checkins=checkins,
         responses=[
             _response_view(response, locale)

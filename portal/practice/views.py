@@ -126,6 +126,17 @@ def sparkline(client_id: int, measure: str):
     return Response(chart.svg, mimetype="image/svg+xml")
 
 
+@bp.route("/clients/<int:client_id>/charts/<name>.svg")
+def client_chart(client_id: int, name: str):
+    """Draw one chart of the client page (the page holds its words)."""
+    client = client_record_for_practitioner(client_id)
+    days = request.args.get("days", default=PERIODS[0], type=int)
+    if name not in services.CLIENT_CHARTS or days not in PERIODS:
+        abort(404)
+    chart = services.client_chart(client, name, days, local_today(current_user.timezone))
+    return Response(chart.svg, mimetype="image/svg+xml")
+
+
 @bp.route("/clients/<int:client_id>")
 def client_page(client_id: int):
     """Show one client's record: profile, charts, check-ins, questionnaires, flags, notes."""
