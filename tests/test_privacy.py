@@ -320,7 +320,8 @@ def test_export_holds_all_her_data_but_no_private_notes(login_as, make):
     assert [n["body"] for n in data["shared_notes"]] == ["Shared: rest more"]
     assert data["consents"][0]["text"] == "I agree."
     assert data["lessons_completed"][0]["lesson"] == "why"
-    assert any(entry["what"] == "Looked at the client record" for entry in data["access_log"])
+    # The export speaks her language (Dutch by default).
+    assert any(entry["what"] == "Dossier van cliënt bekeken" for entry in data["access_log"])
     everything = b"".join(archive.read(name) for name in names).decode("utf-8", "replace")
     assert "PRIVATE NOTE" not in everything
     assert "PRIVATE ACK NOTE" not in everything

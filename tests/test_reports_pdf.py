@@ -106,7 +106,7 @@ def test_dutch_pdf_in_dutch_numbers_and_footer(app, full):
     text = "\n".join(pages)
     assert summary.average("mood").value_text in text and "," in summary.average("mood").value_text
     months = "januari|februari|maart|april|mei|juni|juli|augustus|september|oktober|november"
-    assert summary.period_text in text
+    assert summary.period_text in " ".join(text.split())  # the line may wrap
     assert re.search(rf"\d+ ({months}|december) 20\d\d", text)
     with app.app_context(), force_locale("nl"):
         first_page = gettext("page %(page)s of %(pages)s", page=1, pages=len(pages))
