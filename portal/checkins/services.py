@@ -36,16 +36,30 @@ class CollectionPaused(Exception):
     """The client withdrew consent: no new health data is stored until she gives it again."""
 
 
-def save_checkin(client: User, day: date, values: dict, entered_by: User | None = None) -> CheckIn:
+def save_checkin(
+    client: User,
+    day: date,
+    values: dict,
+    entered_by: User | None = None,
+    *,
+    keep_unanswered: bool = False,
+) -> CheckIn:
     """Store a day's check-in, replacing that day's earlier answers, in one atomic statement.
 
     An INSERT ... ON CONFLICT DO UPDATE on (client_id, day): two saves of the same day at the
-    same moment can never create two rows, on SQLite and PostgreSQL alike.
+    same moment can never create two rows, on SQLite and PostgreSQL alike. With
+    keep_unanswered (a practitioner's phone consult), fields left empty keep what she logged.
     """
     if client.profile is not None and client.profile.collection_paused:
         raise CollectionPaused
     now = datetime.now(UTC)
     row = {field: values.get(field) for field in CHECKIN_FIELDS}
+    if keep_unanswered:
+        earlier = checkin_for_day(client, day)
+        if earlier is not None:
+            for field in CHECKIN_FIELDS:
+                if row[field] in (None, "", []):
+                    row[field] = getattr(earlier, field)
     row["activities"] = list(row["activities"] or [])
     row["entered_by_id"] = entered_by.id if entered_by else None
     insert = pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
@@ -62,12 +76,16 @@ def save_checkin(client: User, day: date, values: dict, entered_by: User | None 
         .where(CheckIn.client_id == client.id, CheckIn.day == day)
         .execution_options(populate_existing=True)
     )
-    audit.record(
-        "checkin_saved",
-        client=client,
-        detail=day.isoformat(),
-        on_behalf_of=client if entered_by else None,
-    )
+    if entered_by is None:
+        audit.record("checkin_saved", client=client, detail=day.isoformat())
+    else:
+        audit.record(
+            "checkin_entered_for_client",
+            client=client,
+            actor=entered_by,
+            on_behalf_of=client,
+            detail=f"day {day.isoformat()}",
+        )
     flag_service.evaluate_and_notify(client)
     return checkin
 

@@ -16,10 +16,10 @@ from flask import url_for
 from flask_babel import format_date, format_decimal, get_locale, get_translations
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.exc import IntegrityError
 
-from portal import audit, flag_service
+from portal import audit
 from portal.charts import Chart, Series, line_chart, sparkline, trend_summary
+from portal.checkins.services import save_checkin
 from portal.dates import weeks_postpartum
 from portal.extensions import db
 from portal.guidance.services import progress_for
@@ -703,70 +703,16 @@ def withdraw_note(note: Note, by: User, reason: str) -> bool:
 
 # The phone consult.
 
-CHECKIN_FIELDS = (
-    "mood",
-    "tension",
-    "energy",
-    "bonding",
-    "sleep_hours",
-    "night_wakings",
-    "sleep_quality",
-    "skin_to_skin_minutes",
-    "activities",
-    "note",
-)
-
-
-def _merge(checkin: CheckIn, values: dict, practitioner: User) -> None:
-    # What she already logged that day stays unless the consult gave a new value.
-    for name in CHECKIN_FIELDS:
-        value = values.get(name)
-        if value is None or value == []:
-            continue
-        setattr(checkin, name, value)
-    checkin.entered_by_id = practitioner.id
-
 
 def record_checkin_for_client(client: User, practitioner: User, values: dict) -> CheckIn:
-    """Store a check-in taken during a phone consult: one row per client and day (an upsert).
+    """Store a check-in taken during a phone consult, marked as entered by the practitioner.
 
-    Safe under concurrency: if another request inserted the same day between our look-up and
-    our insert, the unique constraint refuses ours, the savepoint rolls back, and we update
-    the row that won. Fields the consult left empty keep what she logged that day. The flag
-    rules then run on the new data.
+    The same atomic upsert as her own check-in; fields the consult left empty keep what she
+    logged that day, and the flag rules run as after her own check-in.
     """
-    day = values["day"]
-
-    def existing() -> CheckIn | None:
-        return db.session.scalar(
-            sa.select(CheckIn).where(CheckIn.client_id == client.id, CheckIn.day == day)
-        )
-
-    checkin = existing()
-    if checkin is None:
-        checkin = CheckIn(client_id=client.id, day=day, activities=[])
-        _merge(checkin, values, practitioner)
-        try:
-            with db.session.begin_nested():
-                db.session.add(checkin)
-        except IntegrityError:
-            checkin = existing()
-            if checkin is None:  # not the unique constraint: let the caller see it
-                raise
-            _merge(checkin, values, practitioner)
-    else:
-        _merge(checkin, values, practitioner)
-    db.session.flush()
-    audit.record(
-        "checkin_entered_for_client",
-        client=client,
-        actor=practitioner,
-        on_behalf_of=client,
-        detail=f"day {day.isoformat()}",
-    )
-    # New data: the flag rules run as they do after her own check-in.
-    flag_service.evaluate_and_notify(client)
-    return checkin
+    values = dict(values)
+    day = values.pop("day")
+    return save_checkin(client, day, values, entered_by=practitioner, keep_unanswered=True)
 
 
 # A client's own access log (reused by the privacy pages).
