@@ -11,7 +11,6 @@ from wtforms import (
     IntegerField,
     SearchField,
     SelectField,
-    SelectMultipleField,
     TextAreaField,
 )
 from wtforms.validators import (
@@ -22,9 +21,8 @@ from wtforms.validators import (
     Optional,
     ValidationError,
 )
-from wtforms.widgets import CheckboxInput, ListWidget
 
-from portal.checkins.forms import ACTIVITY_LABELS, SCALE_LABELS
+from portal.checkins.forms import ACTIVITY_LABELS, SCALE_LABELS, MultiCheckboxField
 from portal.models.users import DELIVERY_TYPES
 from portal.templating import DELIVERY_TYPE_LABELS
 
@@ -104,11 +102,6 @@ class WithdrawNoteForm(FlaskForm):
         ],
         description=_l("The note stays in the record, marked as withdrawn, with this reason."),
     )
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 def _scale(label, field: str, required: bool = False) -> SelectField:
