@@ -54,12 +54,11 @@ def save_checkin(
         raise CollectionPaused
     now = datetime.now(UTC)
     row = {field: values.get(field) for field in CHECKIN_FIELDS}
-    if keep_unanswered:
-        earlier = checkin_for_day(client, day)
-        if earlier is not None:
-            for field in CHECKIN_FIELDS:
-                if row[field] in (None, "", []):
-                    row[field] = getattr(earlier, field)
+    # On a conflict these columns take the new values; the others keep what the row holds.
+    # Deciding it inside the one statement keeps it atomic even against a concurrent save.
+    updated = [
+        field for field in CHECKIN_FIELDS if not keep_unanswered or row[field] not in (None, "", [])
+    ]
     row["activities"] = list(row["activities"] or [])
     row["entered_by_id"] = entered_by.id if entered_by else None
     insert = pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
@@ -68,7 +67,10 @@ def save_checkin(
     )
     statement = statement.on_conflict_do_update(
         index_elements=[CheckIn.client_id, CheckIn.day],
-        set_={**{field: statement.excluded[field] for field in row}, "updated_at": now},
+        set_={
+            **{field: statement.excluded[field] for field in [*updated, "entered_by_id"]},
+            "updated_at": now,
+        },
     )
     db.session.execute(statement)
     checkin = db.session.scalar(
