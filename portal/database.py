@@ -1,10 +1,23 @@
-"""Engine settings: SQLite gets WAL, busy timeout, foreign keys and IMMEDIATE write transactions."""
+"""Engine settings: SQLite gets WAL, busy timeout, foreign keys and late write locks.
 
-from flask import Flask, has_request_context, request
+SQLite has one writer at a time. A transaction that read and then tries to write fails at once
+("database is locked") when another connection wrote in between: its snapshot is stale and no
+busy timeout helps. Taking the write lock when the transaction begins avoids that, but then a
+check-in holds the lock for its whole request (loading the user, checking the form) and the
+four workers queue behind each other. So a transaction begins as a read and, at its first
+write, ends that read and begins again with BEGIN IMMEDIATE: the write lock is held only from
+the first write to the commit. What was read before sees data as of a moment earlier, the
+guarantee PostgreSQL's default READ COMMITTED gives too; every write that must not race is a
+single atomic statement or guarded by a unique index.
+"""
+
+from flask import Flask
 from sqlalchemy import event
 
 BUSY_TIMEOUT_MS = 15000
 READ_METHODS = {"GET", "HEAD", "OPTIONS"}
+TRANSACTION = "sqlite_transaction"  # key in the connection's info: "pending", "read", "write"
+WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE", "SAVEPOINT", "CREATE", "DROP", "ALTER")
 
 
 def is_sqlite(uri: str) -> bool:
@@ -31,6 +44,7 @@ def install_sqlite_pragmas(app: Flask) -> None:
         engine = db.engine
     event.listen(engine, "connect", _on_connect)
     event.listen(engine, "begin", _on_begin)
+    event.listen(engine, "before_cursor_execute", _before_cursor_execute)
 
 
 def _on_connect(dbapi_connection, _record) -> None:
@@ -45,9 +59,20 @@ def _on_connect(dbapi_connection, _record) -> None:
 
 
 def _on_begin(connection) -> None:
-    # A request that may write takes the write lock up front, so two concurrent check-ins
-    # queue on busy_timeout instead of failing with "database is locked" on upgrade.
-    if has_request_context() and request.method in READ_METHODS:
-        connection.exec_driver_sql("BEGIN")
-    else:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # Nothing is sent yet: the first statement decides how the transaction begins.
+    connection.info[TRANSACTION] = "pending"
+
+
+def _before_cursor_execute(connection, cursor, statement, *_args) -> None:
+    state = connection.info.get(TRANSACTION)
+    if state not in ("pending", "read"):
+        return  # outside a transaction, or already holding the write lock
+    if not statement.lstrip()[:9].upper().startswith(WRITES):
+        if state == "pending":
+            cursor.execute("BEGIN")
+            connection.info[TRANSACTION] = "read"
+        return
+    if state == "read":
+        cursor.execute("COMMIT")  # nothing was written yet: this only ends the read
+    cursor.execute("BEGIN IMMEDIATE")
+    connection.info[TRANSACTION] = "write"

@@ -68,3 +68,26 @@ def test_sqlite_connections_use_wal_and_foreign_keys(app):
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 15000
+
+
+def test_sqlite_reading_holds_no_write_lock_and_may_write_after_another_writer(app, make):
+    """A request that reads first neither blocks other writers nor fails when it writes later."""
+    if db.engine.dialect.name != "sqlite":
+        return
+    client_id = make.client().id
+    db.session.commit()
+    users = User.__table__
+    with db.engine.connect() as reader, db.engine.connect() as writer:
+        writer.exec_driver_sql("PRAGMA busy_timeout=200")  # fail fast instead of waiting 15 s
+        name = reader.execute(sa.select(users.c.full_name).where(users.c.id == client_id))
+        assert name.scalar_one()
+        # Another worker writes while the first is still in its read.
+        writer.execute(users.update().where(users.c.id == client_id).values(full_name="B"))
+        writer.commit()
+        # The first now writes too: it takes the write lock instead of failing on its stale read.
+        reader.execute(users.update().where(users.c.id == client_id).values(locale="en"))
+        reader.commit()
+    row = db.session.execute(
+        sa.select(users.c.full_name, users.c.locale).where(users.c.id == client_id)
+    ).one()
+    assert tuple(row) == ("B", "en")
