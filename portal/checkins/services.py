@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import cache
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -56,27 +57,21 @@ def save_checkin(
     row = {field: values.get(field) for field in CHECKIN_FIELDS}
     # On a conflict these columns take the new values; the others keep what the row holds.
     # Deciding it inside the one statement keeps it atomic even against a concurrent save.
-    updated = [
+    updated = tuple(
         field for field in CHECKIN_FIELDS if not keep_unanswered or row[field] not in (None, "", [])
-    ]
+    )
     row["activities"] = list(row["activities"] or [])
-    row["entered_by_id"] = entered_by.id if entered_by else None
-    insert = pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
-    statement = insert(CheckIn).values(
-        client_id=client.id, day=day, created_at=now, updated_at=now, **row
+    row.update(
+        client_id=client.id,
+        day=day,
+        entered_by_id=entered_by.id if entered_by else None,
+        created_at=now,
+        updated_at=now,
     )
-    statement = statement.on_conflict_do_update(
-        index_elements=[CheckIn.client_id, CheckIn.day],
-        set_={
-            **{field: statement.excluded[field] for field in [*updated, "entered_by_id"]},
-            "updated_at": now,
-        },
-    )
-    db.session.execute(statement)
     checkin = db.session.scalar(
-        sa.select(CheckIn)
-        .where(CheckIn.client_id == client.id, CheckIn.day == day)
-        .execution_options(populate_existing=True)
+        _upsert_statement(db.engine.dialect.name, updated),
+        row,
+        execution_options={"populate_existing": True},
     )
     if entered_by is None:
         audit.record("checkin_saved", client=client, detail=day.isoformat())
@@ -90,6 +85,24 @@ def save_checkin(
         )
     flag_service.evaluate_and_notify(client)
     return checkin
+
+
+@cache
+def _upsert_statement(dialect: str, updated: tuple[str, ...]):
+    """Build the day's upsert once per dialect and set of updated columns.
+
+    Built statements are immutable and reused with new parameters: constructing one costs more
+    than running it, and every check-in save runs it.
+    """
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = insert(CheckIn)
+    return statement.on_conflict_do_update(
+        index_elements=[CheckIn.client_id, CheckIn.day],
+        set_={
+            field: statement.excluded[field]
+            for field in (*updated, "entered_by_id", "updated_at")
+        },
+    ).returning(CheckIn)
 
 
 def checkin_for_day(client: User, day: date) -> CheckIn | None:
