@@ -47,8 +47,15 @@ def client_data(client: User, today: datetime.date) -> flags.ClientData:
             CheckIn.sleep_hours,
         ).where(CheckIn.client_id == client.id, CheckIn.day >= since, CheckIn.day <= today)
     ).all()
-    responses = db.session.scalars(
-        sa.select(QuestionnaireResponse)
+    responses = db.session.execute(
+        sa.select(
+            QuestionnaireResponse.id,
+            QuestionnaireResponse.instrument,
+            QuestionnaireResponse.total,
+            QuestionnaireResponse.safety,
+            QuestionnaireResponse.item_scores,
+            QuestionnaireResponse.submitted_at,
+        )
         .where(QuestionnaireResponse.client_id == client.id)
         .order_by(QuestionnaireResponse.submitted_at.desc(), QuestionnaireResponse.id.desc())
         .limit(10)

@@ -2,6 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager
+from sqlalchemy.orm import joinedload
 
 from portal.extensions import db
 from portal.models import User
@@ -12,7 +13,9 @@ def load_user(session_id: str) -> User | None:
     user_id, _sep, version = session_id.partition(":")
     if not user_id.isdigit() or not version.isdigit():
         return None
-    user = db.session.get(User, int(user_id))
+    # Every client page reads her profile (paused collection, reminders): load it in the same
+    # query rather than a second one on first use.
+    user = db.session.get(User, int(user_id), options=[joinedload(User.profile)])
     if user is None or not user.active or user.session_version != int(version):
         return None
     return user

@@ -2,13 +2,14 @@
 
 from datetime import date, timedelta
 
-from flask_babel import format_date
+from flask_babel import LazyString, format_date
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     IntegerField,
     RadioField,
+    SelectChoice,
     SelectField,
     SelectMultipleField,
     TextAreaField,
@@ -43,17 +44,23 @@ ACTIVITY_LABELS = {
 assert set(ACTIVITY_LABELS) == set(ACTIVITIES)
 
 
-def _scale_choices(field: str) -> list[tuple[str, str]]:
-    return [(str(value), label) for value, label in enumerate(SCALE_LABELS[field], start=1)]
+# Choices are given as SelectChoice, the shape WTForms works with: given as tuples they are
+# converted again each time the field is validated or drawn, on every check-in save.
 
 
-def _sleep_choices() -> list[tuple[str, str]]:
-    choices = [("", _l("Not filled in"))]
+def _scale_choices(field: str) -> list[SelectChoice]:
+    return [
+        SelectChoice(str(value), label)
+        for value, label in enumerate(SCALE_LABELS[field], start=1)
+    ]
+
+
+def _sleep_choices() -> list[SelectChoice]:
+    choices = [SelectChoice("", _l("Not filled in"))]
     for quarters in range(0, 16 * 4 + 1):
         hours, minutes = divmod(quarters * 15, 60)
-        choices.append(
-            (f"{quarters / 4:g}", _l("%(hours)s h %(minutes)02d min", hours=hours, minutes=minutes))
-        )
+        label = _l("%(hours)s h %(minutes)02d min", hours=hours, minutes=minutes)
+        choices.append(SelectChoice(f"{quarters / 4:g}", label))
     return choices
 
 
@@ -100,7 +107,7 @@ class CheckInForm(FlaskForm):
     )
     activities = MultiCheckboxField(
         _l("What did you do today that helps?"),
-        choices=list(ACTIVITY_LABELS.items()),
+        choices=[SelectChoice(value, label) for value, label in ACTIVITY_LABELS.items()],
     )
     note = TextAreaField(
         _l("Anything you want to tell your practitioner? (optional)"),
@@ -123,9 +130,9 @@ class CheckInForm(FlaskForm):
                 label = _l("Today")
             elif offset == 1:
                 label = _l("Yesterday")
-            else:
-                label = format_date(day, "EEEE d MMMM")
-            choices.append((day.isoformat(), label))
+            else:  # formatted only if the form is drawn, not when a save is checked
+                label = LazyString(format_date, day, "EEEE d MMMM")
+            choices.append(SelectChoice(day.isoformat(), label))
         self.day.choices = choices
         self._today, self._backfill_days = today, backfill_days
 
