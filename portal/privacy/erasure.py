@@ -57,9 +57,9 @@ def erase_client(erasure: ErasureRequest, admin: User) -> None:
     db.session.expunge(client)
 
     # The one entry that survives: that an erasure happened, under her pseudonym.
-    event = audit.record("account_erased", actor=admin, detail=f"erasure request {erasure.id}")
-    event.client_label = label
-    db.session.flush()
+    audit.record(
+        "account_erased", actor=admin, detail=f"erasure request {erasure.id}", client_label=label
+    )
 
 
 def _pseudonymise_audit_log(client_id: int, email: str, label: str) -> None:
