@@ -44,8 +44,8 @@ def save_checkin(
     entered_by: User | None = None,
     *,
     keep_unanswered: bool = False,
-) -> CheckIn:
-    """Store a day's check-in, replacing that day's earlier answers, in one atomic statement.
+) -> int:
+    """Store a day's check-in, replacing that day's earlier answers; return the row's id.
 
     An INSERT ... ON CONFLICT DO UPDATE on (client_id, day): two saves of the same day at the
     same moment can never create two rows, on SQLite and PostgreSQL alike. With
@@ -68,11 +68,13 @@ def save_checkin(
         created_at=now,
         updated_at=now,
     )
-    checkin = db.session.scalar(
-        _upsert_statement(db.engine.dialect.name, updated),
-        row,
-        execution_options={"populate_existing": True},
-    )
+    checkin_id = db.session.execute(
+        _upsert_statement(db.engine.dialect.name, updated), row
+    ).scalar_one()
+    # The statement went past the ORM: a copy of this day already loaded must not stay stale.
+    loaded = db.session.identity_map.get(db.session.identity_key(CheckIn, checkin_id))
+    if loaded is not None:
+        db.session.expire(loaded)
     if entered_by is None:
         audit.record("checkin_saved", client=client, detail=day.isoformat())
     else:
@@ -84,7 +86,7 @@ def save_checkin(
             detail=f"day {day.isoformat()}",
         )
     flag_service.evaluate_and_notify(client)
-    return checkin
+    return checkin_id
 
 
 @cache
@@ -92,17 +94,19 @@ def _upsert_statement(dialect: str, updated: tuple[str, ...]):
     """Build the day's upsert once per dialect and set of updated columns.
 
     Built statements are immutable and reused with new parameters: constructing one costs more
-    than running it, and every check-in save runs it.
+    than running it, and every check-in save runs it. It is a Core statement on the table: the
+    ORM's bulk-insert path around it costs as much again.
     """
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    statement = insert(CheckIn)
+    table = CheckIn.__table__
+    statement = insert(table)
     return statement.on_conflict_do_update(
-        index_elements=[CheckIn.client_id, CheckIn.day],
+        index_elements=[table.c.client_id, table.c.day],
         set_={
             field: statement.excluded[field]
             for field in (*updated, "entered_by_id", "updated_at")
         },
-    ).returning(CheckIn)
+    ).returning(table.c.id)
 
 
 def checkin_for_day(client: User, day: date) -> CheckIn | None:

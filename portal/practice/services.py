@@ -704,7 +704,7 @@ def withdraw_note(note: Note, by: User, reason: str) -> bool:
 # The phone consult.
 
 
-def record_checkin_for_client(client: User, practitioner: User, values: dict) -> CheckIn:
+def record_checkin_for_client(client: User, practitioner: User, values: dict) -> int:
     """Store a check-in taken during a phone consult, marked as entered by the practitioner.
 
     The same atomic upsert as her own check-in; fields the consult left empty keep what she
