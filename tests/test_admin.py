@@ -1,10 +1,13 @@
 """Admin pages: only admins get in; accounts can be reassigned and deactivated."""
 
+import pyotp
 import pytest
 import sqlalchemy as sa
 
+from portal.admin import services
+from portal.auth import twofactor
 from portal.extensions import db
-from portal.models import AuditEvent, User
+from portal.models import AuditEvent, RecoveryCode, User
 from tests.conftest import login, post_form
 
 ADMIN_PAGES = ["/admin/", "/admin/invite", "/admin/enquiries", "/admin/users/1"]
@@ -75,3 +78,90 @@ def test_deactivating_signs_the_person_out(app, login_as, make):
         admin_client, f"/admin/users/{mother.id}", {"practitioner_id": "0"}, token_from="/admin/"
     )
     assert mother_client.get("/me/").status_code == 302
+
+
+def enrolled_practitioner(make) -> User:
+    practitioner = make.practitioner(name="Petra Practitioner")
+    twofactor.enable_with_secret(practitioner, pyotp.random_base32())
+    twofactor.new_recovery_codes(practitioner)
+    db.session.commit()
+    return practitioner
+
+
+def test_admin_resets_a_lost_two_step_sign_in(app, login_as, make, outbox):
+    admin_client, _admin = login_as("admin")
+    practitioner = enrolled_practitioner(make)
+    page = admin_client.get(f"/admin/users/{practitioner.id}").get_data(as_text=True)
+    assert "Inloggen in twee stappen opnieuw instellen" in page
+    practitioner_client = app.test_client()
+    with practitioner_client.session_transaction() as session:  # her session on the lost phone
+        session["_user_id"] = f"{practitioner.id}:{practitioner.session_version}"
+        session["_fresh"] = True
+
+    response = post_form(
+        admin_client,
+        f"/admin/users/{practitioner.id}/two-factor/reset",
+        {"confirmed": "y"},
+        token_from=f"/admin/users/{practitioner.id}",
+    )
+
+    assert response.status_code == 302
+    db.session.expire_all()
+    stored = db.session.get(User, practitioner.id)
+    assert not stored.totp_enabled and stored.totp_secret_encrypted is None
+    assert db.session.scalar(
+        sa.select(sa.func.count()).select_from(RecoveryCode).where(
+            RecoveryCode.user_id == practitioner.id
+        )
+    ) == 0
+    assert practitioner_client.get("/practice/").status_code == 302  # signed out everywhere
+    assert outbox[-1].to == (practitioner.email,)
+    assert "opnieuw ingesteld" in outbox[-1].body
+    event = db.session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.action == "two_factor_reset")
+    ).one()
+    assert event.detail == practitioner.email
+
+
+def test_after_a_reset_staff_set_up_two_step_sign_in_again(app, login_as, make):
+    app.config["TWO_FACTOR_REQUIRED"] = True
+    admin = make.admin()
+    twofactor.enable_with_secret(admin, pyotp.random_base32())
+    practitioner = enrolled_practitioner(make)
+    services.reset_two_factor(db.session.get(User, practitioner.id))
+    db.session.commit()
+    test_client = app.test_client()
+    login(test_client, practitioner)
+    response = test_client.get("/practice/")
+    assert response.headers["Location"] == "/two-factor/setup"
+
+
+def test_a_reset_needs_the_identity_check_and_changes_nothing_without_it(login_as, make, outbox):
+    admin_client, _admin = login_as("admin")
+    practitioner = enrolled_practitioner(make)
+    response = post_form(
+        admin_client,
+        f"/admin/users/{practitioner.id}/two-factor/reset",
+        {},
+        token_from=f"/admin/users/{practitioner.id}",
+    )
+    assert response.status_code == 422
+    assert "gecontroleerd" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(User, practitioner.id).totp_enabled
+    assert outbox == []
+
+
+def test_an_admin_cannot_reset_her_own_two_step_sign_in_here(login_as, make):
+    admin_client, admin = login_as("admin")
+    twofactor.enable_with_secret(admin, pyotp.random_base32())
+    db.session.commit()
+    response = post_form(
+        admin_client,
+        f"/admin/users/{admin.id}/two-factor/reset",
+        {"confirmed": "y"},
+        token_from="/admin/",
+    )
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(User, admin.id).totp_enabled

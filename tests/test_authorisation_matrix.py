@@ -118,6 +118,7 @@ EXPECTED = {
     "admin.resend_invitation": {"POST": ADMIN},
     "admin.revoke_invitation": {"POST": ADMIN},
     "admin.edit_user": {"GET": ADMIN, "POST": ADMIN},
+    "admin.reset_two_factor": {"POST": ADMIN},
     "admin.enquiries": {"GET": ADMIN},
     "admin.mark_enquiry_handled": {"POST": ADMIN},
     "auditlog.index": {"GET": ADMIN},

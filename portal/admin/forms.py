@@ -1,4 +1,4 @@
-"""Admin forms: invite a person, edit an account."""
+"""Admin forms: invite a person, edit an account, reset a lost two-step sign-in."""
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -41,3 +41,10 @@ class InviteForm(FlaskForm):
 class EditUserForm(FlaskForm):
     practitioner_id = SelectField(_l("Practitioner"), coerce=int, default=0)
     active = BooleanField(_l("Account is active"))
+
+
+class ResetTwoFactorForm(FlaskForm):
+    confirmed = BooleanField(
+        _l("I checked that this request really comes from this person (by phone or in person)."),
+        validators=[DataRequired(message=_l("Please confirm that you checked who is asking."))],
+    )

@@ -9,7 +9,7 @@ from flask_login import current_user
 from portal import audit
 from portal.access import roles_required
 from portal.admin import services
-from portal.admin.forms import EditUserForm, InviteForm
+from portal.admin.forms import EditUserForm, InviteForm, ResetTwoFactorForm
 from portal.auth import services as auth_services
 from portal.extensions import db
 from portal.models import Enquiry, Invitation, Role, User
@@ -102,7 +102,7 @@ def edit_user(user_id: int):
     if form.validate_on_submit():
         if user.id == current_user.id and not form.active.data:
             flash(_("You cannot deactivate your own account."), "error")
-            return render_template("admin/edit_user.html", form=form, user=user), 422
+            return _render_edit_user(user, form, status=422)
         practitioner_id = form.practitioner_id.data or None
         if practitioner_id is not None:
             chosen = db.session.get(User, practitioner_id)
@@ -112,8 +112,43 @@ def edit_user(user_id: int):
         db.session.commit()
         flash(_("The changes were saved."), "success")
         return redirect(url_for("admin.index"))
-    status = 422 if request.method == "POST" else 200
-    return render_template("admin/edit_user.html", form=form, user=user), status
+    return _render_edit_user(user, form, status=422 if request.method == "POST" else 200)
+
+
+@bp.route("/users/<int:user_id>/two-factor/reset", methods=["POST"])
+def reset_two_factor(user_id: int):
+    """Switch off someone's two-step sign-in after she lost her phone and recovery codes."""
+    user = db.get_or_404(User, user_id)
+    if user.id == current_user.id:
+        flash(_("Change your own two-step sign-in on your account page."), "error")
+        return redirect(url_for("admin.edit_user", user_id=user.id))
+    if not user.totp_enabled:
+        flash(_("Two-step sign-in is not switched on for this account."), "info")
+        return redirect(url_for("admin.edit_user", user_id=user.id))
+    reset_form = ResetTwoFactorForm()
+    if not reset_form.validate_on_submit():
+        form = EditUserForm(formdata=None)
+        form.practitioner_id.choices = services.practitioner_choices()
+        form.active.data = user.active
+        if user.profile is not None:
+            form.practitioner_id.data = user.profile.practitioner_id or 0
+        return _render_edit_user(user, form, reset_form, status=422)
+    services.reset_two_factor(user)
+    db.session.commit()
+    flash(
+        _("Two-step sign-in was reset and %(name)s was signed out.", name=user.full_name),
+        "success",
+    )
+    return redirect(url_for("admin.edit_user", user_id=user.id))
+
+
+def _render_edit_user(user: User, form: EditUserForm, reset_form=None, *, status: int):
+    return render_template(
+        "admin/edit_user.html",
+        form=form,
+        reset_form=reset_form or ResetTwoFactorForm(formdata=None),
+        user=user,
+    ), status
 
 
 @bp.route("/enquiries")

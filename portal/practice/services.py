@@ -80,6 +80,7 @@ ACTION_LABELS = {
     "email_changed": _l("Changed the e-mail address"),
     "two_factor_enabled": _l("Turned on two-step sign-in"),
     "two_factor_disabled": _l("Turned off two-step sign-in"),
+    "two_factor_reset": _l("Reset someone's two-step sign-in"),
     "recovery_codes_renewed": _l("Made new recovery codes"),
     "invitation_sent": _l("Sent an invitation"),
     "invitation_resent": _l("Sent an invitation again"),
