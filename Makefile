@@ -51,8 +51,12 @@ test-e2e: install translations-compile
 bench: install translations-compile
 	$(PY) -m pytest -q -s tests/perf
 
+# The locked file is audited as it is (--no-deps: it pins every package), against the OSV
+# database; OSV_URL points it elsewhere (the test of this target runs a local OSV server).
+OSV_URL ?= https://api.osv.dev/v1/query
 audit: install
-	$(VENV)/bin/pip-audit -r requirements.txt --strict
+	$(VENV)/bin/pip-audit -r requirements.txt --strict --no-deps --disable-pip \
+		--vulnerability-service osv --osv-url $(OSV_URL) $(AUDIT_FLAGS)
 
 translations: install
 	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location -o portal/translations/messages.pot .
