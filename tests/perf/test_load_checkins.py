@@ -2,7 +2,7 @@
 
 Starts the portal under gunicorn (4 sync workers) on 127.0.0.1, first on a fresh SQLite file,
 then on a scratch PostgreSQL database (created here and dropped afterwards). 50 client accounts
-are made; 50 simulated mothers (threads with their own cookie jars, standard library only) sign
+are made; 50 simulated mothers (threads with their own cookies, standard library only) sign
 in through the login form and then, for 60 seconds, log and edit check-ins of today and the
 past week by POSTing the check-in form, a short pause between saves. Every save carries a
 unique note, so the database can be checked against exactly what each mother was told was
@@ -10,8 +10,14 @@ saved (a 302 to the thank-you page): zero lost or changed check-ins, zero duplic
 It prints throughput and p50/p95 latency and compares them with the targets of the issue:
 >= 150 saves/s on PostgreSQL, >= 100 on SQLite, p95 < 300 ms.
 
-Environment: PERF_SECONDS (60), PERF_CLIENTS (50), PERF_THINK_MS (mean pause between one
-mother's saves, 150), PERF_PG_URL (server of the scratch database test_load),
+Baseline, measured in the same run on the same server: before the saves, the same mothers
+with the same pauses open the help page (a public page, no database work) for
+PERF_BASELINE_SECONDS. Saves per second as a share of that says how much of what the server
+can do at all a check-in save costs, whatever the machine's speed that day.
+
+Environment: PERF_SECONDS (60), PERF_BASELINE_SECONDS (15), PERF_CLIENTS (50), PERF_THINK_MS
+(mean pause between one mother's requests, 150), PERF_PG_URL (server of the scratch database
+test_load),
 PERF_ENFORCE_TARGETS=1 to fail on a missed throughput or latency target (correctness always
 fails the run).
 
@@ -56,6 +62,7 @@ from portal.passwords import hash_password
 ROOT = Path(__file__).resolve().parents[2]
 GUNICORN = Path(sys.executable).with_name("gunicorn")
 SECONDS = float(os.environ.get("PERF_SECONDS", "60"))
+BASELINE_SECONDS = float(os.environ.get("PERF_BASELINE_SECONDS", "15"))
 CLIENTS = int(os.environ.get("PERF_CLIENTS", "50"))
 THINK_MS = float(os.environ.get("PERF_THINK_MS", "150"))
 WORKERS = 4
@@ -216,6 +223,8 @@ class Mother:
     latencies: list = field(default_factory=list)
     statuses: dict = field(default_factory=dict)
     saves: int = 0
+    baseline_latencies: list = field(default_factory=list)
+    baseline_statuses: dict = field(default_factory=dict)
 
     def _request(self, path: str, data: list[tuple[str, str]] | None = None):
         """Send one request; return status, Location header and body. 3xx are not followed."""
@@ -284,10 +293,37 @@ class Mother:
         else:
             self.uncertain.setdefault(day, []).append(expected)
 
-    def run(self, until: float) -> None:
+    def open_help_once(self) -> None:
+        started = time.perf_counter()
+        try:
+            status, _location, _page = self._request("/help")
+        except (OSError, http.client.HTTPException):
+            status = "network error"
+        self.baseline_latencies.append(time.perf_counter() - started)
+        self.baseline_statuses[status] = self.baseline_statuses.get(status, 0) + 1
+
+    def run(self, until: float, step) -> None:
         while time.monotonic() < until:
-            self.save_once()
+            step(self)
             time.sleep(self.rng.expovariate(1000 / THINK_MS) if THINK_MS > 0 else 0)
+
+
+def _run_phase(mothers: list[Mother], seconds: float, step) -> float:
+    """Let every mother repeat step, with her pauses, for the given time; return the time."""
+    until = time.monotonic() + seconds
+    started = time.monotonic()
+    threads = [threading.Thread(target=mother.run, args=(until, step)) for mother in mothers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=seconds + 60)
+    return time.monotonic() - started
+
+
+def _percentiles(latencies: list[float]) -> tuple[float, float]:
+    """Return p50 and p95 in milliseconds."""
+    cuts = statistics.quantiles([seconds * 1000 for seconds in latencies], n=100)
+    return cuts[49], cuts[94]
 
 
 def _as_stored(values: dict) -> tuple:
@@ -379,15 +415,9 @@ def test_no_lost_checkins_under_load(backend, tmp_path):
                 thread.join()
         assert all(mother.token for mother in mothers), "every mother should be signed in"
 
+        baseline_elapsed = _run_phase(mothers, BASELINE_SECONDS, Mother.open_help_once)
         load_before = os.getloadavg()[0]
-        until = time.monotonic() + SECONDS
-        started = time.monotonic()
-        threads = [threading.Thread(target=mother.run, args=(until,)) for mother in mothers]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=SECONDS + 60)
-        elapsed = time.monotonic() - started
+        elapsed = _run_phase(mothers, SECONDS, Mother.save_once)
     finally:
         if server is not None:
             server.stop()
@@ -400,21 +430,32 @@ def test_no_lost_checkins_under_load(backend, tmp_path):
     for mother in mothers:
         for status, count in mother.statuses.items():
             statuses[status] = statuses.get(status, 0) + count
-    latencies_ms = sorted(ms * 1000 for mother in mothers for ms in mother.latencies)
+    latencies = [seconds for mother in mothers for seconds in mother.latencies]
     acknowledged_saves = statuses.get(302, 0)
     throughput = acknowledged_saves / elapsed
-    cuts = statistics.quantiles(latencies_ms, n=100)
-    p50, p95 = cuts[49], cuts[94]
+    p50, p95 = _percentiles(latencies)
+    baseline_latencies = [seconds for mother in mothers for seconds in mother.baseline_latencies]
+    baseline_ok = sum(mother.baseline_statuses.get(200, 0) for mother in mothers)
+    baseline_throughput = baseline_ok / baseline_elapsed
+    baseline_p50, baseline_p95 = _percentiles(baseline_latencies)
     server_errors = sum(
         count for status, count in statuses.items() if not isinstance(status, int) or status >= 500
     )
     target = TARGET_SAVES_PER_SECOND[backend]
+    verdict = (
+        "targets met"
+        if throughput >= target and p95 < TARGET_P95_MS
+        else "TARGETS MISSED"
+    )
     print(
         f"\n[{backend}] {CLIENTS} mothers, {WORKERS} gunicorn workers, {elapsed:.1f} s, "
-        f"mean pause {THINK_MS:.0f} ms\n"
+        f"mean pause {THINK_MS:.0f} ms: {verdict}\n"
         f"  saves acknowledged: {acknowledged_saves}  ({throughput:.1f}/s; target >= {target})\n"
         f"  latency p50 {p50:.1f} ms, p95 {p95:.1f} ms (target p95 < {TARGET_P95_MS}), "
-        f"max {latencies_ms[-1]:.1f} ms\n"
+        f"max {max(latencies) * 1000:.1f} ms\n"
+        f"  baseline, help page for {baseline_elapsed:.0f} s: {baseline_throughput:.1f}/s, "
+        f"p50 {baseline_p50:.1f} ms, p95 {baseline_p95:.1f} ms; saves run at "
+        f"{throughput / baseline_throughput:.0%} of its rate\n"
         f"  responses: {dict(sorted(statuses.items(), key=str))}\n"
         f"  machine: {os.cpu_count()} CPUs, load average before/after "
         f"{load_before:.1f}/{os.getloadavg()[0]:.1f}\n"
@@ -426,6 +467,7 @@ def test_no_lost_checkins_under_load(backend, tmp_path):
         print(server.log_path.read_text()[-3000:])
     assert server_errors == 0
     assert set(statuses) == {302}, "every save should have been acknowledged"
+    assert baseline_ok == sum(len(mother.baseline_latencies) for mother in mothers)
     assert report["lost"] == report["changed"] == report["duplicated"] == 0
     if os.environ.get("PERF_ENFORCE_TARGETS") == "1":
         assert throughput >= target
