@@ -80,7 +80,7 @@ def enforce_idle_timeout():
 def add_cache_headers(response):
     """Keep pages with personal data out of shared and browser caches."""
     # The session, not current_user: after the view's commit, touching the user would reload
-    # it in a new transaction (on SQLite a write lock) just to decide a header.
+    # it in a new transaction, a query just to decide a header.
     if request.endpoint != "static" and "_user_id" in session:
         response.headers["Cache-Control"] = "no-store"
         response.headers["Pragma"] = "no-cache"

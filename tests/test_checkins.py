@@ -187,7 +187,7 @@ def test_history_with_no_data_says_so_instead_of_drawing(mother):
 
 def test_concurrent_saves_of_one_day_never_make_two_rows(app, make):
     client_id = make.client().id
-    # Outside a request every SQLite transaction takes the write lock; end the test's own.
+    # The test's own transaction wrote the client: end it, or it holds SQLite's write lock.
     db.session.commit()
     errors = []
 

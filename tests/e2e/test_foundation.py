@@ -24,7 +24,7 @@ def test_invited_practitioner_signs_up_signs_in_and_switches_language(live_app, 
     page.locator("main form button[type=submit]").click()
     page.wait_for_url(f"{base_url}/practice/")
     assert db.session.scalar(sa.select(User).where(User.email == "fenna@example.test"))
-    # Outside a request a SQLite transaction holds the write lock: end ours before clicking on.
+    # End our read: later checks must see what the next pages write, not this snapshot.
     db.session.rollback()
 
     page.get_by_role("button", name="Uitloggen").click()
