@@ -36,30 +36,11 @@ def thresholds() -> flags.Thresholds:
 
 def client_data(client: User, today: datetime.date) -> flags.ClientData:
     """Load what the rules read about one client."""
-    since = today - timedelta(days=LOOKBACK_DAYS)
     checkins = db.session.execute(
-        sa.select(
-            CheckIn.day,
-            CheckIn.mood,
-            CheckIn.tension,
-            CheckIn.energy,
-            CheckIn.bonding,
-            CheckIn.sleep_hours,
-        ).where(CheckIn.client_id == client.id, CheckIn.day >= since, CheckIn.day <= today)
+        _RECENT_CHECKINS,
+        {"client_id": client.id, "since": today - timedelta(days=LOOKBACK_DAYS), "today": today},
     ).all()
-    responses = db.session.execute(
-        sa.select(
-            QuestionnaireResponse.id,
-            QuestionnaireResponse.instrument,
-            QuestionnaireResponse.total,
-            QuestionnaireResponse.safety,
-            QuestionnaireResponse.item_scores,
-            QuestionnaireResponse.submitted_at,
-        )
-        .where(QuestionnaireResponse.client_id == client.id)
-        .order_by(QuestionnaireResponse.submitted_at.desc(), QuestionnaireResponse.id.desc())
-        .limit(10)
-    ).all()
+    responses = db.session.execute(_RECENT_RESPONSES, {"client_id": client.id}).all()
     profile = client.profile
     return flags.ClientData(
         today=today,
@@ -78,6 +59,37 @@ def client_data(client: User, today: datetime.date) -> flags.ClientData:
         active=client.active and profile is not None and not profile.collection_paused,
         started_on=profile.started_on if profile else None,
     )
+
+
+# Built once: the rules run after every check-in save, and building a statement costs more
+# than running it. Core columns, as the rows feed plain tuples, not ORM objects.
+_checkins = CheckIn.__table__.c
+_RECENT_CHECKINS = sa.select(
+    _checkins.day,
+    _checkins.mood,
+    _checkins.tension,
+    _checkins.energy,
+    _checkins.bonding,
+    _checkins.sleep_hours,
+).where(
+    _checkins.client_id == sa.bindparam("client_id"),
+    _checkins.day >= sa.bindparam("since"),
+    _checkins.day <= sa.bindparam("today"),
+)
+_responses = QuestionnaireResponse.__table__.c
+_RECENT_RESPONSES = (
+    sa.select(
+        _responses.id,
+        _responses.instrument,
+        _responses.total,
+        _responses.safety,
+        _responses.item_scores,
+        _responses.submitted_at,
+    )
+    .where(_responses.client_id == sa.bindparam("client_id"))
+    .order_by(_responses.submitted_at.desc(), _responses.id.desc())
+    .limit(10)
+)
 
 
 def evaluate_client(client: User, now: datetime | None = None) -> list[Flag]:
@@ -118,12 +130,15 @@ def evaluate_client(client: User, now: datetime | None = None) -> list[Flag]:
 
 def _current_episodes(client_id: int) -> dict[str, Flag]:
     """Return the latest flag per rule whose condition has not cleared."""
-    rows = db.session.scalars(
-        sa.select(Flag)
-        .where(Flag.client_id == client_id, Flag.cleared_at.is_(None))
-        .order_by(Flag.raised_at)
-    )
+    rows = db.session.scalars(_CURRENT_EPISODES, {"client_id": client_id})
     return {flag.rule: flag for flag in rows}
+
+
+_CURRENT_EPISODES = (
+    sa.select(Flag)
+    .where(Flag.client_id == sa.bindparam("client_id"), Flag.cleared_at.is_(None))
+    .order_by(Flag.raised_at)
+)
 
 
 def _raise(client: User, result: flags.FlagResult, now: datetime) -> Flag | None:

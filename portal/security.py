@@ -60,6 +60,9 @@ def init_app(app: Flask) -> None:
     app.after_request(add_cache_headers)
 
 
+LAST_SEEN_RESOLUTION_SECONDS = 60
+
+
 def enforce_idle_timeout():
     """Sign out a user who has been idle longer than their role allows."""
     if request.endpoint == "static" or not current_user.is_authenticated:
@@ -73,7 +76,10 @@ def enforce_idle_timeout():
         session.clear()
         flash(_("You were signed out after a period of inactivity. Please sign in again."), "info")
         return redirect(url_for("auth.login", next=request.full_path))
-    session["last_seen"] = int(now.timestamp())
+    # Refreshed at most once a minute: a changed session is signed and sent back as a cookie,
+    # and idle limits are counted in minutes and hours, not seconds.
+    if last_seen is None or now.timestamp() - last_seen >= LAST_SEEN_RESOLUTION_SECONDS:
+        session["last_seen"] = int(now.timestamp())
     return None
 
 
