@@ -209,3 +209,13 @@ def test_a_signed_in_page_still_works_with_redis_storage(app, redis_db, make):
     assert browser.get("/me/").status_code == 200
     response = post_form(browser, "/logout", token_from="/me/")
     assert response.status_code == 302
+
+
+def test_activity_moves_the_idle_clock_on(login_as):
+    """A practitioner who opens a page every 20 minutes stays signed in all morning."""
+    browser, _user = login_as("practitioner")
+    assert browser.get("/practice/").status_code == 200
+    for _step in range(6):
+        with browser.session_transaction() as session:  # 20 minutes pass
+            session["last_seen"] -= 20 * 60
+        assert browser.get("/practice/").status_code == 200
