@@ -2,9 +2,10 @@
 
 For a client with 90 days of full data, in one run: (a) build_summary, (b) rendering its print
 HTML (charts included), (c) WeasyPrint alone on that same HTML, (d) the whole download through
-the Flask test client; 20 repetitions each after one warm-up. Then the process's peak RSS, and
-8 downloads in parallel through gunicorn with 4 workers. Prints a table and the targets; only
-correctness fails the test, never timing (the numbers depend on the machine and its load).
+the Flask test client; 20 repetitions each after one warm-up. Then 8 downloads in parallel
+through gunicorn with 4 workers, and the workers' peak RSS (the memory target). Prints a table
+and the targets; only correctness fails the test, never timing (the numbers depend on the
+machine and its load).
 """
 
 import gc
@@ -280,8 +281,14 @@ def print_report(
     print(f"(d) p50 {whole['p50']:.3f} s; target < {TARGET_P50} s: {verdict}")
     verdict = "met" if ratio <= TARGET_RATIO else "MISSED"
     print(f"(d)/(c) p50 {ratio:.2f} (CPU {cpu_ratio:.2f}); target <= {TARGET_RATIO}: {verdict}")
-    verdict = "met" if peak_rss_mb < TARGET_RSS_MB else "MISSED"
-    print(f"peak RSS of this process {peak_rss_mb:.0f} MB; target < {TARGET_RSS_MB} MB: {verdict}")
+    # The target is judged on the gunicorn workers, the processes that render PDFs in
+    # production: this process's peak also holds whatever benchmarks ran before it.
+    worker_peak = max(parallel["workers_rss"], default=float("inf"))
+    verdict = "met" if worker_peak < TARGET_RSS_MB else "MISSED"
+    print(
+        f"peak RSS of a gunicorn worker {worker_peak:.0f} MB; target < {TARGET_RSS_MB} MB: "
+        f"{verdict} (this test process: {peak_rss_mb:.0f} MB, earlier benchmarks included)"
+    )
     workers = ", ".join(f"{peak:.0f}" for peak in parallel["workers_rss"]) or "n/a"
     print(
         f"gunicorn -w {WORKERS}, {PARALLEL} parallel client downloads (90 days): "
