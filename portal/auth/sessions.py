@@ -1,5 +1,6 @@
 """Flask-Login wiring: sessions carry the user's session version so they can be revoked."""
 
+import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager
 from sqlalchemy.orm import joinedload
@@ -13,12 +14,17 @@ def load_user(session_id: str) -> User | None:
     user_id, _sep, version = session_id.partition(":")
     if not user_id.isdigit() or not version.isdigit():
         return None
-    # Every client page reads her profile (paused collection, reminders): load it in the same
-    # query rather than a second one on first use.
-    user = db.session.get(User, int(user_id), options=[joinedload(User.profile)])
+    user = db.session.scalar(_USER_WITH_PROFILE, {"user_id": int(user_id)})
     if user is None or not user.active or user.session_version != int(version):
         return None
     return user
+
+
+# Every request of a signed-in person runs this, built once. Every client page reads her
+# profile (paused collection, reminders): it comes in the same query, not a second one.
+_USER_WITH_PROFILE = (
+    sa.select(User).options(joinedload(User.profile)).where(User.id == sa.bindparam("user_id"))
+)
 
 
 def init_login_manager(login_manager: LoginManager) -> None:
