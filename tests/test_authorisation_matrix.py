@@ -106,6 +106,7 @@ EXPECTED = {
     "privacy.account": {"GET": SIGNED_IN},
     "privacy.change_password": {"POST": SIGNED_IN},
     "privacy.change_email": {"POST": SIGNED_IN},
+    "privacy.confirm_email": {"GET": PUBLIC, "POST": PUBLIC},  # an unknown token: 410
     "privacy.export_data": {"POST": CLIENT_OWN},
     "privacy.withdraw_consent": {"POST": CLIENT_OWN},
     "privacy.give_consent": {"POST": CLIENT_OWN},

@@ -5,6 +5,7 @@ import io
 import json
 import zipfile
 from datetime import UTC, date, datetime, timedelta
+from urllib.parse import urlsplit
 
 import pytest
 import sqlalchemy as sa
@@ -17,6 +18,7 @@ from portal.models import (
     AuditEvent,
     CheckIn,
     Consent,
+    EmailChange,
     Enquiry,
     ErasureRequest,
     Flag,
@@ -85,6 +87,12 @@ def fill_record(client: User, practitioner: User) -> None:
             PasswordReset(
                 user_id=client.id,
                 token_hash=f"{client.id:064x}",
+                expires_at=datetime.now(UTC) + timedelta(hours=1),
+            ),
+            EmailChange(
+                user_id=client.id,
+                new_email=f"pending-{client.id}@example.test",
+                token_hash=f"{client.id + 1:064x}",
                 expires_at=datetime.now(UTC) + timedelta(hours=1),
             ),
             Invitation(
@@ -233,35 +241,95 @@ def test_password_change_signs_out_other_sessions_but_keeps_this_one(app, make, 
     )
 
 
-def test_email_change_notifies_the_old_address(app, login_as, make, outbox):
+def link_in(message) -> str:
+    """Return the path of the confirmation link in an e-mail."""
+    line = next(line for line in message.body.splitlines() if "/account/email/confirm/" in line)
+    return urlsplit(line.strip()).path
+
+
+def ask_for_new_email(browser, address: str, password: str = PASSWORD):
+    return post_form(
+        browser,
+        "/account/email",
+        {"email-new_email": address, "email-current_password": password},
+    )
+
+
+def test_a_new_email_address_needs_the_password_and_must_be_free(login_as, make, outbox):
+    browser, user = login_as("client")
+    taken = make.client()
+    assert ask_for_new_email(browser, taken.email).status_code == 422
+    assert ask_for_new_email(browser, "new@example.test", "wrong password!").status_code == 422
+    assert outbox == []
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(EmailChange)) == 0
+
+
+def test_a_new_email_address_counts_only_after_its_link_is_opened(app, login_as, outbox):
     browser, user = login_as("client")
     old = user.email
-    taken = make.client()
-    refused = post_form(
-        browser,
-        "/account/email",
-        {"email-new_email": taken.email, "email-current_password": PASSWORD},
-    )
-    assert refused.status_code == 422
-    refused = post_form(
-        browser,
-        "/account/email",
-        {"email-new_email": "new@example.test", "email-current_password": "wrong password!"},
-    )
-    assert refused.status_code == 422
-    response = post_form(
-        browser,
-        "/account/email",
-        {"email-new_email": " New@Example.test ", "email-current_password": PASSWORD},
-    )
+    response = ask_for_new_email(browser, " New@Example.test ")
     assert response.status_code == 302
+
+    # A link to the new address; a notice to the old one that does not reveal the new one.
+    assert [message.to for message in outbox] == [("new@example.test",), (old,)]
+    assert "new@example.test" not in outbox[1].body
+    account = browser.get("/account/").get_data(as_text=True)
+    assert "new@example.test" in account  # she sees what she is waiting for
+    db.session.refresh(user)
+    assert user.email == old
+    fresh = app.test_client()
+    assert post_form(fresh, "/login", {"email": old, "password": PASSWORD}).status_code == 302
+
+    # Opening the link (as a mail program checking it would) changes nothing yet.
+    link = link_in(outbox[0])
+    page = app.test_client().get(link)
+    assert page.status_code == 200 and "new@example.test" in page.get_data(as_text=True)
+    db.session.refresh(user)
+    assert user.email == old
+
+    # Confirming works without being signed in: the link is the proof.
+    confirming = app.test_client()
+    response = post_form(confirming, link, token_from=link)
+    assert response.status_code == 302 and response.headers["Location"] == "/login"
     db.session.refresh(user)
     assert user.email == "new@example.test"
-    assert [message.to for message in outbox] == [(old,)]
-    assert "new@example.test" not in outbox[0].body
-    fresh = app.test_client()
-    response = post_form(fresh, "/login", {"email": "new@example.test", "password": PASSWORD})
+    assert outbox[-1].to == (old,) and "new@example.test" not in outbox[-1].body
+    signing_in = app.test_client()
+    response = post_form(signing_in, "/login", {"email": "new@example.test", "password": PASSWORD})
     assert response.status_code == 302
+    actions = set(db.session.scalars(sa.select(AuditEvent.action)))
+    assert {"email_change_requested", "email_changed"} <= actions
+
+    # The link works once.
+    assert app.test_client().get(link).status_code == 410
+
+
+def test_a_newer_request_voids_the_earlier_link_and_links_expire(app, login_as, outbox):
+    browser, user = login_as("client")
+    ask_for_new_email(browser, "first@example.test")
+    first = link_in(outbox[0])
+    ask_for_new_email(browser, "second@example.test")
+    second = link_in(outbox[2])
+    assert app.test_client().get(first).status_code == 410
+    change = db.session.scalar(sa.select(EmailChange))
+    change.expires_at = datetime.now(UTC) - timedelta(minutes=1)
+    db.session.commit()
+    response = post_form(app.test_client(), second, token_from="/login")
+    assert response.status_code == 410
+    db.session.refresh(user)
+    assert user.email not in ("first@example.test", "second@example.test")
+
+
+def test_an_address_taken_before_the_link_is_opened_is_refused(app, login_as, make, outbox):
+    browser, user = login_as("client")
+    ask_for_new_email(browser, "wanted@example.test")
+    link = link_in(outbox[0])
+    make.client(email="wanted@example.test")
+    response = post_form(browser, link, token_from=link)
+    assert response.status_code == 409
+    assert "Dit adres kan niet worden gebruikt" in response.get_data(as_text=True)
+    db.session.refresh(user)
+    assert user.email != "wanted@example.test"
 
 
 # --- data download --------------------------------------------------------------------------

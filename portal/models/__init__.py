@@ -18,6 +18,7 @@ from portal.models.questionnaires import InstrumentText, QuestionnaireResponse
 from portal.models.users import (
     ClientProfile,
     Consent,
+    EmailChange,
     Enquiry,
     ErasureRequest,
     Invitation,
@@ -47,6 +48,7 @@ __all__ = [
     "ModuleText",
     "Note",
     "NoteRevision",
+    "EmailChange",
     "PasswordReset",
     "QuestionnaireResponse",
     "RecommendationDismissal",

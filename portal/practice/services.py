@@ -77,6 +77,7 @@ ACTION_LABELS = {
     "logout": _l("Signed out"),
     "password_reset": _l("Reset the password"),
     "password_changed": _l("Changed the password"),
+    "email_change_requested": _l("Asked to change the e-mail address"),
     "email_changed": _l("Changed the e-mail address"),
     "two_factor_enabled": _l("Turned on two-step sign-in"),
     "two_factor_disabled": _l("Turned off two-step sign-in"),

@@ -21,6 +21,7 @@ from portal.models import (
     Assignment,
     CheckIn,
     Consent,
+    EmailChange,
     ErasureRequest,
     Flag,
     Lesson,
@@ -153,6 +154,12 @@ def collect(client: User) -> dict[str, object]:
         ),
         "consents": _rows(
             Consent, Consent.user_id == client.id, (Consent.given_at,), exclude=("user_id",)
+        ),
+        "email_changes": _rows(
+            EmailChange,
+            EmailChange.user_id == client.id,
+            (EmailChange.created_at,),
+            exclude=("user_id", "token_hash"),
         ),
         "erasure_requests": _rows(
             ErasureRequest,

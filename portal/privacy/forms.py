@@ -26,7 +26,10 @@ class EmailChangeForm(CurrentPasswordMixin, FlaskForm):
             Email(message=_l("This is not a valid e-mail address.")),
             Length(max=254),
         ],
-        description=_l("We send a notice to your current address."),
+        description=_l(
+            "We send a link to the new address. It becomes your sign-in address when you open"
+            " that link."
+        ),
         filters=[lambda value: value.strip() if isinstance(value, str) else value],
     )
     account_email = ""
@@ -38,6 +41,11 @@ class EmailChangeForm(CurrentPasswordMixin, FlaskForm):
         if find_user_by_email(address) is not None:
             # Same words as for any other refusal: no hint whether the address has an account.
             raise ValidationError(_l("This address cannot be used. Please choose another one."))
+
+
+class EmailConfirmForm(FlaskForm):
+    """The button behind an e-mailed link: opening a link alone changes nothing, as mail
+    programs open links to check them."""
 
 
 class ExportForm(CurrentPasswordMixin, FlaskForm):

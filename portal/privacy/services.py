@@ -6,16 +6,18 @@ Services flush; the views commit once. Notices by e-mail never carry health data
 import calendar
 import hashlib
 import hmac
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
 
 from portal import audit
 from portal.auth.consent import consent_text
 from portal.auth.services import (
+    find_user_by_email,
     normalise_email,
     notify_password_changed,
     record_consent,
@@ -24,7 +26,8 @@ from portal.auth.services import (
 from portal.extensions import db
 from portal.links import absolute_url
 from portal.mail import send_mail
-from portal.models import AuditEvent, Consent, ErasureRequest, Role, User
+from portal.models import AuditEvent, Consent, EmailChange, ErasureRequest, Role, User
+from portal.tokens import hash_token, new_token
 
 # --- password and e-mail --------------------------------------------------------------------
 
@@ -36,16 +39,80 @@ def change_password(user: User, password: str) -> None:
     audit.record("password_changed", actor=user)
 
 
-def change_email(user: User, new_email: str) -> str:
-    """Change the sign-in address and send a notice to the old one; return the old address."""
+def request_email_change(user: User, new_email: str) -> EmailChange:
+    """Send a confirmation link to the new address; the account keeps its address till then.
+
+    A mistyped address would otherwise lock her out of password resets. One request is
+    pending at a time: a new one voids the earlier link. The current address gets a notice
+    without the new address in it, so a stranger who took over the session learns nothing.
+    """
+    db.session.execute(
+        sa.delete(EmailChange).where(EmailChange.user_id == user.id, EmailChange.used_at.is_(None))
+    )
+    token, token_hash = new_token()
+    hours = current_app.config["EMAIL_CHANGE_HOURS"]
+    change = EmailChange(
+        user_id=user.id,
+        new_email=normalise_email(new_email),
+        token_hash=token_hash,
+        expires_at=datetime.now(UTC) + timedelta(hours=hours),
+    )
+    db.session.add(change)
+    link = absolute_url("privacy.confirm_email", token=token)
+    with force_locale(user.locale):
+        confirm = (
+            _("Confirm your new e-mail address"),
+            render_template("privacy/emails/confirm_email.txt", user=user, link=link, hours=hours),
+        )
+        notice = (
+            _("A new e-mail address was asked for your account"),
+            render_template("privacy/emails/email_change_requested.txt", user=user),
+        )
+    send_mail(change.new_email, *confirm)
+    send_mail(user.email, *notice)
+    audit.record("email_change_requested", actor=user)
+    return change
+
+
+def pending_email_change(user: User) -> EmailChange | None:
+    """Return her unconfirmed, unexpired change of address, if any."""
+    return db.session.scalar(
+        sa.select(EmailChange).where(
+            EmailChange.user_id == user.id,
+            EmailChange.used_at.is_(None),
+            EmailChange.expires_at > datetime.now(UTC),
+        )
+    )
+
+
+def email_change_for_token(token: str) -> EmailChange | None:
+    """Return the unused, unexpired change of address for a link's token."""
+    change = db.session.scalar(
+        sa.select(EmailChange).where(EmailChange.token_hash == hash_token(token))
+    )
+    if change is None or change.used_at is not None or change.expires_at <= datetime.now(UTC):
+        return None
+    return change
+
+
+def confirm_email_change(change: EmailChange) -> bool:
+    """Make the confirmed address the sign-in address; False if it was taken meanwhile."""
+    user = change.user
+    if find_user_by_email(change.new_email) is not None:
+        return False
     old_email = user.email
-    user.email = normalise_email(new_email)
+    try:
+        with db.session.begin_nested():  # another account may claim it at this very moment
+            user.email = change.new_email
+            change.used_at = datetime.now(UTC)
+    except IntegrityError:
+        return False
     with force_locale(user.locale):
         subject = _("The e-mail address of your account was changed")
         body = render_template("privacy/emails/email_changed.txt", user=user)
     send_mail(old_email, subject, body)
     audit.record("email_changed", actor=user)
-    return old_email
+    return True
 
 
 # --- consent --------------------------------------------------------------------------------

@@ -29,6 +29,7 @@ from portal.privacy.forms import (
     ConsentGiveForm,
     ConsentWithdrawForm,
     EmailChangeForm,
+    EmailConfirmForm,
     ErasureDecisionForm,
     ErasureRequestForm,
     ExportForm,
@@ -84,6 +85,7 @@ def _account_page(status: int = 200, **bound):
         "user": user,
         "two_factor_required": twofactor.enrolment_required(user),
         "recovery_codes_left": twofactor.unused_recovery_codes(user) if user.totp_enabled else 0,
+        "pending_email": services.pending_email_change(user),
     }
     if user.is_client:
         context.update(
@@ -135,11 +137,37 @@ def change_email():
     form.account_email = user.email
     form.account_password_hash = user.password_hash
     if form.validate_on_submit():
-        services.change_email(user, form.new_email.data)
+        change = services.request_email_change(user, form.new_email.data)
         db.session.commit()
-        flash(_("Your e-mail address is changed. Use the new one to sign in."), "success")
+        flash(
+            _(
+                "We sent a link to %(address)s. Open it to start using that address; until then"
+                " you sign in with your current one.",
+                address=change.new_email,
+            ),
+            "success",
+        )
         return redirect(url_for("privacy.account"))
     return _account_page(422, email_form=form)
+
+
+@bp.route("/email/confirm/<token>", methods=["GET", "POST"])
+def confirm_email(token: str):
+    """Confirm a new sign-in address from the link sent to it (signed in or not)."""
+    change = services.email_change_for_token(token)
+    if change is None:
+        return render_template("privacy/confirm_email_invalid.html"), 410
+    form = EmailConfirmForm()
+    if form.validate_on_submit():
+        if not services.confirm_email_change(change):
+            db.session.rollback()
+            flash(_("This address cannot be used. Please choose another one."), "error")
+            return render_template("privacy/confirm_email.html", change=change, form=form), 409
+        db.session.commit()
+        flash(_("Your e-mail address is changed. Use the new one to sign in."), "success")
+        target = "privacy.account" if current_user.is_authenticated else "auth.login"
+        return redirect(url_for(target))
+    return render_template("privacy/confirm_email.html", change=change, form=form)
 
 
 @bp.route("/export", methods=["POST"])
