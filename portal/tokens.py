@@ -2,6 +2,11 @@
 
 import hashlib
 import secrets
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+
+from portal.extensions import db
 
 
 def new_token() -> tuple[str, str]:
@@ -13,3 +18,14 @@ def new_token() -> tuple[str, str]:
 def hash_token(token: str) -> str:
     """Return the SHA-256 hex digest stored in place of a token."""
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def live_row(model, token: str):
+    """Return the row of a model (token_hash, used_at, expires_at) a link's token opens.
+
+    None when no row has the token, or it was used, or it has expired.
+    """
+    row = db.session.scalar(sa.select(model).where(model.token_hash == hash_token(token)))
+    if row is None or row.used_at is not None or row.expires_at <= datetime.now(UTC):
+        return None
+    return row

@@ -21,7 +21,7 @@ from portal.models import (
     User,
 )
 from portal.passwords import hash_password, needs_rehash, verify_password
-from portal.tokens import hash_token, new_token
+from portal.tokens import hash_token, live_row, new_token
 
 
 class InvitationError(ValueError):
@@ -243,12 +243,7 @@ def request_password_reset(email: str) -> None:
 
 def reset_for_token(token: str) -> PasswordReset | None:
     """Return the unused, unexpired reset for a token."""
-    reset = db.session.scalar(
-        sa.select(PasswordReset).where(PasswordReset.token_hash == hash_token(token))
-    )
-    if reset is None or reset.used_at is not None or reset.expires_at <= datetime.now(UTC):
-        return None
-    return reset
+    return live_row(PasswordReset, token)
 
 
 def complete_password_reset(reset: PasswordReset, password: str) -> User:

@@ -27,7 +27,7 @@ from portal.extensions import db
 from portal.links import absolute_url
 from portal.mail import send_mail
 from portal.models import AuditEvent, Consent, EmailChange, ErasureRequest, Role, User
-from portal.tokens import hash_token, new_token
+from portal.tokens import live_row, new_token
 
 # --- password and e-mail --------------------------------------------------------------------
 
@@ -87,12 +87,7 @@ def pending_email_change(user: User) -> EmailChange | None:
 
 def email_change_for_token(token: str) -> EmailChange | None:
     """Return the unused, unexpired change of address for a link's token."""
-    change = db.session.scalar(
-        sa.select(EmailChange).where(EmailChange.token_hash == hash_token(token))
-    )
-    if change is None or change.used_at is not None or change.expires_at <= datetime.now(UTC):
-        return None
-    return change
+    return live_row(EmailChange, token)
 
 
 def confirm_email_change(change: EmailChange) -> bool:
