@@ -34,8 +34,9 @@ def record(
 ) -> None:
     """Write an access-log entry: with the request's changes, or at once for a page view.
 
-    A change is logged in the same transaction as the change. A page view (GET) is logged in a
-    short transaction of its own, after the read is ended, keeping the rows already loaded.
+    A change is logged in the same transaction as the change. A page view (GET) has no commit
+    of its own, so its entry is committed at once, keeping the rows already loaded. (On SQLite
+    the INSERT ends the page's read before taking the write lock: see portal.database.)
     The entry is one INSERT sent at once: nothing reads it back, so the ORM's unit of work
     (a flush with its bookkeeping, on every check-in save) would be cost without use.
     client_label overrides the readable name kept for the client (an erasure's pseudonym).
@@ -54,11 +55,8 @@ def record(
         "detail": (detail or None) and detail[:255],
         "ip_address": request.remote_addr if has_request_context() else None,
     }
-    page_view = has_request_context() and request.method in READ_METHODS
-    if page_view:
-        _commit_keeping_loaded_rows()
     db.session.execute(_INSERT, values)
-    if page_view:
+    if has_request_context() and request.method in READ_METHODS:
         _commit_keeping_loaded_rows()
 
 
