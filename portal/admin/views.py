@@ -93,12 +93,7 @@ def revoke_invitation(invitation_id: int):
 def edit_user(user_id: int):
     """Assign a client's practitioner, or (de)activate an account."""
     user = db.get_or_404(User, user_id)
-    form = EditUserForm(obj=None)
-    form.practitioner_id.choices = services.practitioner_choices()
-    if request.method == "GET":
-        form.active.data = user.active
-        if user.profile is not None:
-            form.practitioner_id.data = user.profile.practitioner_id or 0
+    form = _edit_user_form(user, filled=request.method == "GET")
     if form.validate_on_submit():
         if user.id == current_user.id and not form.active.data:
             flash(_("You cannot deactivate your own account."), "error")
@@ -127,11 +122,7 @@ def reset_two_factor(user_id: int):
         return redirect(url_for("admin.edit_user", user_id=user.id))
     reset_form = ResetTwoFactorForm()
     if not reset_form.validate_on_submit():
-        form = EditUserForm(formdata=None)
-        form.practitioner_id.choices = services.practitioner_choices()
-        form.active.data = user.active
-        if user.profile is not None:
-            form.practitioner_id.data = user.profile.practitioner_id or 0
+        form = _edit_user_form(user, filled=True)
         return _render_edit_user(user, form, reset_form, status=422)
     services.reset_two_factor(user)
     db.session.commit()
@@ -140,6 +131,17 @@ def reset_two_factor(user_id: int):
         "success",
     )
     return redirect(url_for("admin.edit_user", user_id=user.id))
+
+
+def _edit_user_form(user: User, *, filled: bool) -> EditUserForm:
+    """The account form; filled with what the account holds now, or else from the request."""
+    form = EditUserForm(formdata=None) if filled else EditUserForm()
+    form.practitioner_id.choices = services.practitioner_choices()
+    if filled:
+        form.active.data = user.active
+        if user.profile is not None:
+            form.practitioner_id.data = user.profile.practitioner_id or 0
+    return form
 
 
 def _render_edit_user(user: User, form: EditUserForm, reset_form=None, *, status: int):
