@@ -17,7 +17,6 @@ from sqlalchemy.exc import IntegrityError
 from portal import audit
 from portal.auth.consent import consent_text
 from portal.auth.services import (
-    find_user_by_email,
     normalise_email,
     notify_password_changed,
     record_consent,
@@ -93,11 +92,10 @@ def email_change_for_token(token: str) -> EmailChange | None:
 def confirm_email_change(change: EmailChange) -> bool:
     """Make the confirmed address the sign-in address; False if it was taken meanwhile."""
     user = change.user
-    if find_user_by_email(change.new_email) is not None:
-        return False
     old_email = user.email
     try:
-        with db.session.begin_nested():  # another account may claim it at this very moment
+        # The unique index decides, even against an account claiming it at this very moment.
+        with db.session.begin_nested():
             user.email = change.new_email
             change.used_at = datetime.now(UTC)
     except IntegrityError:
