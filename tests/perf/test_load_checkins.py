@@ -11,7 +11,7 @@ It prints throughput and p50/p95 latency and compares them with the targets of t
 >= 150 saves/s on PostgreSQL, >= 100 on SQLite, p95 < 300 ms.
 
 Baseline, measured in the same run on the same server: before the saves, the same mothers
-with the same pauses open the help page (a public page, no database work) for
+with the same pauses open the help page (a public page; its one query loads her account) for
 PERF_BASELINE_SECONDS. Saves per second as a share of that says how much of what the server
 can do at all a check-in save costs, whatever the machine's speed that day.
 
@@ -279,13 +279,7 @@ class Mother:
         activities = sorted(self.rng.sample(ACTIVITIES, self.rng.randint(0, 3)))
         data = [("csrf_token", self.token), ("day", day.isoformat()), *values.items()]
         data += [("activities", activity) for activity in activities]
-        started = time.perf_counter()
-        try:
-            status, location, _page = self._request("/me/", data)
-        except (OSError, http.client.HTTPException):
-            status, location = "network error", ""
-        self.latencies.append(time.perf_counter() - started)
-        self.statuses[status] = self.statuses.get(status, 0) + 1
+        status, location = self._timed("/me/", data, self.latencies, self.statuses)
         expected = {**values, "activities": activities}
         if status == 302 and location.startswith("/me/saved/"):
             self.acknowledged[day] = expected
@@ -294,13 +288,18 @@ class Mother:
             self.uncertain.setdefault(day, []).append(expected)
 
     def open_help_once(self) -> None:
+        self._timed("/help", None, self.baseline_latencies, self.baseline_statuses)
+
+    def _timed(self, path: str, data, latencies: list, statuses: dict) -> tuple:
+        """Send a request, adding its time and status to the given tallies; return both."""
         started = time.perf_counter()
         try:
-            status, _location, _page = self._request("/help")
+            status, location, _page = self._request(path, data)
         except (OSError, http.client.HTTPException):
-            status = "network error"
-        self.baseline_latencies.append(time.perf_counter() - started)
-        self.baseline_statuses[status] = self.baseline_statuses.get(status, 0) + 1
+            status, location = "network error", ""
+        latencies.append(time.perf_counter() - started)
+        statuses[status] = statuses.get(status, 0) + 1
+        return status, location
 
     def run(self, until: float, step) -> None:
         while time.monotonic() < until:
