@@ -8,15 +8,23 @@ PG_TEST_URL ?= $(or $(TEST_DATABASE_URL),postgresql+psycopg://postgres@127.0.0.1
 CATALOGS := $(wildcard portal/translations/*/LC_MESSAGES/messages.po)
 
 .PHONY: run test test-sqlite test-postgres test-e2e lint bench audit translations \
-        translations-compile install clean
+        translations-compile install install-dev clean
 
+# What the portal needs to run (make run, production) ...
 $(VENV)/.installed: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.txt
 	touch $@
 
+# ... and the test and lint tools on top (make test, make bench, make audit).
+$(VENV)/.dev-installed: $(VENV)/.installed requirements-dev.txt
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
 install: $(VENV)/.installed
+
+install-dev: $(VENV)/.dev-installed
 
 translations-compile: install
 	$(VENV)/bin/pybabel compile --statistics -f -d portal/translations 2>&1 | tail -n 2
@@ -27,16 +35,16 @@ run: install translations-compile
 	$(FLASK) guidance load
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
-lint: install
+lint: install-dev
 	$(VENV)/bin/ruff check .
 
 test: lint translations-compile test-sqlite test-postgres test-e2e
 
-test-sqlite: install
+test-sqlite: install-dev
 	$(PY) -m pytest -q tests --ignore=tests/e2e --ignore=tests/perf
 
 # PostgreSQL is mandatory in CI and when TEST_DATABASE_URL is set; elsewhere it runs when reachable.
-test-postgres: install
+test-postgres: install-dev
 	@if $(PY) tests/tools/pg_reachable.py "$(PG_TEST_URL)"; then \
 		TEST_DATABASE_URL="$(PG_TEST_URL)" $(PY) -m pytest -q tests --ignore=tests/e2e --ignore=tests/perf; \
 	elif [ -n "$$CI" ] || [ -n "$$TEST_DATABASE_URL" ]; then \
@@ -45,17 +53,17 @@ test-postgres: install
 		echo "PostgreSQL not reachable at $(PG_TEST_URL): skipping the PostgreSQL run."; \
 	fi
 
-test-e2e: install translations-compile
+test-e2e: install-dev translations-compile
 	$(PY) -m pytest -q tests/e2e
 
-bench: install translations-compile
+bench: install-dev translations-compile
 	$(PY) -m pytest -q -s tests/perf
 
 # The locked file is audited as it is (--no-deps: it pins every package), against the OSV
 # database; OSV_URL points it elsewhere (the test of this target runs a local OSV server).
 OSV_URL ?= https://api.osv.dev/v1/query
-audit: install
-	$(VENV)/bin/pip-audit -r requirements.txt --strict --no-deps --disable-pip \
+audit: install-dev
+	$(VENV)/bin/pip-audit -r requirements.txt -r requirements-dev.txt --strict --no-deps --disable-pip \
 		--vulnerability-service osv --osv-url $(OSV_URL) $(AUDIT_FLAGS)
 
 translations: install

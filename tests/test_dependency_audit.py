@@ -29,7 +29,10 @@ def canonical(name: str) -> str:
 
 def locked_packages() -> dict[str, str]:
     pins = {}
-    for line in (ROOT / "requirements.txt").read_text().splitlines():
+    lines = []
+    for locked in ("requirements.txt", "requirements-dev.txt"):
+        lines += (ROOT / locked).read_text().splitlines()
+    for line in lines:
         if "==" in line and not line.lstrip().startswith("#"):
             name, version = line.split("==", 1)
             pins[canonical(name)] = version.strip()
@@ -125,3 +128,14 @@ def test_audit_fails_and_names_the_package_with_a_known_vulnerability(tmp_path):
     assert result.returncode != 0
     assert ADVISORY in output
     assert re.search(rf"jinja2\s+{re.escape(pins['jinja2'])}\s+{ADVISORY}\s+999\.0", output)
+
+
+def test_the_runtime_pins_hold_no_test_or_lint_tools():
+    runtime = {
+        canonical(line.split("==", 1)[0])
+        for line in (ROOT / "requirements.txt").read_text().splitlines()
+        if "==" in line
+    }
+    for tool in ("pytest", "playwright", "ruff", "hypothesis", "pip-audit", "aiosmtpd", "pypdf"):
+        assert tool not in runtime
+    assert "-r requirements.txt" in (ROOT / "requirements-dev.txt").read_text()
