@@ -43,7 +43,7 @@ class Config:
     BABEL_DEFAULT_TIMEZONE = "Europe/Amsterdam"
     BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "portal" / "translations")
 
-    # Mail: "log" writes messages to the log and keeps an outbox; "smtp" sends them.
+    # Mail: every message goes to the outbox; the worker sends it ("smtp") or logs it ("log").
     MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "log")
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")
     MAIL_PORT = _int("MAIL_PORT", 587)
@@ -51,6 +51,13 @@ class Config:
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "portal@example.nl")
+    MAIL_TIMEOUT_SECONDS = _int("MAIL_TIMEOUT_SECONDS", 20)
+
+    # The outbox and its worker (`flask worker`): how often it looks for mail, how long a
+    # claimed message is its own before another worker may take it, when to give up.
+    OUTBOX_POLL_SECONDS = float(os.environ.get("OUTBOX_POLL_SECONDS", "1"))
+    OUTBOX_CLAIM_SECONDS = _int("OUTBOX_CLAIM_SECONDS", 300)
+    OUTBOX_GIVE_UP_HOURS = _int("OUTBOX_GIVE_UP_HOURS", 24)
 
     # Accounts.
     INVITATION_DAYS = _int("INVITATION_DAYS", 7)

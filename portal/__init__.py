@@ -37,7 +37,7 @@ def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
 
 def register_extensions(app: Flask) -> None:
     """Bind the shared extension instances and the database engine settings."""
-    from portal import database, i18n, mail
+    from portal import database, i18n
     from portal.extensions import babel, csrf, db, limiter, login_manager, migrate
 
     database.configure_engine_options(app)
@@ -48,7 +48,6 @@ def register_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
     limiter.init_app(app)
     login_manager.init_app(app)
-    mail.init_app(app)
     if app.config.get("ALLOW_TEST_EMAIL_DOMAINS"):
         import email_validator
 

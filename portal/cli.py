@@ -26,8 +26,17 @@ def register(app: Flask) -> None:
 
     app.cli.add_command(guidance_cli)
     app.cli.add_command(instruments_cli)
+    app.cli.add_command(outbox_cli)
     register_checkin_commands(app)
     register_privacy_commands(app)
+
+    @app.cli.command("worker")
+    @click.option("--ticks", type=int, default=None, help="Stop after this many rounds (tests).")
+    def worker(ticks: int | None) -> None:
+        """Deliver the outbox and run the scheduled jobs until stopped (one per deployment)."""
+        from portal import worker as worker_loop
+
+        worker_loop.run(max_ticks=ticks)
 
     @app.cli.command("create-admin")
     @click.option("--email", prompt=True)
@@ -58,3 +67,47 @@ def register(app: Flask) -> None:
             "Demo data loaded." if created else "Demo data already present; nothing changed."
         )
         click.echo(demo_sign_in_hint())
+
+
+@click.group("outbox")
+def outbox_cli() -> None:
+    """Outgoing e-mail: deliver now, retry dead messages, show the backlog."""
+
+
+@outbox_cli.command("deliver")
+@click.option(
+    "--all", "include_waiting", is_flag=True, help="Also send messages waiting for a retry."
+)
+def outbox_deliver(include_waiting: bool) -> None:
+    """Make one delivery pass over the due messages and exit."""
+    from portal import outbox
+
+    report = outbox.deliver_until_empty(include_waiting=include_waiting)
+    click.echo(f"{report.sent} sent, {report.failed} to retry, {report.dead} dead.")
+    if report.errors:
+        click.echo(f"Last error: {report.errors[-1]}", err=True)
+
+
+@outbox_cli.command("retry-dead")
+def outbox_retry_dead() -> None:
+    """Give every dead message a fresh day of attempts."""
+    from portal import outbox
+
+    count = outbox.retry_dead()
+    db.session.commit()
+    click.echo(f"{count} message(s) queued again.")
+
+
+@outbox_cli.command("status")
+def outbox_status() -> None:
+    """Print the outbox counts (no recipients, no bodies)."""
+    from portal import outbox
+
+    stats = outbox.stats()
+    age = stats.oldest_waiting_seconds()
+    click.echo(
+        f"queued {stats.queued}, retrying {stats.retrying}, dead {stats.dead}, "
+        f"oldest waiting {'-' if age is None else f'{age} s'}"
+    )
+    if stats.last_error:
+        click.echo(f"last error: {stats.last_error}")

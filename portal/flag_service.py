@@ -177,6 +177,7 @@ def notify_practitioner(client: User, raised: list[Flag]) -> None:
                 render_template(
                     "emails/urgent_flag.txt", recipient=recipient, client=client, link=link
                 ),
+                kind="urgent_flag",
             )
     now = datetime.now(UTC)
     for flag in urgent:
@@ -241,6 +242,7 @@ def escalate_overdue(now: datetime | None = None) -> int:
                     hours=current_app.config["URGENT_ESCALATION_HOURS"],
                     link=link,
                 ),
+                kind="urgent_escalation",
             )
     for flag in overdue:
         flag.escalated_at = now

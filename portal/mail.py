@@ -1,56 +1,117 @@
-"""Outgoing e-mail: SMTP in production; the log plus an outbox in development and tests."""
+"""Outgoing e-mail: written to the outbox by requests, handed to a mail server by the worker.
+
+`send_mail` only adds rows to the caller's transaction: no request ever waits on a mail server,
+a rolled-back event sends nothing, and a mail outage loses nothing. The worker
+(`portal.outbox`) delivers the rows through a transport: SMTP in production, the log in
+development (each message is printed in the terminal of `make run`).
+"""
 
 import logging
 import smtplib
-from dataclasses import dataclass
 from email.message import EmailMessage
+from email.utils import make_msgid
 
-from flask import Flask, current_app
+from flask import current_app
+
+from portal.extensions import db
+from portal.models import OutboxMessage
 
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class SentMessage:
-    to: tuple[str, ...]
-    subject: str
-    body: str
+def send_mail(
+    to: str | list[str] | tuple[str, ...],
+    subject: str,
+    body: str,
+    *,
+    kind: str = "notice",
+    forget_recipient: bool = False,
+) -> list[OutboxMessage]:
+    """Queue a plain-text message to each recipient, in the caller's transaction."""
+    recipients = [to] if isinstance(to, str) else list(dict.fromkeys(to))
+    messages = [
+        OutboxMessage(
+            recipient=recipient,
+            kind=kind,
+            subject=subject[:300],
+            body=body,
+            message_id=make_msgid(domain=_sender_domain()),
+            forget_recipient=forget_recipient,
+        )
+        for recipient in recipients
+    ]
+    db.session.add_all(messages)
+    return messages
 
 
-def init_app(app: Flask) -> None:
-    """Give the app an outbox that the log backend appends to."""
-    app.extensions["outbox"] = []
+def _sender_domain() -> str:
+    return current_app.config["MAIL_DEFAULT_SENDER"].rpartition("@")[2].strip(">") or "localhost"
 
 
-def outbox() -> list[SentMessage]:
-    """Return the messages the log backend kept (development and tests)."""
-    return current_app.extensions["outbox"]
-
-
-def send_mail(to: str | list[str], subject: str, body: str) -> None:
-    """Send a plain-text message through the configured backend."""
-    recipients = tuple([to] if isinstance(to, str) else to)
-    if not recipients:
-        return
-    message = SentMessage(recipients, subject, body)
-    config = current_app.config
-    if config["MAIL_BACKEND"] == "smtp":
-        _send_smtp(message)
-    else:
-        log.info("mail to %s: %s\n%s", ", ".join(recipients), subject, body)
-        outbox().append(message)
-
-
-def _send_smtp(message: SentMessage) -> None:
-    config = current_app.config
+def build_email(message: OutboxMessage) -> EmailMessage:
+    """Return the e-mail for an outbox row, with the Message-ID fixed when it was queued."""
     email = EmailMessage()
-    email["From"] = config["MAIL_DEFAULT_SENDER"]
-    email["To"] = ", ".join(message.to)
+    email["From"] = current_app.config["MAIL_DEFAULT_SENDER"]
+    email["To"] = message.recipient
     email["Subject"] = message.subject
+    email["Message-ID"] = message.message_id
     email.set_content(message.body)
-    with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=20) as smtp:
-        if config["MAIL_USE_TLS"]:
-            smtp.starttls()
-        if config["MAIL_USERNAME"]:
-            smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
-        smtp.send_message(email)
+    return email
+
+
+class LogTransport:
+    """Development: write each message to the log instead of sending it."""
+
+    def send(self, email: EmailMessage) -> None:
+        """Log the whole message, so its links can be followed from the terminal."""
+        log.info("mail to %s: %s\n%s", email["To"], email["Subject"], email.get_content())
+
+    def close(self) -> None:
+        """Nothing to close."""
+
+
+class SmtpTransport:
+    """Production: one SMTP connection per delivery pass, opened at the first message."""
+
+    def __init__(self) -> None:
+        self._smtp: smtplib.SMTP | None = None
+
+    def send(self, email: EmailMessage) -> None:
+        """Hand one message to the mail server; raise on any refusal or timeout."""
+        if self._smtp is None:
+            self._smtp = self._connect()
+        try:
+            self._smtp.send_message(email)
+        except (smtplib.SMTPServerDisconnected, OSError):
+            self.close()  # the next message starts a fresh connection
+            raise
+
+    def _connect(self) -> smtplib.SMTP:
+        config = current_app.config
+        smtp = smtplib.SMTP(
+            config["MAIL_SERVER"], config["MAIL_PORT"], timeout=config["MAIL_TIMEOUT_SECONDS"]
+        )
+        try:
+            if config["MAIL_USE_TLS"]:
+                smtp.starttls()
+            if config["MAIL_USERNAME"]:
+                smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
+        except BaseException:
+            smtp.close()
+            raise
+        return smtp
+
+    def close(self) -> None:
+        """Say goodbye to the server if it still listens."""
+        if self._smtp is None:
+            return
+        try:
+            self._smtp.quit()
+        except (smtplib.SMTPException, OSError):
+            self._smtp.close()
+        self._smtp = None
+
+
+def transport() -> LogTransport | SmtpTransport:
+    """Return the transport the configuration asks for."""
+    return SmtpTransport() if current_app.config["MAIL_BACKEND"] == "smtp" else LogTransport()

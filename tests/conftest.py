@@ -8,6 +8,7 @@ PostgreSQL tables.
 import os
 import re
 import shutil
+from collections.abc import Sequence
 from datetime import date
 
 import pytest
@@ -20,7 +21,7 @@ from config import TestingConfig
 from portal import create_app
 from portal.auth.services import create_user
 from portal.extensions import db
-from portal.models import User
+from portal.models import OutboxMessage, User
 
 PASSWORD = "a calm walk in the park"
 CSRF_RE = re.compile(r'name="csrf_token"(?: type="hidden")? value="([^"]+)"')
@@ -110,10 +111,34 @@ def runner(app):
     return app.test_cli_runner()
 
 
+class OutboxView(Sequence):
+    """The e-mails queued so far: the outbox table, read afresh at every look, oldest first."""
+
+    def _messages(self) -> list[OutboxMessage]:
+        query = (
+            sa.select(OutboxMessage)
+            .order_by(OutboxMessage.id)
+            .execution_options(populate_existing=True)
+        )
+        return list(db.session.scalars(query))
+
+    def __getitem__(self, index):
+        return self._messages()[index]
+
+    def __len__(self) -> int:
+        return len(self._messages())
+
+    def __eq__(self, other) -> bool:
+        return self._messages() == list(other)
+
+    def __repr__(self) -> str:
+        return repr([(m.recipient, m.kind, m.subject) for m in self._messages()])
+
+
 @pytest.fixture
-def outbox(app):
-    """The messages sent during the test (mail backend "log")."""
-    return app.extensions["outbox"]
+def outbox(app) -> OutboxView:
+    """The messages queued in the outbox during the test."""
+    return OutboxView()
 
 
 class Factory:

@@ -83,7 +83,7 @@ def reset_two_factor(user: User) -> None:
     with force_locale(user.locale):
         subject = _("Your two-step sign-in was reset")
         body = render_template("emails/two_factor_reset.txt", user=user)
-    send_mail(user.email, subject, body)
+    send_mail(user.email, subject, body, kind="two_factor_reset")
 
 
 def recent_enquiries(limit: int = 100) -> list[Enquiry]:

@@ -135,7 +135,7 @@ def send_invitation(invitation: Invitation, token: str) -> None:
             link=link,
             days=current_app.config["INVITATION_DAYS"],
         )
-    send_mail(invitation.email, subject, body)
+    send_mail(invitation.email, subject, body, kind="invitation")
 
 
 def resend_invitation(invitation: Invitation) -> str:
@@ -238,7 +238,7 @@ def request_password_reset(email: str) -> None:
             link=link,
             hours=current_app.config["PASSWORD_RESET_HOURS"],
         )
-    send_mail(user.email, subject, body)
+    send_mail(user.email, subject, body, kind="password_reset")
 
 
 def reset_for_token(token: str) -> PasswordReset | None:
@@ -260,4 +260,4 @@ def notify_password_changed(user: User) -> None:
     with force_locale(user.locale):
         subject = _("Your password was changed")
         body = render_template("emails/password_changed.txt", user=user)
-    send_mail(user.email, subject, body)
+    send_mail(user.email, subject, body, kind="password_changed")

@@ -205,6 +205,7 @@ def send_reminders(now: datetime | None = None) -> int:
                 client.email,
                 _("How are you today?"),
                 render_template("emails/reminder.txt", client=client, link=link),
+                kind="reminder",
             )
         client.profile.last_reminder_on = due_on
         sent += 1

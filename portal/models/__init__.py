@@ -14,6 +14,7 @@ from portal.models.guidance import (
     RecommendationDismissal,
 )
 from portal.models.notes import Note, NoteRevision
+from portal.models.outbox import OutboxMessage, ScheduledJob
 from portal.models.questionnaires import InstrumentText, QuestionnaireResponse
 from portal.models.users import (
     ClientProfile,
@@ -48,11 +49,13 @@ __all__ = [
     "ModuleText",
     "Note",
     "NoteRevision",
+    "OutboxMessage",
     "EmailChange",
     "PasswordReset",
     "QuestionnaireResponse",
     "RecommendationDismissal",
     "RecoveryCode",
     "Role",
+    "ScheduledJob",
     "User",
 ]

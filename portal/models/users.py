@@ -81,6 +81,11 @@ class User(UserMixin, db.Model):
     def is_admin(self) -> bool:
         return self.role == Role.ADMIN
 
+    @property
+    def initials(self) -> str:
+        """Return her initials ("M.M."), how e-mails name a client without her full name."""
+        return "".join(f"{part[0].upper()}." for part in self.full_name.split() if part[:1])
+
     def __repr__(self) -> str:
         return f"<User {self.id} {self.role}>"
 

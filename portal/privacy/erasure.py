@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from portal import audit
 from portal.extensions import db
 from portal.mail import send_mail
-from portal.models import AuditEvent, Enquiry, ErasureRequest, Invitation, User
+from portal.models import AuditEvent, Enquiry, ErasureRequest, Invitation, OutboxMessage, User
 from portal.privacy.services import pseudonym, pseudonym_label
 
 # Foreign keys this deep below users are followed (users -> notes -> note_revisions is 2).
@@ -36,11 +36,14 @@ def erase_client(erasure: ErasureRequest, admin: User) -> None:
         raise ErasureError("not a client")
     client_id, email, label = client.id, client.email, pseudonym_label(client.id)
 
+    # Mail still waiting for her is moot now. The confirmation below is the one message that
+    # keeps her address, until the worker has sent it (forget_recipient).
+    db.session.execute(sa.delete(OutboxMessage).where(OutboxMessage.recipient == email))
     # Told before the address is gone; the transaction below either completes or rolls back.
     with force_locale(client.locale):
         subject = _("Your data has been erased")
         body = render_template("privacy/emails/erasure_done.txt", client=client)
-    send_mail(email, subject, body)
+    send_mail(email, subject, body, kind="erasure_done", forget_recipient=True)
 
     erasure.decided_at = datetime.now(UTC)
     erasure.decided_by_id = admin.id

@@ -67,8 +67,8 @@ def request_email_change(user: User, new_email: str) -> EmailChange:
             _("A new e-mail address was asked for your account"),
             render_template("privacy/emails/email_change_requested.txt", user=user),
         )
-    send_mail(change.new_email, *confirm)
-    send_mail(user.email, *notice)
+    send_mail(change.new_email, *confirm, kind="email_change")
+    send_mail(user.email, *notice, kind="email_change")
     audit.record("email_change_requested", actor=user)
     return change
 
@@ -103,7 +103,7 @@ def confirm_email_change(change: EmailChange) -> bool:
     with force_locale(user.locale):
         subject = _("The e-mail address of your account was changed")
         body = render_template("privacy/emails/email_changed.txt", user=user)
-    send_mail(old_email, subject, body)
+    send_mail(old_email, subject, body, kind="email_change")
     audit.record("email_changed", actor=user)
     return True
 
@@ -155,7 +155,7 @@ def _notify_practitioner(client: User, *, withdrawn: bool) -> None:
             client=client,
             withdrawn=withdrawn,
         )
-    send_mail(practitioner.email, subject, body)
+    send_mail(practitioner.email, subject, body, kind="consent")
 
 
 # --- erasure requests -----------------------------------------------------------------------
@@ -194,7 +194,9 @@ def request_erasure(client: User) -> ErasureRequest:
     body = render_template(
         "privacy/emails/erasure_requested.txt", link=absolute_url("privacy.erasure_requests")
     )
-    send_mail(admin_recipients(), _("A client asked to erase her data"), body)
+    send_mail(
+        admin_recipients(), _("A client asked to erase her data"), body, kind="erasure_request"
+    )
     return erasure
 
 
@@ -240,7 +242,7 @@ def keep_record(erasure: ErasureRequest, admin: User, reason: str) -> None:
             body = render_template(
                 "privacy/emails/erasure_decided.txt", client=client, erasure=erasure
             )
-        send_mail(client.email, subject, body)
+        send_mail(client.email, subject, body, kind="erasure_decision")
 
 
 # --- retention ------------------------------------------------------------------------------

@@ -78,4 +78,5 @@ def _notify_admins(enquiry: Enquiry) -> None:
         kind=ENQUIRY_KINDS[enquiry.kind],
         link=absolute_url("admin.enquiries"),
     )
-    send_mail(to, _("New enquiry via the portal: %(kind)s", kind=ENQUIRY_KINDS[enquiry.kind]), body)
+    subject = _("New enquiry via the portal: %(kind)s", kind=ENQUIRY_KINDS[enquiry.kind])
+    send_mail(to, subject, body, kind="enquiry")

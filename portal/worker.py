@@ -1,0 +1,139 @@
+"""`flask worker`: one long-running process that delivers the outbox and runs scheduled jobs.
+
+A deployment runs this instead of cron lines. Each loop delivers what is due, then starts any
+scheduled job whose period has passed. A job's run is claimed in the database
+(`scheduled_jobs`) with one conditional UPDATE, so several workers, or a worker restarted
+mid-day, never run the daily evaluation twice in one period. The loop survives a database or
+mail outage: it logs, rolls back and tries again at the next tick.
+"""
+
+import logging
+import signal
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+
+from portal import outbox
+from portal.extensions import db
+from portal.models import ScheduledJob
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Job:
+    """A scheduled job: its name, how often it runs and what it does (returns a count)."""
+
+    name: str
+    every: timedelta
+    run: Callable[[], int]
+
+
+def _evaluate_flags() -> int:
+    from portal import flag_service
+
+    return flag_service.evaluate_all()
+
+
+def _escalate_flags() -> int:
+    from portal import flag_service
+
+    return flag_service.escalate_overdue()
+
+
+def _send_reminders() -> int:
+    from portal.checkins.services import send_reminders
+
+    return send_reminders()
+
+
+def _purge_outbox() -> int:
+    return outbox.purge_sent()
+
+
+JOBS = (
+    Job("evaluate-flags", timedelta(days=1), _evaluate_flags),
+    Job("escalate-flags", timedelta(hours=1), _escalate_flags),
+    Job("send-reminders", timedelta(minutes=15), _send_reminders),
+    Job("purge-outbox", timedelta(days=1), _purge_outbox),
+)
+
+
+def claim_job(job: Job, now: datetime | None = None) -> bool:
+    """Claim this period's run of a job; True when this worker should run it now."""
+    now = now or datetime.now(UTC)
+    try:
+        with db.session.begin_nested():
+            db.session.add(ScheduledJob(name=job.name))
+    except IntegrityError:
+        pass  # another worker (or an earlier run) created the row
+    table = ScheduledJob.__table__.c
+    claimed = db.session.execute(
+        sa.update(ScheduledJob)
+        .where(
+            table.name == job.name,
+            sa.or_(table.last_started_at.is_(None), table.last_started_at <= now - job.every),
+        )
+        .values(last_started_at=now)
+    ).rowcount
+    db.session.commit()
+    return claimed == 1
+
+
+def run_due_jobs(jobs: tuple[Job, ...] = JOBS, now: datetime | None = None) -> dict[str, int]:
+    """Run every job whose period has passed; return the count each one reported."""
+    done = {}
+    for job in jobs:
+        if not claim_job(job, now):
+            continue
+        error = None
+        try:
+            done[job.name] = job.run()
+            db.session.commit()
+            log.info("job %s: %s", job.name, done[job.name])
+        except Exception as exc:  # one failing job must not stop the others or the worker
+            db.session.rollback()
+            error = f"{type(exc).__name__}: {exc}"[:500]
+            log.exception("job %s failed", job.name)
+        db.session.execute(
+            sa.update(ScheduledJob)
+            .where(ScheduledJob.name == job.name)
+            .values(last_finished_at=datetime.now(UTC), last_error=error)
+        )
+        db.session.commit()
+    return done
+
+
+def tick() -> None:
+    """Do one round of the worker's work: due jobs, then everything due in the outbox."""
+    run_due_jobs()
+    outbox.deliver_until_empty()
+
+
+def run(stop: threading.Event | None = None, *, max_ticks: int | None = None) -> None:
+    """Loop until stopped (SIGTERM, SIGINT or `stop`), pausing between ticks."""
+    stop = stop or threading.Event()
+    if threading.current_thread() is threading.main_thread():
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, lambda *_args: stop.set())
+    pause = current_app.config["OUTBOX_POLL_SECONDS"]
+    log.info("worker started: delivering the outbox every %s s", pause)
+    ticks = 0
+    while not stop.is_set():
+        try:
+            tick()
+        except SQLAlchemyError:
+            log.exception("worker: the database did not answer; trying again")
+            db.session.rollback()
+        finally:
+            db.session.remove()
+        ticks += 1
+        if max_ticks is not None and ticks >= max_ticks:
+            break
+        stop.wait(pause)
+    log.info("worker stopped")
