@@ -16,7 +16,8 @@ from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import SQLAlchemyError
 
 from portal import outbox
 from portal.extensions import db
@@ -67,11 +68,10 @@ JOBS = (
 def claim_job(job: Job, now: datetime | None = None) -> bool:
     """Claim this period's run of a job; True when this worker should run it now."""
     now = now or datetime.now(UTC)
-    try:
-        with db.session.begin_nested():
-            db.session.add(ScheduledJob(name=job.name))
-    except IntegrityError:
-        pass  # another worker (or an earlier run) created the row
+    dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
+    db.session.execute(
+        dialect.insert(ScheduledJob.__table__).values(name=job.name).on_conflict_do_nothing()
+    )
     table = ScheduledJob.__table__.c
     claimed = db.session.execute(
         sa.update(ScheduledJob)
