@@ -65,6 +65,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.auth.views import bp as auth_bp
     from portal.checkins.views import bp as checkins_bp
     from portal.guidance.views import bp as guidance_bp
+    from portal.health import bp as health_bp
     from portal.practice.views import bp as practice_bp
     from portal.privacy.views import bp as privacy_bp
     from portal.public.views import bp as public_bp
@@ -72,6 +73,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.reports.views import bp as reports_bp
 
     app.register_blueprint(public_bp)
+    app.register_blueprint(health_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(checkins_bp, url_prefix="/me")

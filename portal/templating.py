@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from portal.extensions import db
-from portal.models import ClientProfile, Flag
+from portal.models import ClientProfile, Flag, OutboxMessage
 
 LANGUAGE_NAMES = {"nl": "Nederlands", "en": "English"}
 
@@ -34,6 +34,24 @@ INSTRUMENT_NAMES = {
     "epds": _l("EPDS: how you have been feeling"),
     "gad7": _l("GAD-7: worry and tension"),
 }
+# What each outbox message is about, for the admin's outgoing-mail page.
+MAIL_KIND_LABELS = {
+    "urgent_flag": _l("Urgent flag notice"),
+    "urgent_escalation": _l("Urgent flag escalation"),
+    "invitation": _l("Invitation"),
+    "password_reset": _l("Password reset"),
+    "password_changed": _l("Password changed"),
+    "email_change": _l("E-mail address change"),
+    "two_factor_reset": _l("Two-step sign-in reset"),
+    "reminder": _l("Check-in reminder"),
+    "enquiry": _l("Enquiry"),
+    "consent": _l("Consent"),
+    "erasure_request": _l("Erasure request"),
+    "erasure_decision": _l("Erasure decision"),
+    "erasure_done": _l("Erasure confirmation"),
+    "notice": _l("Notice"),
+}
+
 LEVEL_LABELS = {
     "urgent": _l("Urgent"),
     "high": _l("High"),
@@ -53,6 +71,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(lambda key: LEVEL_LABELS.get(key, key or ""), "level")
     app.add_template_filter(lambda key: INSTRUMENT_NAMES.get(key, key or ""), "instrument_name")
     app.add_template_filter(lambda value: format_decimal(value, "0.##"), "decimal")
+    app.add_template_filter(lambda key: MAIL_KIND_LABELS.get(key, key or ""), "mail_kind")
 
 
 def _format_date(value: date | None, style: str = "medium") -> str:
@@ -75,8 +94,25 @@ def template_context() -> dict:
             "huisartsenpost": current_app.config["HUISARTSENPOST_PHONE"],
         },
         "attention_count": _attention_count() if has_request_context() else 0,
+        "dead_urgent_notices": _dead_urgent_notices() if has_request_context() else 0,
         "current_path": request.full_path.rstrip("?") if has_request_context() else "/",
     }
+
+
+def _dead_urgent_notices() -> int:
+    """Count urgent-flag notices the outbox gave up on, for the banner every admin sees."""
+    if not (current_user.is_authenticated and current_user.is_admin):
+        return 0
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count(OutboxMessage.id)).where(
+                OutboxMessage.kind == "urgent_flag",
+                OutboxMessage.dead_at.is_not(None),
+                OutboxMessage.sent_at.is_(None),
+            )
+        )
+        or 0
+    )
 
 
 def _attention_count() -> int:

@@ -118,22 +118,27 @@ def tick() -> None:
 def run(stop: threading.Event | None = None, *, max_ticks: int | None = None) -> None:
     """Loop until stopped (SIGTERM, SIGINT or `stop`), pausing between ticks."""
     stop = stop or threading.Event()
+    previous = {}
     if threading.current_thread() is threading.main_thread():
         for signum in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(signum, lambda *_args: stop.set())
+            previous[signum] = signal.signal(signum, lambda *_args: stop.set())
     pause = current_app.config["OUTBOX_POLL_SECONDS"]
     log.info("worker started: delivering the outbox every %s s", pause)
     ticks = 0
-    while not stop.is_set():
-        try:
-            tick()
-        except SQLAlchemyError:
-            log.exception("worker: the database did not answer; trying again")
-            db.session.rollback()
-        finally:
-            db.session.remove()
-        ticks += 1
-        if max_ticks is not None and ticks >= max_ticks:
-            break
-        stop.wait(pause)
+    try:
+        while not stop.is_set():
+            try:
+                tick()
+            except SQLAlchemyError:
+                log.exception("worker: the database did not answer; trying again")
+                db.session.rollback()
+            finally:
+                db.session.remove()
+            ticks += 1
+            if max_ticks is not None and ticks >= max_ticks:
+                break
+            stop.wait(pause)
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
     log.info("worker stopped")

@@ -2,17 +2,19 @@
 
 from datetime import UTC, datetime
 
+import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
-from portal import audit
+from portal import audit, outbox
 from portal.access import roles_required
 from portal.admin import services
 from portal.admin.forms import EditUserForm, InviteForm, ResetTwoFactorForm
 from portal.auth import services as auth_services
 from portal.extensions import db
-from portal.models import Enquiry, Invitation, Role, User
+from portal.models import Enquiry, Invitation, OutboxMessage, Role, User
 
 bp = Blueprint("admin", __name__)
 
@@ -33,6 +35,7 @@ def index():
         invitations=services.open_invitations(),
         now=datetime.now(UTC),
         new_enquiries=sum(1 for e in services.recent_enquiries() if e.handled_at is None),
+        mail=outbox.stats(),
     )
 
 
@@ -166,3 +169,32 @@ def mark_enquiry_handled(enquiry_id: int):
     enquiry.handled_at = enquiry.handled_at or datetime.now(UTC)
     db.session.commit()
     return redirect(url_for("admin.enquiries"))
+
+
+@bp.route("/outbox")
+def outbox_page():
+    """Show the outgoing mail: counts, the oldest wait, recent failures; never a body."""
+    failing = db.session.scalars(
+        sa.select(OutboxMessage)
+        .where(OutboxMessage.sent_at.is_(None), OutboxMessage.attempts > 0)
+        .order_by(OutboxMessage.created_at.desc())
+        .limit(50)
+    ).all()
+    return render_template(
+        "admin/outbox.html", mail=outbox.stats(), failing=failing, now=datetime.now(UTC)
+    )
+
+
+@bp.route("/outbox/retry-dead", methods=["POST"])
+def outbox_retry_dead():
+    """Give every dead message a fresh day of attempts (after the mail server is fixed)."""
+    count = outbox.retry_dead()
+    audit.record("outbox_retry_dead", detail=str(count))
+    db.session.commit()
+    flash(
+        ngettext(
+            "%(num)d message will be sent again.", "%(num)d messages will be sent again.", count
+        ),
+        "success",
+    )
+    return redirect(url_for("admin.outbox_page"))
