@@ -33,7 +33,10 @@ run: install translations-compile
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo
 	$(FLASK) guidance load
-	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+	@echo "Serving http://127.0.0.1:$(PORT) with the worker beside it (e-mail, reminders, flags)."
+	PORT=$(PORT) $(FLASK) worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	PORT=$(PORT) $(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 lint: install-dev
 	$(VENV)/bin/ruff check .
