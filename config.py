@@ -55,7 +55,7 @@ class Config:
 
     # The outbox and its worker (`flask worker`): how often it looks for mail, how long a
     # claimed message is its own before another worker may take it, when to give up.
-    OUTBOX_POLL_SECONDS = float(os.environ.get("OUTBOX_POLL_SECONDS", "1"))
+    OUTBOX_POLL_SECONDS = float(os.environ.get("OUTBOX_POLL_SECONDS", "0.5"))
     OUTBOX_CLAIM_SECONDS = _int("OUTBOX_CLAIM_SECONDS", 300)
     OUTBOX_GIVE_UP_HOURS = _int("OUTBOX_GIVE_UP_HOURS", 24)
 

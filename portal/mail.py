@@ -48,8 +48,8 @@ def _sender_domain() -> str:
     return current_app.config["MAIL_DEFAULT_SENDER"].rpartition("@")[2].strip(">") or "localhost"
 
 
-def build_email(message: OutboxMessage) -> EmailMessage:
-    """Return the e-mail for an outbox row, with the Message-ID fixed when it was queued."""
+def build_email(message) -> EmailMessage:
+    """Return the e-mail for an outbox row (ORM or Core), its Message-ID fixed when queued."""
     email = EmailMessage()
     email["From"] = current_app.config["MAIL_DEFAULT_SENDER"]
     email["To"] = message.recipient

@@ -30,6 +30,7 @@ FIRST_RETRY_SECONDS = 30
 MAX_RETRY_SECONDS = 60 * 60
 # Failures of the connection itself: every message of the pass would meet the same wall.
 CONNECTION_ERRORS = (OSError, smtplib.SMTPConnectError, smtplib.SMTPServerDisconnected)
+CONNECTION_PREFIX = "mail server unreachable: "
 
 
 @dataclass
@@ -99,39 +100,73 @@ def deliver_pass(*, include_waiting: bool = False, limit: int = BATCH_SIZE) -> P
     report = PassReport()
     if not ids:
         return report
+    table = OutboxMessage.__table__
+    # Plain rows, not ORM objects: each commit below would expire objects and reload them.
+    messages = db.session.execute(
+        sa.select(table).where(table.c.id.in_(ids), table.c.claim_token == token)
+    ).all()
+    db.session.commit()
     sender = transport()
     unreachable: str | None = None
     try:
-        for message_id in ids:
-            message = db.session.get(OutboxMessage, message_id)
-            if message is None or message.claim_token != token or message.sent_at is not None:
-                continue
+        for message in sorted(messages, key=lambda row: row.id):
             if unreachable:
-                _record_failure(message, unreachable, report)
-                continue
-            try:
-                sender.send(build_email(message))
-            except smtplib.SMTPResponseException as error:
-                permanent = 500 <= error.smtp_code < 600
-                _record_failure(message, _describe(error), report, permanent=permanent)
-            except smtplib.SMTPRecipientsRefused as error:
-                codes = [code for code, _text in error.recipients.values()]
-                permanent = all(500 <= code < 600 for code in codes)
-                _record_failure(message, _describe(error), report, permanent=permanent)
-            except CONNECTION_ERRORS as error:
-                unreachable = _describe(error)
-                _record_failure(message, unreachable, report)
+                outcome = _failure(message, unreachable, report)
             else:
-                _record_sent(message)
-                report.sent += 1
-            # One commit per message: a crash after this point never sends it again.
+                outcome = _try_once(sender, message, report)
+                if outcome.get("last_error") and _is_connection_error(outcome["last_error"]):
+                    unreachable = outcome["last_error"]
+            # One commit per message: once recorded as sent, it is never sent again. The
+            # claim token guards against a worker whose lease ran out and was taken over.
+            _relax_durability()
+            db.session.execute(
+                sa.update(table)
+                .where(table.c.id == message.id, table.c.claim_token == token)
+                .values(claim_token=None, claimed_until=None, **outcome)
+            )
             db.session.commit()
     finally:
         sender.close()
-        db.session.commit()
     if report.errors:
         log.warning("outbox: %d sent, %d failed: %s", report.sent, report.failed, report.errors[0])
     return report
+
+
+def _try_once(sender, message, report: PassReport) -> dict:
+    """Hand one message to the transport; return the columns that record the outcome."""
+    try:
+        sender.send(build_email(message))
+    except smtplib.SMTPResponseException as error:
+        permanent = 500 <= error.smtp_code < 600
+        return _failure(message, _describe(error), report, permanent=permanent)
+    except smtplib.SMTPRecipientsRefused as error:
+        codes = [code for code, _text in error.recipients.values()]
+        permanent = all(500 <= code < 600 for code in codes)
+        return _failure(message, _describe(error), report, permanent=permanent)
+    except CONNECTION_ERRORS as error:
+        return _failure(message, CONNECTION_PREFIX + _describe(error), report)
+    report.sent += 1
+    sent = {
+        "sent_at": datetime.now(UTC),
+        "attempts": message.attempts + 1,
+        "last_error": None,
+        "body": "",  # it can hold names and one-time links; the mail server has it now
+    }
+    if message.forget_recipient:
+        sent["recipient"] = "(erased)"
+    return sent
+
+
+def _is_connection_error(error: str) -> bool:
+    return error.startswith(CONNECTION_PREFIX)
+
+
+def _relax_durability() -> None:
+    # Recording an attempt need not wait for PostgreSQL's disk flush: if the server crashed
+    # and lost the record, the message would be sent again under the same Message-ID, which
+    # mail programs show once. This is what makes one commit per message affordable.
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(sa.text("SET LOCAL synchronous_commit TO OFF"))
 
 
 def deliver_until_empty(*, include_waiting: bool = False) -> PassReport:
@@ -147,32 +182,21 @@ def deliver_until_empty(*, include_waiting: bool = False) -> PassReport:
             return total
 
 
-def _record_sent(message: OutboxMessage) -> None:
-    message.sent_at = datetime.now(UTC)
-    message.attempts += 1
-    message.claim_token = message.claimed_until = None
-    message.last_error = None
-    message.body = ""  # it can hold names and one-time links; the mail server has it now
-    if message.forget_recipient:
-        message.recipient = "(erased)"
-
-
-def _record_failure(
-    message: OutboxMessage, error: str, report: PassReport, *, permanent: bool = False
-) -> None:
+def _failure(message, error: str, report: PassReport, *, permanent: bool = False) -> dict:
+    """Return the columns for a failed attempt: a later retry, or dead after a day."""
     now = datetime.now(UTC)
-    message.attempts += 1
-    message.last_error = error[:500]
-    message.claim_token = message.claimed_until = None
+    attempts = message.attempts + 1
     give_up_at = message.created_at + timedelta(hours=current_app.config["OUTBOX_GIVE_UP_HOURS"])
-    message.next_attempt_at = now + retry_delay(message.attempts)
-    if permanent or message.next_attempt_at > give_up_at:
-        message.dead_at = now
+    next_attempt_at = now + retry_delay(attempts)
+    outcome = {"attempts": attempts, "last_error": error[:500], "next_attempt_at": next_attempt_at}
+    if permanent or next_attempt_at > give_up_at:
+        outcome["dead_at"] = now
         report.dead += 1
         log.error("outbox: message %s (%s) is dead: %s", message.id, message.kind, error)
     else:
         report.failed += 1
     report.errors.append(error)
+    return outcome
 
 
 def _describe(error: Exception) -> str:
