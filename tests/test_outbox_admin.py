@@ -10,6 +10,12 @@ from tests.conftest import post_form
 from tests.mailservers import free_port
 
 
+def english(user):
+    user.locale = "en"
+    db.session.commit()
+    return user
+
+
 def queue(kind="invitation", *, attempts=0, dead=False, error=None, body="Dear Wilma Secret"):
     (message,) = send_mail(f"{kind}@example.test", "Subject", body, kind=kind)
     message.attempts = attempts
@@ -21,11 +27,12 @@ def queue(kind="invitation", *, attempts=0, dead=False, error=None, body="Dear W
 
 
 def test_the_admin_sees_counts_and_errors_but_no_recipient_or_body(login_as):
-    browser, _admin = login_as("admin")
+    browser, admin = login_as("admin")
+    english(admin)
     queue()
     queue(attempts=2, error="ConnectionRefusedError: [Errno 111] Connection refused")
     queue("urgent_flag", attempts=9, dead=True, error="SMTPDataError: 554 rejected")
-    page = browser.get("/admin/outbox?lang=en").get_data(as_text=True)
+    page = browser.get("/admin/outbox").get_data(as_text=True)
     assert "Waiting to be sent" in page
     counts = page.split('class="outbox-counts"')[1].split("</dl>")[0]
     assert [part.split("</dd>")[0].strip() for part in counts.split("<dd>")[1:4]] == ["1", "1", "1"]
@@ -43,14 +50,15 @@ def test_the_retry_button_revives_dead_messages(login_as):
 
 
 def test_a_dead_urgent_notice_is_a_banner_for_every_admin_only(login_as, make):
-    admin_browser, _admin = login_as("admin")
-    practitioner_browser, _practitioner = login_as("practitioner")
-    assert "could not be e-mailed" not in admin_browser.get("/admin/?lang=en").get_data(True)
+    admin_browser, admin = login_as("admin")
+    practitioner_browser, practitioner = login_as("practitioner")
+    english(admin), english(practitioner)
+    assert "could not be e-mailed" not in admin_browser.get("/admin/").get_data(True)
     queue("urgent_flag", attempts=30, dead=True, error="timed out")
-    for page in ("/admin/?lang=en", "/admin/access-log/?lang=en", "/account/?lang=en"):
+    for page in ("/admin/", "/admin/access-log/", "/account/"):
         html = admin_browser.get(page).get_data(as_text=True)
         assert "1 urgent-flag notice could not be e-mailed." in html, page
-    assert "could not be e-mailed" not in practitioner_browser.get("/practice/?lang=en").get_data(
+    assert "could not be e-mailed" not in practitioner_browser.get("/practice/").get_data(
         True
     )
 
