@@ -146,8 +146,10 @@ def _try_once(sender, message, report: PassReport) -> dict:
     except CONNECTION_ERRORS as error:
         return _failure(message, CONNECTION_PREFIX + _describe(error), report)
     report.sent += 1
+    now = datetime.now(UTC)
     sent = {
-        "sent_at": datetime.now(UTC),
+        "sent_at": now,
+        "last_attempt_at": now,
         "attempts": message.attempts + 1,
         "last_error": None,
         "body": "",  # it can hold names and one-time links; the mail server has it now
@@ -188,7 +190,12 @@ def _failure(message, error: str, report: PassReport, *, permanent: bool = False
     attempts = message.attempts + 1
     give_up_at = message.created_at + timedelta(hours=current_app.config["OUTBOX_GIVE_UP_HOURS"])
     next_attempt_at = now + retry_delay(attempts)
-    outcome = {"attempts": attempts, "last_error": error[:500], "next_attempt_at": next_attempt_at}
+    outcome = {
+        "attempts": attempts,
+        "last_error": error[:500],
+        "last_attempt_at": now,
+        "next_attempt_at": next_attempt_at,
+    }
     if permanent or next_attempt_at > give_up_at:
         outcome["dead_at"] = now
         report.dead += 1
@@ -256,9 +263,9 @@ def stats() -> OutboxStats:
         )
     ).one()
     last = db.session.execute(
-        sa.select(table.last_error, table.next_attempt_at, table.dead_at)
+        sa.select(table.last_error, table.last_attempt_at)
         .where(table.last_error.is_not(None))
-        .order_by(table.next_attempt_at.desc())
+        .order_by(table.last_attempt_at.desc())
         .limit(1)
     ).first()
     return OutboxStats(
@@ -267,6 +274,6 @@ def stats() -> OutboxStats:
         dead=row[2],
         oldest_waiting_at=row[3],
         last_error=last.last_error if last else None,
-        last_error_at=(last.dead_at or last.next_attempt_at) if last else None,
+        last_error_at=last.last_attempt_at if last else None,
         dead_urgent=row[4],
     )

@@ -1,10 +1,16 @@
 """Template helpers: navigation, languages, date formatting and the practitioner flag count."""
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
 from flask import Flask, current_app, has_request_context, request
-from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_babel import (
+    format_date,
+    format_datetime,
+    format_decimal,
+    format_timedelta,
+    get_locale,
+)
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -72,10 +78,16 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(lambda key: INSTRUMENT_NAMES.get(key, key or ""), "instrument_name")
     app.add_template_filter(lambda value: format_decimal(value, "0.##"), "decimal")
     app.add_template_filter(lambda key: MAIL_KIND_LABELS.get(key, key or ""), "mail_kind")
+    app.add_template_filter(_format_age, "age")
 
 
 def _format_date(value: date | None, style: str = "medium") -> str:
     return format_date(value, style) if value else ""
+
+
+def _format_age(value: datetime | None) -> str:
+    """Return how long ago a moment was, in words ("2 hours")."""
+    return format_timedelta(datetime.now(UTC) - value, add_direction=False) if value else ""
 
 
 def _format_datetime(value, style: str = "medium") -> str:
