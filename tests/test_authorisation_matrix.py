@@ -53,6 +53,7 @@ EXPECTED = {
     "static": {"GET": PUBLIC},
     "public.index": {"GET": PUBLIC},
     "public.help_now": {"GET": PUBLIC},
+    "public.about": {"GET": PUBLIC},
     "public.contact": {"GET": PUBLIC, "POST": PUBLIC},
     "auth.login": {"GET": SIGNED_OUT_ONLY, "POST": SIGNED_OUT_ONLY},
     # The code page: signed-in people are sent home, others without a password step to login.

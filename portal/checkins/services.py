@@ -116,6 +116,15 @@ def checkin_for_day(client: User, day: date) -> CheckIn | None:
     )
 
 
+# A mood at or below this gets a gentle word and the help link on the saved page.
+HARD_DAY_MOOD = 2
+
+
+def was_a_hard_day(checkin: CheckIn | None) -> bool:
+    """Return whether a saved day's mood was low enough to offer a gentle word and help."""
+    return checkin is not None and checkin.mood is not None and checkin.mood <= HARD_DAY_MOOD
+
+
 def checkins_between(client: User, start: date, end: date) -> list[CheckIn]:
     """Return the client's check-ins from start to end inclusive, oldest first."""
     return list(

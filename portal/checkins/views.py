@@ -104,14 +104,16 @@ def _reminder_form(client) -> ReminderForm:
 
 @bp.route("/saved/<day>")
 def saved(day: str):
-    """Thank her warmly and show her streak."""
+    """Thank her warmly and show her streak; after a hard day, add a gentle word and help."""
     if not _is_iso(day):
         return redirect(url_for("checkins.today"))
     today_local = local_today(current_user.timezone)
+    saved_day = date.fromisoformat(day)
     return render_template(
         "checkins/saved.html",
-        day=date.fromisoformat(day),
+        day=saved_day,
         today=today_local,
+        hard_day=services.was_a_hard_day(services.checkin_for_day(current_user, saved_day)),
         streak=services.current_streak(current_user, today_local),
         due=due_questionnaires(current_user, today_local),
     )

@@ -1,4 +1,4 @@
-"""Public pages: welcome, contact form for prospective clients, and help now."""
+"""Public pages: welcome, contact form for prospective clients, help now, and about."""
 
 import sqlalchemy as sa
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
@@ -28,6 +28,12 @@ def index():
 def help_now():
     """Who to call now: always one tap away, for everyone, signed in or not."""
     return render_template("public/help.html")
+
+
+@bp.route("/about")
+def about():
+    """Say what the portal is for and what it is not: its intended purpose, for everyone."""
+    return render_template("public/about.html")
 
 
 def _enquiry_limit() -> str:

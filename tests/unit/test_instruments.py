@@ -179,7 +179,7 @@ def test_band_meanings_are_plain_and_no_diagnosis(key, locale):
         assert ("not a diagnosis" if locale == "en" else "geen diagnose") in meaning
         if locale == "nl":
             assert " je " not in f" {meaning} " and " jij " not in f" {meaning} "
-            assert "uw zorgverlener" in meaning
+            assert "uw behandelaar" in meaning
 
 
 def test_epds_3a_sums_items_3_4_5(epds):
