@@ -71,6 +71,9 @@ class Config:
     LOGIN_LIMIT = os.environ.get("LOGIN_LIMIT", "10 per 15 minutes")
     ENQUIRY_LIMIT = os.environ.get("ENQUIRY_LIMIT", "5 per hour")
 
+    # Log lines of the portal (and the rate limiter) at this level go to stderr.
+    LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+
     # Sessions.
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -89,6 +92,8 @@ class DevelopmentConfig(Config):
     """Local development: SQLite in instance/, mail written to the log."""
 
     DEBUG = False
+    # `make run` passes PORT: links in e-mails must point at the port it serves on.
+    BASE_URL = os.environ.get("BASE_URL") or f"http://127.0.0.1:{os.environ.get('PORT', '5000')}"
     # The demo accounts use the reserved .test domain, which e-mail validation refuses otherwise.
     ALLOW_TEST_EMAIL_DOMAINS = True
 
@@ -101,6 +106,8 @@ class TestingConfig(Config):
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     RATELIMIT_STORAGE_URI = "memory://"
     MAIL_BACKEND = "log"
+    # pytest captures log records itself.
+    LOG_LEVEL = None
     ALLOW_TEST_EMAIL_DOMAINS = True
     # Most tests sign staff in by password alone; the two-factor tests switch this on.
     TWO_FACTOR_REQUIRED = False
