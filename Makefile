@@ -29,6 +29,8 @@ install-dev: $(VENV)/.dev-installed
 translations-compile: install
 	$(VENV)/bin/pybabel compile --statistics -f -d portal/translations 2>&1 | tail -n 2
 
+# The portal reads PORT too: in development BASE_URL (links in e-mails) follows it.
+run: export PORT := $(PORT)
 run: install translations-compile
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo

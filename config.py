@@ -72,11 +72,31 @@ class Config:
     # Encrypts TOTP secrets at rest; development derives a key from SECRET_KEY when unset.
     TOTP_ENCRYPTION_KEY = os.environ.get("TOTP_ENCRYPTION_KEY")
 
-    # Rate limits (Flask-Limiter). Redis when several workers must share counts.
+    # Rate limits (Flask-Limiter). Redis when several workers must share counts; while it is
+    # down each worker counts alone in memory (with a warning) instead of refusing sign-ins.
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
-    RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    # A Redis that dies between the check and the count after the response must not cost a 500.
+    RATELIMIT_SWALLOW_ERRORS = True
+    # A Redis that hangs must not hold a sign-in: give up after a second and fall back.
+    RATELIMIT_STORAGE_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 1}
+    # "10 per 15 minutes" means at most 10 in any 15 minutes, not 20 around a window's edge.
+    RATELIMIT_STRATEGY = "moving-window"
+    # Off: they would report the per-address window on every sign-in page and overrule the
+    # Retry-After of an account's wait. The refusal pages say how long to wait.
+    RATELIMIT_HEADERS_ENABLED = False
+    # Wrong passwords and codes from one address (a hard limit: password spraying); good
+    # sign-ins never count.
     LOGIN_LIMIT = os.environ.get("LOGIN_LIMIT", "10 per 15 minutes")
+    # Per account: after this many wrong passwords or codes in a row each attempt waits, first
+    # LOGIN_FIRST_DELAY_SECONDS, doubling with every further failure, never longer than the cap.
+    LOGIN_FREE_FAILURES = 5
+    LOGIN_FIRST_DELAY_SECONDS = 1
+    LOGIN_MAX_DELAY_SECONDS = _int("LOGIN_MAX_DELAY_SECONDS", 60)
     ENQUIRY_LIMIT = os.environ.get("ENQUIRY_LIMIT", "5 per hour")
+
+    # Log lines of the portal (and the rate limiter) at this level go to stderr.
+    LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
 
     # Sessions.
     SESSION_COOKIE_HTTPONLY = True
@@ -96,6 +116,8 @@ class DevelopmentConfig(Config):
     """Local development: SQLite in instance/, mail written to the log."""
 
     DEBUG = False
+    # `make run` passes PORT: links in e-mails must point at the port it serves on.
+    BASE_URL = os.environ.get("BASE_URL") or f"http://127.0.0.1:{os.environ.get('PORT', '5000')}"
     # The demo accounts use the reserved .test domain, which e-mail validation refuses otherwise.
     ALLOW_TEST_EMAIL_DOMAINS = True
 
@@ -108,13 +130,15 @@ class TestingConfig(Config):
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     RATELIMIT_STORAGE_URI = "memory://"
     MAIL_BACKEND = "log"
+    # pytest captures log records itself.
+    LOG_LEVEL = None
     ALLOW_TEST_EMAIL_DOMAINS = True
     # Most tests sign staff in by password alone; the two-factor tests switch this on.
     TWO_FACTOR_REQUIRED = False
 
 
 class ProductionConfig(Config):
-    """Production: refuses to start without a secret key and a database URL."""
+    """Production: refuses to start without its secrets, a database URL and shared limits."""
 
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
@@ -128,6 +152,13 @@ class ProductionConfig(Config):
         if missing:
             raise RuntimeError(
                 "ProductionConfig needs these environment variables: " + ", ".join(missing)
+            )
+        storage = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+        if storage.startswith("memory://") and not _bool("RATELIMIT_ALLOW_MEMORY"):
+            raise RuntimeError(
+                "RATELIMIT_STORAGE_URI is memory://, so each gunicorn worker would count wrong "
+                "passwords alone. Set RATELIMIT_STORAGE_URI=redis://127.0.0.1:6379/0, or "
+                "RATELIMIT_ALLOW_MEMORY=1 if the portal runs exactly one worker."
             )
 
 

@@ -26,6 +26,7 @@ def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
     app.config.update(overrides)
     Path(app.instance_path).mkdir(exist_ok=True)
 
+    register_logging(app)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
@@ -33,6 +34,13 @@ def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
     register_template_helpers(app)
     register_commands(app)
     return app
+
+
+def register_logging(app: Flask) -> None:
+    """Show the portal's log lines on stderr (before Flask gives app.logger its own handler)."""
+    from portal import logs
+
+    logs.init_app(app)
 
 
 def register_extensions(app: Flask) -> None:

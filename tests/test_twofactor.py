@@ -7,10 +7,12 @@ from datetime import UTC, datetime
 import pyotp
 import pytest
 import sqlalchemy as sa
+from argon2 import PasswordHasher
 
-from portal.auth import twofactor
-from portal.extensions import db
+from portal.auth import throttle, twofactor
+from portal.extensions import db, limiter
 from portal.models import AuditEvent, RecoveryCode, User
+from portal.passwords import hash_password
 from tests.conftest import PASSWORD, login, post_form
 
 CODE_RE = re.compile(r"<code>([a-z0-9]{5}-[a-z0-9]{5})</code>")
@@ -19,7 +21,8 @@ CODE_RE = re.compile(r"<code>([a-z0-9]{5}-[a-z0-9]{5})</code>")
 @pytest.fixture
 def app_config():
     """Two-factor is required for practitioners and admins, as outside the test suite."""
-    return {"TWO_FACTOR_REQUIRED": True}
+    # A first wait after five failures that a slow machine cannot outrun.
+    return {"TWO_FACTOR_REQUIRED": True, "LOGIN_FIRST_DELAY_SECONDS": 30}
 
 
 def enrol(user: User) -> str:
@@ -270,34 +273,133 @@ def test_a_password_change_voids_a_pending_sign_in(client, make):
     assert not signed_in(client)
 
 
-def test_the_code_page_is_rate_limited_per_account(client, make):
-    user = make.practitioner()
-    enrol(user)
-    login(client, user)
-    statuses = [
-        # A new address each time: the limit must hold for the account, not only the address.
-        post_form(
-            client,
-            "/login/code",
-            {"code": "123456"},
-            token_from="/help",
-            environ_base={"REMOTE_ADDR": f"10.1.0.{attempt}"},
-        ).status_code
-        for attempt in range(11)
-    ]
-    assert statuses[:10] == [422] * 10
-    assert statuses[10] == 429
+def _wrong_code(test_client, address: str = "127.0.0.1", code: str = "123456"):
+    return post_form(
+        test_client,
+        "/login/code",
+        {"code": code},
+        token_from="/help",
+        environ_base={"REMOTE_ADDR": address},
+    )
 
 
-def test_the_code_page_is_rate_limited_per_address(client, make):
+def test_five_wrong_codes_send_her_back_to_the_password_step(client, make):
+    user = make.practitioner()
+    secret = enrol(user)
+    login(client, user)
+    # A new address each time: the count belongs to this sign-in, not to an address.
+    assert [_wrong_code(client, f"10.1.0.{n}").status_code for n in range(4)] == [422] * 4
+    before_the_fifth = client.get_cookie("session").value
+    fifth = _wrong_code(client, "10.1.0.4")
+    assert fifth.status_code == 302
+    assert fifth.headers["Location"] == "/login"
+    assert client.get("/login/code").headers["Location"] == "/login"
+    # The count is kept on the server: replaying the cookie from before gives no new tries.
+    client.set_cookie("session", before_the_fifth)
+    replay = post_form(client, "/login/code", {"code": code_at(secret)}, token_from="/help")
+    assert replay.status_code == 302 and replay.headers["Location"] == "/login"
+    assert not signed_in(client)
+
+
+def test_wrong_codes_make_the_account_wait_like_wrong_passwords(app, make):
+    """Someone who has the password cannot guess codes at full speed by starting over."""
+    user = make.practitioner()
+    secret = enrol(user)
+    browser = app.test_client()
+    login(browser, user)
+    for n in range(5):
+        _wrong_code(browser, f"10.2.0.{n}")
+    again = app.test_client()
+    refused = post_form(again, "/login", {"email": user.email, "password": PASSWORD})
+    assert refused.status_code == 429
+    # Once the wait is over she signs in with the password and a right code ...
+    limiter.limiter.storage.clear(throttle.key("wait", user.email))
+    login(again, user)
+    response = post_form(again, "/login/code", {"code": code_at(secret)}, token_from="/login/code")
+    assert response.status_code == 302 and signed_in(again)
+    # ... and the failures are forgotten: the next person's typing error is free again.
+    other = app.test_client()
+    assert post_form(
+        other, "/login", {"email": user.email, "password": "wrong password!"}
+    ).status_code == 422
+
+
+def test_wrong_codes_and_passwords_share_the_address_limit(app, make):
+    user = make.practitioner()
+    secret = enrol(user)
+    browser = app.test_client()
+    for n in range(6):
+        wrong = post_form(
+            browser, "/login", {"email": f"guess{n}@example.test", "password": "guessing again"}
+        )
+        assert wrong.status_code == 422
+    login(browser, user)
+    assert [_wrong_code(browser).status_code for _ in range(4)] == [422] * 4
+    # Ten failures from this address: even the right code waits for the window to pass.
+    response = post_form(browser, "/login/code", {"code": code_at(secret)}, token_from="/help")
+    assert response.status_code == 429
+    assert not signed_in(browser)
+
+
+@pytest.fixture
+def argon2_checks(monkeypatch):
+    """Count argon2 verifications (each takes tens of milliseconds of a worker)."""
+    calls = []
+    real = PasswordHasher.verify
+
+    def verify(self, *args, **kwargs):
+        calls.append(1)
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(PasswordHasher, "verify", verify)
+    return calls
+
+
+def test_a_recovery_code_attempt_costs_at_most_one_argon2_check(app, make, argon2_checks):
+    user = make.practitioner()
+    first = app.test_client()
+    login(first, user)
+    _secret, codes = enrol_through_pages(first, user)
+
+    browser = app.test_client()
+    login(browser, user)
+    argon2_checks.clear()
+    wrong = _wrong_code(browser, code="abcde-fghjk")
+    assert wrong.status_code == 422
+    assert len(argon2_checks) <= 1
+    argon2_checks.clear()
+    right = post_form(browser, "/login/code", {"code": codes[7]}, token_from="/help")
+    assert right.status_code == 302 and signed_in(browser)
+    assert len(argon2_checks) == 1
+
+
+def test_the_lookup_beside_each_recovery_code_is_keyed_not_the_code(app, make):
+    user = make.practitioner()
+    browser = app.test_client()
+    login(browser, user)
+    _secret, codes = enrol_through_pages(browser, user)
+    lookups = db.session.scalars(
+        sa.select(RecoveryCode.code_lookup).where(RecoveryCode.user_id == user.id)
+    ).all()
+    assert len(set(lookups)) == 10 and all(lookups)
+    for code in codes:
+        plain = code.replace("-", "")
+        assert all(plain[:4] not in lookup for lookup in lookups)
+        assert twofactor.recovery_lookup(plain) in lookups
+
+
+def test_recovery_codes_made_before_the_lookup_still_work_once(app, make):
     user = make.practitioner()
     enrol(user)
-    login(client, user)
-    statuses = [
-        post_form(client, "/login/code", {"code": "123456"}, token_from="/help").status_code
-        for _ in range(11)
-    ]
-    assert statuses[-1] == 429
+    db.session.add(RecoveryCode(user_id=user.id, code_hash=hash_password("k2m4p6r8t9")))
+    db.session.commit()
+    browser = app.test_client()
+    login(browser, user)
+    response = post_form(browser, "/login/code", {"code": "k2m4p-6r8t9"}, token_from="/help")
+    assert response.status_code == 302 and signed_in(browser)
+    again = app.test_client()
+    login(again, user)
+    assert _wrong_code(again, code="k2m4p-6r8t9").status_code == 422
 
 
 def test_clients_sign_in_without_two_factor_and_may_switch_it_on_and_off(client, make):

@@ -2,11 +2,14 @@
 
 The sign-in is two steps. After the password, the session only holds a pending marker (who, which
 session version, since when); the person is signed in once a code from the authenticator app or
-an unused recovery code is accepted. Practitioners and administrators must enrol before they can
+an unused recovery code is accepted; five wrong codes end the pending sign-in (auth.throttle keeps
+the count). Each recovery code is stored as an argon2 hash with a keyed lookup beside it, so an
+attempt checks at most one hash. Practitioners and administrators must enrol before they can
 reach any other page (see require_enrolment); for clients it is optional.
 """
 
 import base64
+import hashlib
 import hmac
 import re
 import secrets
@@ -33,6 +36,12 @@ RECOVERY_CODE_COUNT = 10
 RECOVERY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i to misread
 PENDING_KEY = "two_factor_pending"
 PENDING_SECONDS = 5 * 60
+# Wrong codes one pending sign-in allows; then she starts again with her password.
+WRONG_CODES_PER_SIGN_IN = 5
+# Hex digits of the keyed lookup kept beside each recovery code's hash: 32 bits find the row and
+# leave the other ~17 bits of the code to argon2, so lookups and key together give a thief no
+# cheap way to the codes.
+LOOKUP_LENGTH = 8
 REQUIRED_ROLES = frozenset({Role.PRACTITIONER.value, Role.ADMIN.value})
 # Pages a practitioner who has not enrolled yet may still open.
 ENROLMENT_ENDPOINTS = frozenset(
@@ -181,14 +190,28 @@ def accept_totp(user: User, code: str, now: float | None = None) -> bool:
     return True
 
 
+def recovery_lookup(code: str) -> str:
+    """Return the keyed lookup of a normalised recovery code (an HMAC under SECRET_KEY)."""
+    key = HKDF(
+        algorithm=hashes.SHA256(), length=32, salt=b"portal-recovery", info=b"code-lookup-v1"
+    ).derive(current_app.config["SECRET_KEY"].encode("utf-8"))
+    return hmac.new(key, code.encode("ascii"), hashlib.sha256).hexdigest()[:LOOKUP_LENGTH]
+
+
 def new_recovery_codes(user: User) -> list[str]:
     """Replace the account's recovery codes with ten new ones; return them in clear once."""
     db.session.execute(sa.delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
-    codes = []
-    for _ in range(RECOVERY_CODE_COUNT):
+    codes, lookups = [], set()
+    while len(codes) < RECOVERY_CODE_COUNT:
         raw = "".join(secrets.choice(RECOVERY_ALPHABET) for _ in range(10))
+        lookup = recovery_lookup(raw)
+        if lookup in lookups:
+            continue  # one code per lookup, so an attempt never needs two argon2 checks
+        lookups.add(lookup)
         codes.append(f"{raw[:5]}-{raw[5:]}")
-        db.session.add(RecoveryCode(user_id=user.id, code_hash=hash_password(raw)))
+        db.session.add(
+            RecoveryCode(user_id=user.id, code_hash=hash_password(raw), code_lookup=lookup)
+        )
     db.session.flush()
     return codes
 
@@ -197,12 +220,19 @@ def _accept_recovery_code(user: User, code: str) -> bool:
     code = normalise_code(code)
     if not re.fullmatch(f"[{RECOVERY_ALPHABET}]{{10}}", code):
         return False
-    unused = db.session.scalars(
+    candidates = db.session.scalars(
         sa.select(RecoveryCode).where(
-            RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None)
+            RecoveryCode.user_id == user.id,
+            RecoveryCode.used_at.is_(None),
+            # At most one code has this lookup. Codes made before the lookup existed have none:
+            # they still work, at their old cost, until she makes new ones.
+            sa.or_(
+                RecoveryCode.code_lookup == recovery_lookup(code),
+                RecoveryCode.code_lookup.is_(None),
+            ),
         )
     ).all()
-    for recovery in unused:
+    for recovery in candidates:
         if verify_password(recovery.code_hash, code):
             result = db.session.execute(
                 sa.update(RecoveryCode)
@@ -241,6 +271,9 @@ def start_pending(user: User, next_url: str | None) -> None:
     """Remember that the password was right; the person is not signed in yet."""
     session.clear()
     session[PENDING_KEY] = {
+        # Names this sign-in's count of wrong codes, kept on the server: an old cookie cannot
+        # bring the tries back.
+        "id": secrets.token_urlsafe(16),
         "user_id": user.id,
         "version": user.session_version,
         "since": int(time.time()),
@@ -260,6 +293,14 @@ def pending_user() -> tuple[User, str | None] | None:
     if user is None or not user.active or user.session_version != pending.get("version"):
         return None
     return user, pending.get("next")
+
+
+def pending_id() -> str:
+    """Return the id of the pending sign-in (its user and start for one begun before ids)."""
+    pending = session.get(PENDING_KEY)
+    if not isinstance(pending, dict):
+        return ""
+    return str(pending.get("id") or f"{pending.get('user_id')}:{pending.get('since')}")
 
 
 def clear_pending() -> None:

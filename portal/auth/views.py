@@ -16,7 +16,7 @@ from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user, logout_user
 
 from portal import audit
-from portal.auth import services, twofactor
+from portal.auth import services, throttle, twofactor
 from portal.auth.consent import consent_text
 from portal.auth.forms import (
     AcceptClientInvitationForm,
@@ -41,24 +41,40 @@ def _login_limit() -> str:
     return current_app.config["LOGIN_LIMIT"]
 
 
-def _account_key() -> str:
-    return "login-account:" + services.normalise_email(request.form.get("email", ""))[:254]
+def _too_early(template: str, form, seconds: int):
+    """Refuse an attempt that comes before the account's wait is over, without checking it."""
+    flash(
+        ngettext(
+            "There were several wrong attempts for this account. "
+            "Please wait %(num)d second and try again.",
+            "There were several wrong attempts for this account. "
+            "Please wait %(num)d seconds and try again.",
+            seconds,
+        ),
+        "error",
+    )
+    response = make_response(render_template(template, form=form), 429)
+    response.headers["Retry-After"] = str(seconds)
+    return response
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
-@limiter.limit(_login_limit, methods=["POST"], key_func=_account_key)
+@throttle.address_limit
 def login():
     """Show the sign-in form and sign the user in."""
     if current_user.is_authenticated:
         return redirect(url_for(services.home_endpoint(current_user)))
     form = LoginForm()
     if form.validate_on_submit():
+        account = services.normalise_email(form.email.data)
+        wait = throttle.wait_seconds(account)
+        if wait:
+            return _too_early("auth/login.html", form, wait)
         user = services.authenticate(form.email.data, form.password.data)
         if user is not None:
             target = safe_next(request.args.get("next"))
             if user.totp_enabled:
-                # Not signed in yet: the second step decides.
+                # Not signed in yet: the second step decides (and ends a run of failures).
                 twofactor.start_pending(user, target)
                 audit.record("login_password_ok", actor=user)
                 db.session.commit()
@@ -66,10 +82,12 @@ def login():
             session.clear()
             login_user(user)
             services.mark_signed_in(user)
+            throttle.forget_failures(account)
             audit.record("login", actor=user)
             db.session.commit()
             return redirect(target or url_for(services.home_endpoint(user)))
-        audit.record("login_failed", detail=services.normalise_email(form.email.data)[:100])
+        throttle.record_failure(account)
+        audit.record("login_failed", detail=account[:100])
         db.session.commit()
         flash(_("The e-mail address or password is not right."), "error")
         return render_template("auth/login.html", form=form), 422
@@ -77,15 +95,18 @@ def login():
     return render_template("auth/login.html", form=form), status
 
 
-def _pending_account_key() -> str:
-    pending = session.get(twofactor.PENDING_KEY)
-    user_id = pending.get("user_id") if isinstance(pending, dict) else None
-    return f"login-2fa:{user_id}"
+def _back_to_password_step():
+    """End a pending sign-in that had its five wrong codes: she starts again with her password."""
+    twofactor.clear_pending()
+    flash(
+        _("Too many codes were not right. Please sign in again with your password."),
+        "error",
+    )
+    return redirect(url_for("auth.login"))
 
 
 @bp.route("/login/code", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
-@limiter.limit(_login_limit, methods=["POST"], key_func=_pending_account_key)
+@throttle.address_limit
 def two_factor():
     """Ask for the authenticator code (or a recovery code) and finish signing in."""
     if current_user.is_authenticated:
@@ -96,13 +117,21 @@ def two_factor():
         flash(_("Please sign in again."), "info")
         return redirect(url_for("auth.login"))
     user, target = pending
+    sign_in = twofactor.pending_id()
+    if throttle.wrong_codes(sign_in) >= twofactor.WRONG_CODES_PER_SIGN_IN:
+        return _back_to_password_step()
+    account = services.normalise_email(user.email)
     form = TwoFactorCodeForm()
     if form.validate_on_submit():
+        wait = throttle.wait_seconds(account)
+        if wait:
+            return _too_early("auth/two_factor.html", form, wait)
         used = twofactor.verify_code(user, form.code.data)
         if used is not None:
             session.clear()
             login_user(user)
             services.mark_signed_in(user)
+            throttle.forget_failures(account)
             audit.record("login", actor=user, detail=used)
             left = twofactor.unused_recovery_codes(user) if used == "recovery_code" else None
             db.session.commit()
@@ -116,8 +145,11 @@ def two_factor():
                     "warning",
                 )
             return redirect(target or url_for(services.home_endpoint(user)))
+        throttle.record_failure(account)
         audit.record("login_code_failed", actor=user)
         db.session.commit()
+        if throttle.record_wrong_code(sign_in) >= twofactor.WRONG_CODES_PER_SIGN_IN:
+            return _back_to_password_step()
         form.code.errors.append(_("This code is not right, or it was already used."))
     status = 422 if request.method == "POST" else 200
     return render_template("auth/two_factor.html", form=form), status
