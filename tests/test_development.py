@@ -10,7 +10,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 SEND_A_MAIL = textwrap.dedent(
     """
-    from portal import create_app
+    from portal import create_app, worker
+    from portal.extensions import db
     from portal.links import absolute_url
     from portal.mail import send_mail
 
@@ -18,6 +19,9 @@ SEND_A_MAIL = textwrap.dedent(
     with app.app_context():
         link = absolute_url("auth.login")
         send_mail("anna@example.test", "Choose a new password", "Open " + link)
+        db.session.commit()
+        # What the worker beside `make run` does with it.
+        worker.run(max_ticks=1)
     """
 )
 
@@ -49,8 +53,14 @@ def _run(code: str, env: dict) -> subprocess.CompletedProcess:
     )
 
 
+MIGRATE = "from flask_migrate import upgrade\nfrom portal import create_app\n" \
+    "with create_app().app_context():\n    upgrade()\n"
+
+
 def test_a_development_mail_shows_in_the_terminal_once_with_links_to_the_served_port(tmp_path):
-    terminal = _run(SEND_A_MAIL, _development_env(tmp_path, PORT="5082")).stderr
+    env = _development_env(tmp_path, PORT="5082")
+    _run(MIGRATE, env)  # make run migrates in a command of its own, before serving
+    terminal = _run(SEND_A_MAIL, env).stderr
     assert "mail to anna@example.test: Choose a new password" in terminal
     assert "Open http://127.0.0.1:5082/login" in terminal
     assert terminal.count("Choose a new password") == 1
