@@ -53,6 +53,7 @@ EXPECTED = {
     "static": {"GET": PUBLIC},
     "public.index": {"GET": PUBLIC},
     "public.help_now": {"GET": PUBLIC},
+    "health.healthz": {"GET": PUBLIC},
     "public.about": {"GET": PUBLIC},
     "public.contact": {"GET": PUBLIC, "POST": PUBLIC},
     "auth.login": {"GET": SIGNED_OUT_ONLY, "POST": SIGNED_OUT_ONLY},
@@ -123,6 +124,8 @@ EXPECTED = {
     "admin.reset_two_factor": {"POST": ADMIN},
     "admin.enquiries": {"GET": ADMIN},
     "admin.mark_enquiry_handled": {"POST": ADMIN},
+    "admin.outbox_page": {"GET": ADMIN},
+    "admin.outbox_retry_dead": {"POST": ADMIN},
     "auditlog.index": {"GET": ADMIN},
 }
 
