@@ -2,7 +2,6 @@
 reload or Back can fetch again, and carry a one-time submission id, so the same submission
 arriving twice (a reload, a double tap, a retry over a flaky network) stores one row."""
 
-import re
 import threading
 import uuid
 
@@ -14,19 +13,10 @@ from portal.extensions import db
 from portal.models import CheckIn, Flag, QuestionnaireResponse, User
 from portal.questionnaires.instruments import load_instrument
 from portal.questionnaires.services import submit
-from tests.conftest import CSRF_RE
+from tests.conftest import SUBMISSION_RE, drawn_form
 
-SUBMISSION_RE = re.compile(r'name="submission_id" type="hidden" value="([^"]+)"')
 REFUSED = "did not arrive as it should"
 HELP_NUMBERS = ("113", "0800-0113", "112", "088-0767 000")
-
-
-def drawn_form(test_client, path: str) -> dict[str, str]:
-    """Fetch a form page and return its CSRF token and one-time submission id."""
-    page = test_client.get(path).get_data(as_text=True)
-    match = SUBMISSION_RE.search(page)
-    assert match, f"no submission_id on {path}"
-    return {"csrf_token": CSRF_RE.search(page)[1], "submission_id": match[1]}
 
 
 def answers_for(key: str, item_scores: list[int]) -> dict[str, str]:
