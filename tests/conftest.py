@@ -25,6 +25,7 @@ from portal.models import OutboxMessage, User
 
 PASSWORD = "a calm walk in the park"
 CSRF_RE = re.compile(r'name="csrf_token"(?: type="hidden")? value="([^"]+)"')
+SUBMISSION_RE = re.compile(r'name="submission_id" type="hidden" value="([^"]+)"')
 
 
 def _is_postgres(url: str) -> bool:
@@ -199,6 +200,20 @@ def post_form(
     payload = dict(data or {})
     payload.setdefault("csrf_token", csrf_token(test_client, token_from or "/help"))
     return test_client.post(url, data=payload, **kwargs)
+
+
+def drawn_form(test_client, path: str) -> dict[str, str]:
+    """Fetch a form page and return its CSRF token and one-time submission id."""
+    page = test_client.get(path).get_data(as_text=True)
+    match = SUBMISSION_RE.search(page)
+    assert match, f"no submission_id on {path}"
+    return {"csrf_token": CSRF_RE.search(page).group(1), "submission_id": match.group(1)}
+
+
+def post_drawn_form(test_client, url: str, data: dict | None = None, *, form_page=None, **kwargs):
+    """POST a form as its page drew it (CSRF token, one-time submission id), as a browser would."""
+    return test_client.post(url, data={**drawn_form(test_client, form_page or url), **(data or {})},
+                            **kwargs)
 
 
 def login(test_client, user: User, password: str = PASSWORD):

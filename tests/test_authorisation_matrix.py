@@ -75,6 +75,7 @@ EXPECTED = {
     "questionnaires.index": {"GET": CLIENT_OWN},
     "questionnaires.fill": {"GET": CLIENT_OWN, "POST": CLIENT_OWN},
     "questionnaires.result": {"GET": OWN_RESPONSE},
+    "questionnaires.safety": {"GET": OWN_RESPONSE},  # a redirect to the result without item 10
     "questionnaires.fill_for_client": {"GET": CLIENT_RECORD, "POST": CLIENT_RECORD},
     "questionnaires.admin_instruments": {"GET": ADMIN, "POST": ADMIN},
     "guidance.index": {"GET": CLIENT_OWN},

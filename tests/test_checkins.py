@@ -10,7 +10,7 @@ from portal.checkins.services import save_checkin
 from portal.dates import local_today
 from portal.extensions import db
 from portal.models import CheckIn, User
-from tests.conftest import post_form
+from tests.conftest import drawn_form, post_drawn_form
 
 GOOD = {
     "mood": "4",
@@ -41,13 +41,13 @@ def checkin_count() -> int:
 
 def save(test_client, **changes):
     data = {**GOOD, "day": local_today().isoformat(), **changes}
-    return post_form(test_client, "/me/", data, token_from="/me/")
+    return post_drawn_form(test_client, "/me/", data)
 
 
 def test_saving_today_stores_every_field_and_thanks_her(mother):
     test_client, client = mother
     response = save(test_client)
-    assert response.status_code == 302
+    assert response.status_code == 303
     checkin = db.session.scalar(sa.select(CheckIn))
     assert (checkin.mood, checkin.tension, checkin.energy, checkin.bonding) == (4, 2, 3, 5)
     assert checkin.sleep_hours == 6.25
@@ -59,10 +59,8 @@ def test_saving_today_stores_every_field_and_thanks_her(mother):
 
 def test_only_mood_is_required(mother):
     test_client, _client = mother
-    response = post_form(
-        test_client, "/me/", {"day": local_today().isoformat(), "mood": "2"}, token_from="/me/"
-    )
-    assert response.status_code == 302
+    response = post_drawn_form(test_client, "/me/", {"day": local_today().isoformat(), "mood": "2"})
+    assert response.status_code == 303
     checkin = db.session.scalar(sa.select(CheckIn))
     assert checkin.mood == 2 and checkin.tension is None and checkin.sleep_hours is None
 
@@ -81,7 +79,7 @@ def test_saving_the_same_day_again_updates_it(mother):
 def test_a_day_up_to_seven_days_back_can_be_filled(mother):
     test_client, _client = mother
     week_ago = local_today() - timedelta(days=7)
-    assert save(test_client, day=week_ago.isoformat()).status_code == 302
+    assert save(test_client, day=week_ago.isoformat()).status_code == 303
     assert db.session.scalar(sa.select(CheckIn.day)) == week_ago
 
 
@@ -153,9 +151,11 @@ def test_a_forged_client_id_is_ignored(mother, make):
 
 def test_withdrawn_consent_stores_nothing(mother):
     test_client, client = mother
+    form = drawn_form(test_client, "/me/")  # still open in another tab
     client.profile.collection_paused = True
     db.session.commit()
-    save(test_client)
+    response = test_client.post("/me/", data={**GOOD, "day": local_today().isoformat(), **form})
+    assert response.status_code == 303
     assert checkin_count() == 0
 
 

@@ -1,5 +1,6 @@
 """Random and hostile form data against the check-in and questionnaire forms: never a 500."""
 
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -19,7 +20,7 @@ HOSTILE = st.sampled_from([
 VALUES = st.one_of(HOSTILE, st.text(max_size=60), st.integers(-10**6, 10**6).map(str))
 CHECKIN_FIELDS = ["day", "mood", "tension", "energy", "bonding", "sleep_hours",
                   "night_wakings", "sleep_quality", "skin_to_skin_minutes", "activities", "note",
-                  "client_id", "id"]
+                  "client_id", "id", "submission_id"]
 FUZZ = settings(max_examples=60, deadline=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture,
                                        HealthCheck.too_slow])
@@ -35,13 +36,18 @@ def count(model) -> int:
     return db.session.scalar(sa.select(sa.func.count(model.id)))
 
 
+def drawn(data: dict) -> dict:
+    """Return the data as sent from a freshly drawn form: with its own id, unless fuzzed."""
+    return {"submission_id": str(uuid.uuid4()), **data}
+
+
 @FUZZ
 @given(data=st.dictionaries(st.sampled_from(CHECKIN_FIELDS), VALUES, max_size=8))
 def test_checkin_form_never_fails_and_never_stores_invalid_input(signed_in, data):
     test_client, client, token = signed_in
     before = count(CheckIn)
-    response = test_client.post("/me/", data={**data, "csrf_token": token})
-    assert response.status_code in (302, 400, 422)  # 400: a NUL character (input_guard)
+    response = test_client.post("/me/", data={**drawn(data), "csrf_token": token})
+    assert response.status_code in (303, 400, 422)  # 400: a NUL character (input_guard)
     if response.status_code in (400, 422):
         assert count(CheckIn) == before
     else:
@@ -51,13 +57,14 @@ def test_checkin_form_never_fails_and_never_stores_invalid_input(signed_in, data
 
 
 @FUZZ
-@given(data=st.dictionaries(st.sampled_from([f"epds{n}" for n in range(1, 12)] + ["total"]),
-                            VALUES, max_size=12))
+@given(data=st.dictionaries(
+    st.sampled_from([f"epds{n}" for n in range(1, 12)] + ["total", "submission_id"]),
+    VALUES, max_size=12))
 def test_questionnaire_form_never_fails_and_never_stores_invalid_input(signed_in, data):
     test_client, _client, token = signed_in
     before = count(QuestionnaireResponse)
-    response = test_client.post("/questionnaires/epds", data={**data, "csrf_token": token})
-    assert response.status_code in (200, 302, 400, 422)
+    response = test_client.post("/questionnaires/epds", data={**drawn(data), "csrf_token": token})
+    assert response.status_code in (303, 400, 422)
     if response.status_code in (400, 422):
         assert count(QuestionnaireResponse) == before
 
@@ -72,8 +79,8 @@ def test_posts_without_csrf_change_nothing(signed_in):
 def test_stored_text_comes_back_escaped(signed_in):
     test_client, _client, token = signed_in
     note = '<script>alert("x")</script><img src=x onerror=alert(1)>'
-    test_client.post("/me/", data={"day": local_today().isoformat(), "mood": "3", "note": note,
-                                   "csrf_token": token})
+    test_client.post("/me/", data=drawn({"day": local_today().isoformat(), "mood": "3",
+                                         "note": note, "csrf_token": token}))
     page = test_client.get("/me/").get_data(as_text=True)
     assert "<script>alert" not in page and "<img src=x" not in page
     assert "&lt;script&gt;alert" in page

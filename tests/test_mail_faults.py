@@ -22,7 +22,7 @@ from portal import worker
 from portal.extensions import db
 from portal.mail import send_mail
 from portal.models import Flag, OutboxMessage, QuestionnaireResponse, ScheduledJob
-from tests.conftest import post_form
+from tests.conftest import post_drawn_form, post_form
 from tests.mailservers import SilentServer, SmtpServer
 from tests.test_questionnaires import answers_for
 
@@ -67,12 +67,8 @@ def mother(login_as, make):
 
 
 def answer_item_ten(browser):
-    return post_form(
-        browser,
-        "/questionnaires/epds",
-        answers_for("epds", ITEM_TEN),
-        token_from="/questionnaires/epds",
-        follow_redirects=True,
+    return post_drawn_form(
+        browser, "/questionnaires/epds", answers_for("epds", ITEM_TEN), follow_redirects=True
     )
 
 

@@ -22,7 +22,7 @@ from portal.models import (
     User,
 )
 from portal.practice import services
-from tests.conftest import post_form
+from tests.conftest import post_drawn_form, post_form
 
 NOW = datetime.now(UTC)
 TODAY = local_today()
@@ -652,7 +652,7 @@ def test_phone_consult_records_a_check_in_marked_as_entered_by_her(record, login
     test_client, _user = login_as(user=practitioner)
     page = f"/practice/clients/{client.id}"
     yesterday = TODAY - timedelta(days=1)
-    response = post_form(
+    response = post_drawn_form(
         test_client,
         f"{page}/checkins",
         checkin_form(
@@ -663,9 +663,9 @@ def test_phone_consult_records_a_check_in_marked_as_entered_by_her(record, login
             activities="hug",
             note="Said over the phone",
         ),
-        token_from=page,
+        form_page=page,
     )
-    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    assert response.status_code == 303, response.get_data(as_text=True)[:2000]
     checkin = db.session.scalar(sa.select(CheckIn))
     assert (checkin.day, checkin.mood, checkin.sleep_hours, checkin.night_wakings) == (
         yesterday,
@@ -686,10 +686,10 @@ def test_phone_consult_updates_the_day_she_already_logged(record, login_as):
     own = add_checkin(client, 0, mood=4, sleep_hours=7, bonding=5, note="Her own words")
     test_client, _user = login_as(user=practitioner)
     page = f"/practice/clients/{client.id}"
-    response = post_form(
-        test_client, f"{page}/checkins", checkin_form(TODAY, mood=2, tension=5), token_from=page
+    response = post_drawn_form(
+        test_client, f"{page}/checkins", checkin_form(TODAY, mood=2, tension=5), form_page=page
     )
-    assert response.status_code == 302
+    assert response.status_code == 303
     db.session.expire_all()
     rows = db.session.scalars(sa.select(CheckIn)).all()
     assert [row.id for row in rows] == [own.id]
@@ -764,7 +764,7 @@ def test_phone_consult_refuses_bad_input_and_stores_nothing(record, login_as, va
     page = f"/practice/clients/{client.id}"
     data = checkin_form(TODAY)
     data.update(values)
-    response = post_form(test_client, f"{page}/checkins", data, token_from=page)
+    response = post_drawn_form(test_client, f"{page}/checkins", data, form_page=page)
     assert response.status_code == 422
     assert message in response.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count(CheckIn.id))) == 0
@@ -778,8 +778,8 @@ def test_phone_consult_accepts_seven_days_back(record, login_as):
     test_client, _user = login_as(user=practitioner)
     page = f"/practice/clients/{client.id}"
     day = TODAY - timedelta(days=7)
-    response = post_form(test_client, f"{page}/checkins", checkin_form(day), token_from=page)
-    assert response.status_code == 302
+    response = post_drawn_form(test_client, f"{page}/checkins", checkin_form(day), form_page=page)
+    assert response.status_code == 303
     assert db.session.scalar(sa.select(CheckIn.day)) == day
 
 
@@ -789,7 +789,7 @@ def test_phone_consult_respects_paused_collection(record, login_as):
     db.session.commit()
     test_client, _user = login_as(user=practitioner)
     page = f"/practice/clients/{client.id}"
-    response = post_form(test_client, f"{page}/checkins", checkin_form(TODAY), token_from=page)
+    response = post_drawn_form(test_client, f"{page}/checkins", checkin_form(TODAY), form_page=page)
     assert response.status_code == 409
     assert db.session.scalar(sa.select(sa.func.count(CheckIn.id))) == 0
 

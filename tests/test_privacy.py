@@ -3,6 +3,7 @@
 import csv
 import io
 import json
+import uuid
 import zipfile
 from datetime import UTC, date, datetime, timedelta
 from urllib.parse import urlsplit
@@ -70,6 +71,7 @@ def fill_record(client: User, practitioner: User) -> None:
                 total=8,
                 band="mild",
                 locale="en",
+                submission_id=uuid.uuid4(),  # every answer sent from a form carries one
             ),
             Flag(
                 client_id=client.id,
@@ -384,6 +386,7 @@ def test_export_holds_all_her_data_but_no_private_notes(login_as, make):
     assert data["account"][0]["delivery_type"] == "induced_oxytocin"
     assert sorted(c["mood"] for c in data["checkins"]) == [2, 3]
     assert data["questionnaire_responses"][0]["total"] == 8
+    assert "submission_id" not in data["questionnaire_responses"][0]  # plumbing, not her data
     assert data["flags"][0]["rule"] == "low_mood"
     assert [n["body"] for n in data["shared_notes"]] == ["Shared: rest more"]
     assert data["consents"][0]["text"] == "I agree."

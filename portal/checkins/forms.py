@@ -19,6 +19,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional, Val
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.models import ACTIVITIES
+from portal.submissions import SubmittedOnceForm
 
 NOTE_MAX = 2000
 
@@ -79,7 +80,9 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class CheckInForm(FlaskForm):
+class CheckInForm(SubmittedOnceForm):
+    """Her daily check-in; its submission id is carried, but the day is what keeps it once."""
+
     day = SelectField(_l("Which day is this about?"), validate_choice=False)
     mood = _scale(_l("How is your mood today?"), "mood", required=True)
     tension = _scale(_l("How much tension or worry did you feel?"), "tension")

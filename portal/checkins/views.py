@@ -45,12 +45,16 @@ def today():
     form.set_days(today_local, current_app.config["CHECKIN_BACKFILL_DAYS"])
     if request.method == "POST" and client.profile.collection_paused:
         flash(_("You withdrew your consent, so we do not store new check-ins."), "error")
-        return redirect(url_for("checkins.today"))
+        return redirect(url_for("checkins.today"), 303)
     if form.validate_on_submit():
         values = form.cleaned()
+        # The day, not the submission id, keeps a check-in once: the save is an upsert of her
+        # one row for that day, so the same submission arriving again writes the same values
+        # to the same row. The id is still required, so every form has the same shape.
         services.save_checkin(client, values.pop("day"), values)
         db.session.commit()
-        return redirect(url_for("checkins.saved", day=form.day.chosen_day.isoformat()))
+        # 303 See Other: a reload or Back fetches the thank-you page, never the POST again.
+        return redirect(url_for("checkins.saved", day=form.day.chosen_day.isoformat()), 303)
     if request.method == "GET":
         day = _requested_day(today_local)
         form.day.data = day.isoformat()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -17,6 +18,9 @@ class QuestionnaireResponse(db.Model):
     __table_args__ = (
         sa.Index("ix_responses_client_instrument", "client_id", "instrument", "submitted_at"),
         sa.CheckConstraint("total >= 0", name="total_positive"),
+        # The same submission arriving twice (reload, double tap, retry) is stored once: the
+        # index, not a look-up first, decides, so two copies arriving together cannot both pass.
+        sa.Index("uq_responses_submission_id", "submission_id", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -34,6 +38,8 @@ class QuestionnaireResponse(db.Model):
     entered_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", ondelete="SET NULL")
     )
+    # The one-time id drawn with the form it was sent from; None for older rows and seeds.
+    submission_id: Mapped[uuid.UUID | None] = mapped_column(sa.Uuid)
 
     client: Mapped[User] = relationship(foreign_keys=[client_id])
 

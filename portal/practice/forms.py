@@ -24,6 +24,7 @@ from wtforms.validators import (
 
 from portal.checkins.forms import ACTIVITY_LABELS, SCALE_LABELS, MultiCheckboxField
 from portal.models.users import DELIVERY_TYPES
+from portal.submissions import SubmittedOnceForm
 from portal.templating import DELIVERY_TYPE_LABELS
 
 NOTE_MAX = 5000
@@ -124,7 +125,7 @@ class FiniteDecimalField(DecimalField):
             raise ValueError(self.gettext("Not a valid decimal value."))
 
 
-class PhoneCheckInForm(FlaskForm):
+class PhoneCheckInForm(SubmittedOnceForm):
     """A check-in a practitioner records for a client during a phone consult."""
 
     day = DateField(

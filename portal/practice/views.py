@@ -144,7 +144,7 @@ def client_page(client_id: int):
     return _render_client_page(client)
 
 
-def _back_to(client: User, anchor: str | None = None):
+def _back_to(client: User, anchor: str | None = None, code: int = 302):
     days = _period()
     return redirect(
         url_for(
@@ -152,7 +152,8 @@ def _back_to(client: User, anchor: str | None = None):
             client_id=client.id,
             days=days if days != PERIODS[0] else None,
             _anchor=anchor,
-        )
+        ),
+        code,
     )
 
 
@@ -252,8 +253,9 @@ def record_checkin(client_id: int):
         )
         return _render_client_page(client, 409, checkin_form=form, open_section="checkin")
     if form.validate_on_submit():
+        # Kept once by the day, as her own check-in (see checkins.views.today).
         services.record_checkin_for_client(client, current_user, form.cleaned())
         db.session.commit()
         flash(_("The check-in was saved."), "success")
-        return _back_to(client, "checkins")
+        return _back_to(client, "checkins", 303)
     return _render_client_page(client, 422, checkin_form=form, open_section="checkin")

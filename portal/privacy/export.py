@@ -135,7 +135,8 @@ def collect(client: User) -> dict[str, object]:
             QuestionnaireResponse,
             QuestionnaireResponse.client_id == client.id,
             (QuestionnaireResponse.submitted_at,),
-            exclude=("client_id",),
+            # The form's one-time id only keeps a repeated POST from storing twice.
+            exclude=("client_id", "submission_id"),
         ),
         "flags": _rows(
             Flag,

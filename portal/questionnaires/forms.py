@@ -7,12 +7,13 @@ from wtforms import RadioField, SelectField
 from wtforms.validators import InputRequired
 
 from portal.questionnaires.instruments import INSTRUMENT_KEYS, Instrument
+from portal.submissions import SubmittedOnceForm
 
 
-def questionnaire_form(instrument: Instrument, locale: str) -> FlaskForm:
+def questionnaire_form(instrument: Instrument, locale: str) -> SubmittedOnceForm:
     """Return a form with one required radio group per item; values are option indexes."""
 
-    class QuestionnaireForm(FlaskForm):
+    class QuestionnaireForm(SubmittedOnceForm):
         pass
 
     for item in instrument.items:

@@ -1,7 +1,10 @@
 """Questionnaire work: the practice's wording, submitting and scoring answers, history."""
 
+import uuid
+
 import sqlalchemy as sa
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
 
 from portal import audit, flag_service
 from portal.extensions import db
@@ -19,6 +22,10 @@ class CollectionPaused(Exception):
     """The client withdrew consent: no new answers are stored."""
 
 
+class SubmissionTaken(Exception):
+    """The submission id is held by another client's or questionnaire's response."""
+
+
 def instrument(key: str) -> Instrument:
     """Return an instrument with the practice's installed licensed wording, if any."""
     overrides = {
@@ -31,9 +38,20 @@ def instrument(key: str) -> Instrument:
 
 
 def submit(
-    client: User, key: str, answers: dict[str, int], locale: str, entered_by: User | None = None
+    client: User,
+    key: str,
+    answers: dict[str, int],
+    locale: str,
+    entered_by: User | None = None,
+    *,
+    submission_id: uuid.UUID | None = None,
 ) -> tuple[QuestionnaireResponse, list[Flag]]:
-    """Score and store a response, then run the flag rules; return it with flags that are news."""
+    """Score and store a response, then run the flag rules; return it with flags that are news.
+
+    A submission id already stored for this client and questionnaire is the same submission
+    arriving again: its first response comes back with no news, and nothing is stored, flagged
+    or sent. Raises SubmissionTaken when the id belongs to another client or questionnaire.
+    """
     if client.profile is not None and client.profile.collection_paused:
         raise CollectionPaused
     result = score(instrument(key), answers)
@@ -48,9 +66,21 @@ def submit(
         safety=result.safety,
         locale=locale,
         entered_by_id=entered_by.id if entered_by else None,
+        submission_id=submission_id,
     )
-    db.session.add(response)
-    db.session.flush()
+    # The unique index decides, in a savepoint: a look-up first would let two copies arriving
+    # at the same moment both find nothing. The loser waits for the winner's commit, then finds
+    # its row.
+    try:
+        with db.session.begin_nested():
+            db.session.add(response)
+    except IntegrityError:
+        first = _response_by_submission(submission_id)
+        if first is None:
+            raise
+        if first.client_id != client.id or first.instrument != key:
+            raise SubmissionTaken from None
+        return first, []
     audit.record(
         "questionnaire_submitted",
         client=client,
@@ -63,12 +93,37 @@ def submit(
     return response, news
 
 
+def _response_by_submission(submission_id: uuid.UUID | None) -> QuestionnaireResponse | None:
+    if submission_id is None:
+        return None
+    return db.session.scalar(
+        sa.select(QuestionnaireResponse).where(
+            QuestionnaireResponse.submission_id == submission_id
+        )
+    )
+
+
 def response_for(client: User, response_id: int) -> QuestionnaireResponse | None:
     """Return one of the client's own responses."""
     return db.session.scalar(
         sa.select(QuestionnaireResponse).where(
             QuestionnaireResponse.id == response_id, QuestionnaireResponse.client_id == client.id
         )
+    )
+
+
+def practitioner_told(response: QuestionnaireResponse) -> bool:
+    """Tell whether the urgent flag this safety answer raised (or renewed) was sent on."""
+    return (
+        db.session.scalar(
+            sa.select(Flag.id).where(
+                Flag.client_id == response.client_id,
+                Flag.rule == "safety",
+                Flag.episode_key == str(response.id),
+                Flag.notified_at.is_not(None),
+            )
+        )
+        is not None
     )
 
 

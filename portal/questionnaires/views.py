@@ -55,19 +55,28 @@ def _fill(client: User, key: str, entered_by: User | None, template_args: dict):
             "questionnaires/paused.html"
         ), 409 if request.method == "POST" else 200
     if form.validate_on_submit():
-        response, news = services.submit(client, key, answers_from(form), locale, entered_by)
-        db.session.commit()
-        if entered_by is not None:
-            flash(_("The answers were saved for %(name)s.", name=client.full_name), "success")
-            return redirect(url_for("practice.client_page", client_id=client.id))
-        if response.safety:
-            # The help page comes first, in this very response; the practitioner was notified.
-            return render_template(
-                "questionnaires/safety.html",
-                response=response,
-                notified=any(flag.level == "urgent" for flag in news),
+        try:
+            response, _news = services.submit(
+                client,
+                key,
+                answers_from(form),
+                locale,
+                entered_by,
+                submission_id=form.submission_id.data,
             )
-        return redirect(url_for("questionnaires.result", response_id=response.id))
+        except services.SubmissionTaken:
+            form.submission_id.refuse()
+        else:
+            db.session.commit()
+            # 303 See Other: the answer to the POST is a page of its own, so a reload or Back
+            # fetches that page again and never sends the answers a second time.
+            if entered_by is not None:
+                flash(_("The answers were saved for %(name)s.", name=client.full_name), "success")
+                return redirect(url_for("practice.client_page", client_id=client.id), 303)
+            if response.safety:
+                # The help page comes first, with no tap in between; the result is linked there.
+                return redirect(url_for("questionnaires.safety", response_id=response.id), 303)
+            return redirect(url_for("questionnaires.result", response_id=response.id), 303)
     status = 422 if request.method == "POST" else 200
     return render_template(
         "questionnaires/fill.html",
@@ -101,6 +110,22 @@ def result(response_id: int):
         instrument=instrument,
         band=band_for(instrument, response.total),
         locale=_locale(),
+    )
+
+
+@bp.route("/results/<int:response_id>/help")
+@roles_required(Role.CLIENT)
+def safety(response_id: int):
+    """Show who to call now, first, after her answer about harming herself."""
+    response = services.response_for(current_user, response_id)
+    if response is None:
+        abort(404)
+    if not response.safety:
+        return redirect(url_for("questionnaires.result", response_id=response.id))
+    return render_template(
+        "questionnaires/safety.html",
+        response=response,
+        notified=services.practitioner_told(response),
     )
 
 

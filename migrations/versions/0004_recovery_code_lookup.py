@@ -4,7 +4,7 @@ A recovery-code attempt finds its one candidate by a keyed prefix (an HMAC under
 secret) instead of running argon2 against each of the account's unused codes. Codes made before
 this revision have no lookup; they still work, checked as before.
 
-Revision ID: 0005
+Revision ID: 0004
 Revises: 0003
 Create Date: 2026-12-02 10:00:00.000000
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0005'
+revision = '0004'
 down_revision = '0003'
 branch_labels = None
 depends_on = None
