@@ -23,7 +23,7 @@ from pygal.etree import etree
 from pygal.style import Style
 from pygal.svg import Svg
 
-__all__ = ["Chart", "Series", "line_chart", "sparkline", "trend_summary"]
+__all__ = ["Chart", "Series", "Strip", "line_chart", "sparkline", "strip_chart", "trend_summary"]
 
 FONT_FAMILY = "DejaVu Sans, Arial, sans-serif"
 MAX_X_LABELS = 8
@@ -374,3 +374,68 @@ def trend_summary(
         start=format_number(start),
         end=format_number(end),
     )
+
+
+@dataclass(frozen=True)
+class Strip:
+    """One row of a strip chart: a label and the values of the days in it (no order)."""
+
+    label: str
+    values: Sequence[float]
+
+
+def strip_chart(
+    title: str,
+    strips: Sequence[Strip],
+    *,
+    x_range: tuple[float, float],
+    summary: str,
+    width: int = 400,
+    height: int = 150,
+) -> Chart:
+    """Draw each strip's values as dots on one row, so two groups of days can be compared.
+
+    Equal values are stacked a little apart instead of hiding one another, deterministically,
+    so the same data always draws the same picture. Each row's mean is a short upright bar.
+    """
+    if len(strips) > len(_LOOKS):
+        raise ValueError(f"at most {len(_LOOKS)} strips can be told apart, got {len(strips)}")
+    low, high = _checked_range(x_range)
+    alt = f"{title}: {summary}" if summary else title
+    chart = pygal.XY(
+        _LINE_CONFIG,
+        title=title,
+        width=width,
+        height=height,
+        stroke=False,
+        show_legend=False,
+        xrange=(low, high),
+        range=(0.4, len(strips) + 0.6),
+        x_labels=_y_labels((low, high)),
+        y_labels=[
+            {"label": strip.label, "value": len(strips) - row} for row, strip in enumerate(strips)
+        ],
+        show_x_guides=True,
+        show_y_guides=False,
+    )
+    for row, strip in enumerate(strips):
+        level = len(strips) - row
+        seen: dict[float, int] = {}
+        points = []
+        for value in sorted(strip.values):
+            count = seen.get(value, 0)
+            seen[value] = count + 1
+            # Alternate above and below the row, a little further each time, within its band.
+            offset = ((count + 1) // 2) * (1 if count % 2 else -1) * 0.06
+            points.append((value, level + max(-0.35, min(0.35, offset))))
+        chart.add(strip.label, points, dots_size=_LOOKS[row].dots_size)
+        if strip.values:
+            mean = sum(strip.values) / len(strip.values)
+            chart.add(
+                None,
+                [(mean, level - 0.4), (mean, level + 0.4)],
+                stroke=True,
+                show_dots=False,
+                stroke_style={"width": 3},
+            )
+    return Chart(svg=_finish(chart, alt), alt=alt, summary=summary)

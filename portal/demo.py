@@ -18,6 +18,8 @@ from portal.questionnaires.instruments import load_instrument, score
 DEMO_PASSWORD = "demo-password-2026"
 DEMO_DAYS = 90
 ADMIN_EMAIL = "admin@demo.test"
+# The demo client whose tension is lower on the days she does a breathing exercise.
+BREATHING_HELPS = 1
 
 
 def _clamp(value: float, low: int = 1, high: int = 5) -> int:
@@ -127,21 +129,36 @@ def _add_checkins(
         if rng.random() < 0.08 and days_ago > 7:
             continue  # a forgotten day now and then
         mood, tension, energy, bonding, sleep = pattern(days_ago)
-        db.session.add(
-            CheckIn(
-                client_id=client.id,
-                day=today - timedelta(days=days_ago),
-                mood=_clamp(mood + rng.uniform(-0.6, 0.6)),
-                tension=_clamp(tension + rng.uniform(-0.6, 0.6)),
-                energy=_clamp(energy + rng.uniform(-0.6, 0.6)),
-                bonding=_clamp(bonding + rng.uniform(-0.5, 0.5)),
-                sleep_hours=max(0.0, round((sleep + rng.uniform(-0.8, 0.8)) * 4) / 4),
-                night_wakings=rng.randint(1, 4),
-                sleep_quality=_clamp(sleep / 2 + rng.uniform(-0.5, 0.5)),
-                skin_to_skin_minutes=rng.choice([0, 15, 30, 45, 60]),
-                activities=sorted(rng.sample(ACTIVITIES, rng.randint(0, 4))),
-            )
+        # Drawn in this order for every client, so that the demo stays the same from run to run.
+        values = dict(
+            mood=_clamp(mood + rng.uniform(-0.6, 0.6)),
+            tension=_clamp(tension + rng.uniform(-0.6, 0.6)),
+            energy=_clamp(energy + rng.uniform(-0.6, 0.6)),
+            bonding=_clamp(bonding + rng.uniform(-0.5, 0.5)),
+            sleep_hours=max(0.0, round((sleep + rng.uniform(-0.8, 0.8)) * 4) / 4),
+            night_wakings=rng.randint(1, 4),
+            sleep_quality=_clamp(sleep / 2 + rng.uniform(-0.5, 0.5)),
+            skin_to_skin_minutes=rng.choice([0, 15, 30, 45, 60]),
+            activities=sorted(rng.sample(ACTIVITIES, rng.randint(0, 4))),
         )
+        if client.email == client_email(BREATHING_HELPS):
+            values = _breathing_helps(values, days_ago)
+        db.session.add(CheckIn(client_id=client.id, day=today - timedelta(days=days_ago), **values))
+
+
+def _breathing_helps(values: dict, days_ago: int) -> dict:
+    """Give the demo client a real effect: tension is lower on her breathing days.
+
+    Her progress page then shows a finding in "what seems to help you"; breathing is added on
+    a fixed rhythm (no random draw), so that the other clients' data is left unchanged.
+    """
+    activities = set(values["activities"])
+    if days_ago % 3 == 0:
+        activities.add("breathing")
+    tension = values["tension"]
+    if "breathing" in activities:
+        tension = _clamp(tension - 1.5)
+    return values | {"activities": sorted(activities), "tension": tension}
 
 
 def _spread(total: int, items: int) -> list[int]:

@@ -23,6 +23,7 @@ from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from portal.reports.insight_lines import insight_charts
 from portal.reports.summary import ProgressSummary, summary_charts
 
 PRINT_STYLESHEET = Path("css") / "print.css"
@@ -132,6 +133,7 @@ def render_summary_html(summary: ProgressSummary) -> str:
             "reports/pdf.html",
             summary=summary,
             charts=summary_charts(summary),
+            insight_charts=insight_charts(summary.insights, summary.locale, width=560),
             soft_wrap=soft_wrap,
         )
 

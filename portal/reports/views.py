@@ -11,6 +11,7 @@ from portal.access import client_record_for_practitioner, roles_required
 from portal.dates import local_today
 from portal.models import Role, User
 from portal.reports.forms import PeriodForm
+from portal.reports.insight_lines import insight_charts
 from portal.reports.pdf import download_filename, render_pdf
 from portal.reports.summary import (
     CLIENT,
@@ -65,6 +66,7 @@ def progress():
         summary=summary,
         # Narrower than the printed ones, so that their text stays legible on a phone.
         charts=summary_charts(summary, width=400, height=260),
+        insight_charts=insight_charts(summary.insights, summary.locale),
         period_args=form.period_args(),
     )
 
