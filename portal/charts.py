@@ -391,7 +391,7 @@ def strip_chart(
     x_range: tuple[float, float],
     summary: str,
     width: int = 400,
-    height: int = 150,
+    height: int = 190,
 ) -> Chart:
     """Draw each strip's values as dots on one row, so two groups of days can be compared.
 
@@ -426,14 +426,14 @@ def strip_chart(
             count = seen.get(value, 0)
             seen[value] = count + 1
             # Alternate above and below the row, a little further each time, within its band.
-            offset = ((count + 1) // 2) * (1 if count % 2 else -1) * 0.06
-            points.append((value, level + max(-0.35, min(0.35, offset))))
+            offset = ((count + 1) // 2) * (1 if count % 2 else -1) * 0.1
+            points.append((value, level + max(-0.45, min(0.45, offset))))
         chart.add(strip.label, points, dots_size=_LOOKS[row].dots_size)
         if strip.values:
             mean = sum(strip.values) / len(strip.values)
             chart.add(
                 None,
-                [(mean, level - 0.4), (mean, level + 0.4)],
+                [(mean, level - 0.48), (mean, level + 0.48)],
                 stroke=True,
                 show_dots=False,
                 stroke_style={"width": 3},
