@@ -439,3 +439,49 @@ def strip_chart(
                 stroke_style={"width": 3},
             )
     return Chart(svg=_finish(chart, alt), alt=alt, summary=summary)
+
+
+def score_chart(
+    title: str,
+    days: Sequence[date],
+    totals: Sequence[int],
+    *,
+    boundaries: Sequence[int],
+    max_total: int,
+    summary: str,
+    total_label: str,
+    boundary_label: str,
+    width: int = 640,
+    height: int = 260,
+    day_label: Callable[[date], str] = _day_month,
+) -> Chart:
+    """Draw questionnaire totals on their dates, with the band boundaries as dashed lines.
+
+    Administrations are weeks apart and irregular, so the x axis is time, not one slot per day.
+    """
+    if len(days) != len(totals):
+        raise ValueError(f"{len(totals)} totals for {len(days)} days")
+    alt = f"{title}: {summary}" if summary else title
+    first = days[0] if days else date.today()
+    xs = [(day - first).days for day in days]
+    span = max(xs[-1] if xs else 0, 1)
+    chart = pygal.XY(
+        _LINE_CONFIG,
+        title=title,
+        width=width,
+        height=height,
+        xrange=(-span * 0.04, span * 1.04),
+        range=(0, max_total),
+        x_labels=[{"label": day_label(day), "value": x} for day, x in zip(days, xs, strict=True)],
+        y_labels=sorted({0, *boundaries, max_total}),
+        show_legend=True,
+        show_x_guides=False,
+    )
+    chart.add(total_label, list(zip(xs, totals, strict=True)), dots_size=_LOOKS[0].dots_size)
+    lines: list[tuple[float, float] | None] = []
+    for boundary in boundaries:
+        # A band starts at its minimum: the line is drawn half a point below it, between scores.
+        level = boundary - 0.5
+        lines += [(-span * 0.04, level), (span * 1.04, level), None]
+    chart.add(boundary_label, lines, show_dots=False, stroke_style={"dasharray": "7,4"})
+    return Chart(svg=_finish(chart, alt), alt=alt, summary=summary)

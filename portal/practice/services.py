@@ -25,6 +25,7 @@ from portal.extensions import db
 from portal.guidance.services import progress_for
 from portal.models import AuditEvent, CheckIn, Flag, Note, NoteRevision, QuestionnaireResponse, User
 from portal.practice import queries
+from portal.practice.score_trends import ScoreTrend, score_trends
 from portal.questionnaires.instruments import load_instrument
 from portal.reports.summary import ProgressSummary, summary_for_header
 from portal.templating import LEVEL_LABELS, ROLE_LABELS
@@ -456,6 +457,8 @@ class ClientRecord:
     summary: ProgressSummary | None = None
     guidance_progress: list[dict] = field(default_factory=list)
     names: dict[int, str] = field(default_factory=dict)
+    # EPDS and GAD-7 over time with reliable change, and their items across administrations.
+    score_trends: list[ScoreTrend] = field(default_factory=list)
 
 
 def _response_view(response: QuestionnaireResponse, locale: str) -> ResponseView:
@@ -583,6 +586,7 @@ def client_record(client: User, days: int, today: date) -> ClientRecord:
     checkins = queries.checkins_between(client.id, first_day, today)
     locale = _locale()
     flags = [_flag_view(flag) for flag in queries.flag_history(client.id)]
+    history = queries.questionnaire_history(client.id)
     notes = queries.notes_for(client.id)
     editor_ids = {rev.edited_by_id for note in notes for rev in note.revisions if rev.edited_by_id}
     profile = client.profile
@@ -594,16 +598,14 @@ def client_record(client: User, days: int, today: date) -> ClientRecord:
         weeks_postpartum=weeks_postpartum(profile.delivery_date if profile else None, today),
         charts=client_chart_links(client.id, checkins, first_day, today),
         checkins=checkins,
-        responses=[
-            _response_view(response, locale)
-            for response in queries.questionnaire_history(client.id)
-        ],
+        responses=[_response_view(response, locale) for response in history],
         open_flags=[view for view in flags if view.flag.is_open],
         closed_flags=[view for view in flags if not view.flag.is_open],
         notes=notes,
         summary=summary_for_header(client, days),
         guidance_progress=progress_for(client),
         names=queries.names_by_id(editor_ids),
+        score_trends=score_trends(history, locale, client.timezone or "Europe/Amsterdam"),
     )
 
 
