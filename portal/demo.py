@@ -81,6 +81,19 @@ CLIENTS: list[tuple[int, str, int, Callable, int, list[int] | None, int | None]]
 ]
 
 
+# Earlier questionnaires, so that the practitioner's score timelines have a history to show:
+# client number -> (instrument, days ago, item scores). Client 1 improves (EPDS 15, 12, then
+# 10: reliable since the first); client 2's EPDS rises reliably (7, then 12).
+EARLIER_RESPONSES: dict[int, list[tuple[str, int, list[int]]]] = {
+    1: [
+        ("epds", 60, [2, 2, 2, 2, 2, 1, 1, 1, 2, 0]),
+        ("epds", 30, [1, 1, 2, 2, 1, 1, 1, 1, 2, 0]),
+        ("gad7", 60, [2, 2, 1, 2, 1, 1, 1]),
+    ],
+    2: [("epds", 35, [1, 1, 1, 1, 1, 1, 0, 0, 1, 0])],
+}
+
+
 def client_email(number: int) -> str:
     """Return the demo client's e-mail: client@demo.test, client2@demo.test, ..."""
     return "client@demo.test" if number == 1 else f"client{number}@demo.test"
@@ -113,6 +126,8 @@ def seed_demo(today: date | None = None) -> bool:
         profile.reminder_time = time(20, 0)
         record_consent(client, "Demo consent")
         _add_checkins(client, pattern, last_days_ago, today, rng)
+        for key, days_ago, item_scores in EARLIER_RESPONSES.get(number, ()):
+            _add_response(client, key, item_scores, today - timedelta(days=days_ago))
         if epds is not None:
             _add_response(client, "epds", epds, today - timedelta(days=1))
         if gad7 is not None:

@@ -11,7 +11,8 @@ Conventions shared by every rule:
   after ``today`` are ignored, so a rule gives the same answer when replayed
   for a past date.
 - Questionnaire rules read only the latest response of their instrument
-  (latest ``submitted_on``, then highest ``id`` on the same day).
+  (latest ``submitted_on``, then highest ``id`` on the same day); ``epds_rose``
+  also reads the one before it.
 - Means are compared exactly (as fractions of the values as written), so a
   mean of 5.0 is never read as 4.999... through float rounding.
 """
@@ -22,6 +23,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from datetime import date, timedelta
 from fractions import Fraction
+
+from portal.questionnaires.trends import RELIABLE_CHANGE
 
 LEVELS = ("urgent", "high", "medium", "low")
 LEVEL_RANK = {level: rank for rank, level in enumerate(LEVELS)}
@@ -92,6 +95,8 @@ class Thresholds:
     # Not in the DOMAIN table: a mean of one or two days is too noisy to compare.
     worsening_min_logged: int = 3
     silent_days: int = 4
+    # Matthey 2004: an EPDS change of 4 points or more is reliable (portal.questionnaires.trends).
+    epds_reliable_rise: int = RELIABLE_CHANGE[EPDS]
 
     @classmethod
     def from_mapping(cls, mapping: Mapping[str, float] | None) -> Thresholds:
@@ -198,6 +203,34 @@ def epds_raised(data: ClientData, thresholds: Thresholds) -> FlagResult | None:
     if response is None or not thresholds.epds_raised <= response.total < thresholds.epds_high:
         return None
     return FlagResult("epds_raised", "medium", _response_evidence(response), key=str(response.id))
+
+
+def epds_rose(data: ClientData, thresholds: Thresholds) -> FlagResult | None:
+    """Flag the latest EPDS as low when it rose reliably above the one before it.
+
+    A rise within the measurement error (under ``epds_reliable_rise`` points) may be noise;
+    a reliable rise is worth a look even while the total stays in a lower band.
+    """
+    responses = sorted(
+        (
+            response
+            for response in data.questionnaires
+            if response.instrument == EPDS and response.submitted_on <= data.today
+        ),
+        key=lambda response: (response.submitted_on, response.id),
+    )
+    if len(responses) < 2:
+        return None
+    previous, latest = responses[-2], responses[-1]
+    rise = latest.total - previous.total
+    if rise < thresholds.epds_reliable_rise:
+        return None
+    evidence = _response_evidence(latest) | {
+        "previous_total": previous.total,
+        "previous_submitted_on": previous.submitted_on.isoformat(),
+        "rise": rise,
+    }
+    return FlagResult("epds_rose", "low", evidence, key=str(latest.id))
 
 
 def anxiety(data: ClientData, thresholds: Thresholds) -> FlagResult | None:
@@ -349,6 +382,7 @@ RULES: dict[str, Rule] = {
     "bonding": bonding,
     "worsening": worsening,
     "silent": silent,
+    "epds_rose": epds_rose,
 }
 
 

@@ -88,3 +88,25 @@ def test_per_item_view_highlights_item_10(page):
     assert cells(safety_row) == ["0", "0", "1"]
     assert "<strong>1</strong>" in safety_row
     assert epds.count('<tr class="safety-item">') == 1
+
+
+def test_a_reliable_epds_rise_shows_as_a_dashboard_badge(app, make):
+    from portal import flag_service
+
+    practitioner = make.practitioner(name="Marieke van Dijk")
+    practitioner.locale = "en"
+    mother = make.client(practitioner=practitioner, name="Eva Wit")
+    add_response(mother, "epds", [1, 1, 1, 0, 0, 0, 0, 0, 0, 0], "few_symptoms", 30)
+    add_response(mother, "epds", [1, 1, 1, 1, 1, 1, 1, 0, 0, 0], "few_symptoms", 1)
+    db.session.commit()
+    flag_service.evaluate_client(mother)
+    db.session.commit()
+    test_client = app.test_client()
+    login(test_client, practitioner)
+
+    html = test_client.get("/practice/").get_data(as_text=True)
+
+    # 3 -> 7: a reliable rise, though both totals are in the lowest band.
+    assert '<span class="badge low">Low: EPDS rose reliably</span>' in html
+    page = test_client.get(f"/practice/clients/{mother.id}").get_data(as_text=True)
+    assert "EPDS total rose from 3 on" in page and "to 7 on" in page

@@ -33,6 +33,7 @@ from portal.templating import LEVEL_LABELS, ROLE_LABELS
 RULE_LABELS = {
     "safety": _l("safety answer (EPDS item 10)"),
     "epds_high": _l("EPDS high"),
+    "epds_rose": _l("EPDS rose reliably"),
     "epds_raised": _l("EPDS raised"),
     "anxiety": _l("anxiety (GAD-7)"),
     "low_mood": _l("low mood streak"),
@@ -162,6 +163,16 @@ def _evidence_sentence(rule: str, evidence: dict) -> str:
             "EPDS total %(total)s on %(day)s.",
             total=evidence["total"],
             day=_day(evidence["submitted_on"]),
+        )
+    if rule == "epds_rose":
+        return _(
+            "EPDS total rose from %(before)s on %(before_day)s to %(total)s on %(day)s:"
+            " %(rise)s points, more than the measurement error.",
+            before=evidence["previous_total"],
+            before_day=_day(evidence["previous_submitted_on"]),
+            total=evidence["total"],
+            day=_day(evidence["submitted_on"]),
+            rise=evidence["rise"],
         )
     if rule == "anxiety":
         return _(

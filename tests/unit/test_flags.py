@@ -79,6 +79,7 @@ def test_levels_and_rule_order():
         "bonding",
         "worsening",
         "silent",
+        "epds_rose",
     ]
 
 
