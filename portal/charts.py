@@ -428,6 +428,9 @@ def strip_chart(
             # Alternate above and below the row, a little further each time, within its band.
             offset = ((count + 1) // 2) * (1 if count % 2 else -1) * 0.1
             points.append((value, level + max(-0.45, min(0.45, offset))))
+        # A stack taller than its band ends on the same spot: draw each spot once, which keeps
+        # a year of days (hundreds of dots) as cheap as a month.
+        points = list(dict.fromkeys(points))
         chart.add(strip.label, points, dots_size=_LOOKS[row].dots_size)
         if strip.values:
             mean = sum(strip.values) / len(strip.values)
