@@ -111,6 +111,7 @@ def test_the_practitioner_sees_the_finding_and_its_interval_on_the_client_page(a
     page = text_of(test_client.get(f"/practice/clients/{mother.id}").get_data(as_text=True))
 
     assert "What seems to help her" in page
+    assert "In the words she reads on her progress page:" in page
     assert "On the 14 days you did a breathing exercise, your tension was lower" in page
     assert re.search(r"Difference -2\.0 \(corrected interval -\d\.\d to -\d\.\d\)", page)
 
