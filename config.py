@@ -1,6 +1,7 @@
 """Configuration classes; the environment overrides every default that differs per deployment."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -71,7 +72,12 @@ class Config:
     LOGIN_LIMIT = os.environ.get("LOGIN_LIMIT", "10 per 15 minutes")
     ENQUIRY_LIMIT = os.environ.get("ENQUIRY_LIMIT", "5 per hour")
 
-    # Sessions.
+    # Sessions. The cookie holds only a session id; lifetimes and idle limits are decided on
+    # the server (portal/auth/sessions.py: SESSION_LIFETIMES, IDLE_LIMITS may override them).
+    # Only "stay signed in on this phone" makes the cookie outlive the browser, for 30 days;
+    # it is not re-sent on every request (the server's clock is the one that counts).
+    PERMANENT_SESSION_LIFETIME = timedelta(days=30)
+    SESSION_REFRESH_EACH_REQUEST = False
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False

@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from portal.auth import twofactor
+from portal.auth.services import set_password
 from portal.extensions import db
 from portal.models import AuditEvent, RecoveryCode, User
 from tests.conftest import PASSWORD, login, post_form
@@ -262,8 +263,7 @@ def test_a_password_change_voids_a_pending_sign_in(client, make):
     user = make.practitioner()
     secret = enrol(user)
     login(client, user)
-    stored = db.session.get(User, user.id)
-    stored.session_version += 1
+    set_password(db.session.get(User, user.id), "a new password after the first step")
     db.session.commit()
     response = post_form(client, "/login/code", {"code": code_at(secret)}, token_from="/help")
     assert response.headers["Location"] == "/login"

@@ -15,6 +15,7 @@ from portal.models.guidance import (
 )
 from portal.models.notes import Note, NoteRevision
 from portal.models.questionnaires import InstrumentText, QuestionnaireResponse
+from portal.models.sessions import UserSession
 from portal.models.users import (
     ClientProfile,
     Consent,
@@ -55,4 +56,5 @@ __all__ = [
     "RecoveryCode",
     "Role",
     "User",
+    "UserSession",
 ]

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
-from portal.models.base import UTCDateTime, utcnow
+from portal.models.base import NEVER_REUSE_IDS, UTCDateTime, utcnow
 from portal.models.users import User
 
 
@@ -17,6 +17,7 @@ class QuestionnaireResponse(db.Model):
     __table_args__ = (
         sa.Index("ix_responses_client_instrument", "client_id", "instrument", "submitted_at"),
         sa.CheckConstraint("total >= 0", name="total_positive"),
+        NEVER_REUSE_IDS,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -42,7 +43,10 @@ class InstrumentText(db.Model):
     """Licensed wording a practice installed for one instrument and language."""
 
     __tablename__ = "instrument_texts"
-    __table_args__ = (sa.UniqueConstraint("instrument", "locale", name="uq_instrument_locale"),)
+    __table_args__ = (
+        sa.UniqueConstraint("instrument", "locale", name="uq_instrument_locale"),
+        NEVER_REUSE_IDS,
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     instrument: Mapped[str] = mapped_column(sa.String(20))

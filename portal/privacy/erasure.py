@@ -34,7 +34,8 @@ def erase_client(erasure: ErasureRequest, admin: User) -> None:
     client = db.session.get(User, erasure.user_id)
     if client is None or not client.is_client:
         raise ErasureError("not a client")
-    client_id, email, label = client.id, client.email, pseudonym_label(client.id)
+    client_id, email = client.id, client.email
+    label = pseudonym_label(pseudonym(client))
 
     # Told before the address is gone; the transaction below either completes or rolls back.
     with force_locale(client.locale):
@@ -45,7 +46,7 @@ def erase_client(erasure: ErasureRequest, admin: User) -> None:
     erasure.decided_at = datetime.now(UTC)
     erasure.decided_by_id = admin.id
     erasure.decision = "erased"
-    erasure.pseudonym = pseudonym(client_id)
+    erasure.pseudonym = pseudonym(client)
     db.session.flush()
 
     _pseudonymise_audit_log(client_id, email, label)
