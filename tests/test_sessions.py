@@ -448,7 +448,7 @@ def test_the_account_page_lists_her_devices(app, make):
     assert "Chrome on Android" in section and "Safari on iPhone" in section
     assert "198.51.100.7" in section and "203.0.113.9" in section
     assert section.count("This device") == 1
-    this_row = section[section.index("Chrome on Android") :].split("</tr>")[0]
+    this_row = section[section.index("Chrome on Android") :].split("</li>")[0]
     assert "This device" in this_row
     assert "Sign out everywhere" in section
     # Another account's devices are not hers to see.
