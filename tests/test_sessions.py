@@ -338,6 +338,21 @@ def test_the_session_is_looked_up_in_one_query(app, login_as):
     assert len(statements) == 1, statements
 
 
+def test_sessions_older_than_the_longest_lifetime_go_at_her_next_sign_in(app, make):
+    mother, other = make.client(), make.client()
+    old_phone, recent = signed_in_browsers(app, mother, 2)
+    theirs = signed_in_browsers(app, other, 1)[0]
+    age(old_phone, created=timedelta(days=30, minutes=1))
+    age(recent, created=timedelta(days=29))
+    age(theirs, created=timedelta(days=31))
+    old_id, recent_id, their_id = row_of(old_phone).id, row_of(recent).id, row_of(theirs).id
+    login(app.test_client(), mother)
+    db.session.expire_all()
+    assert db.session.get(UserSession, old_id) is None
+    assert db.session.get(UserSession, recent_id) is not None
+    assert db.session.get(UserSession, their_id) is not None  # hers only
+
+
 # --- which actions end which sessions --------------------------------------------------------
 
 

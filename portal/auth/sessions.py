@@ -92,7 +92,18 @@ def is_live(row: UserSession, role: str, now: datetime, limits: dict) -> bool:
 def start_session(
     user: User, *, remember: bool, user_agent: str | None, address: str | None
 ) -> tuple[str, UserSession]:
-    """Store a new session for a user; return its cookie id (only the hash is kept) and row."""
+    """Store a new session for a user; return its cookie id (only the hash is kept) and row.
+
+    Her sessions begun longer ago than the longest lifetime have ended whatever their state:
+    they go now, so addresses and devices are not kept for longer than they are of use.
+    """
+    longest = max(configured_limits()["absolute"].values())
+    db.session.execute(
+        sa.delete(UserSession).where(
+            UserSession.user_id == user.id,
+            UserSession.created_at < datetime.now(UTC) - longest,
+        )
+    )
     token, token_hash = new_token()
     browser, system = describe_device(user_agent)
     row = UserSession(
