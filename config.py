@@ -1,6 +1,7 @@
 """Configuration classes; the environment overrides every default that differs per deployment."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -98,7 +99,12 @@ class Config:
     # Log lines of the portal (and the rate limiter) at this level go to stderr.
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
 
-    # Sessions.
+    # Sessions. The cookie holds only a session id; lifetimes and idle limits are decided on
+    # the server (portal/auth/sessions.py: SESSION_LIFETIMES, IDLE_LIMITS may override them).
+    # Only "stay signed in on this phone" makes the cookie outlive the browser, for 30 days;
+    # it is not re-sent on every request (the server's clock is the one that counts).
+    PERMANENT_SESSION_LIFETIME = timedelta(days=30)
+    SESSION_REFRESH_EACH_REQUEST = False
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 
 from portal.admin import services
 from portal.auth import twofactor
+from portal.auth.sessions import start_session
 from portal.extensions import db
 from portal.models import AuditEvent, RecoveryCode, User
 from tests.conftest import login, post_form
@@ -94,9 +95,12 @@ def test_admin_resets_a_lost_two_step_sign_in(app, login_as, make, outbox):
     page = admin_client.get(f"/admin/users/{practitioner.id}").get_data(as_text=True)
     assert "Inloggen in twee stappen opnieuw instellen" in page
     practitioner_client = app.test_client()
+    token, _row = start_session(practitioner, remember=False, user_agent=None, address=None)
+    db.session.commit()
     with practitioner_client.session_transaction() as session:  # her session on the lost phone
-        session["_user_id"] = f"{practitioner.id}:{practitioner.session_version}"
+        session["_user_id"] = token
         session["_fresh"] = True
+    assert practitioner_client.get("/practice/").status_code == 200
 
     response = post_form(
         admin_client,

@@ -30,6 +30,7 @@ from portal.models import (
     Note,
     QuestionnaireResponse,
     User,
+    UserSession,
 )
 from portal.passwords import hash_password
 from tests.conftest import CSRF_RE
@@ -46,6 +47,8 @@ PRACTITIONER = ("403", "403", "ok", "ok", "403", "login")  # the practitioner's 
 CLIENT_RECORD = ("404", "404", "ok", "404", "404", "login")
 OWN_RESPONSE = ("ok", "404", "403", "403", "403", "login")  # her own result, by id
 ADMIN = ("403", "403", "403", "403", "ok", "login")
+# One of her signed-in devices, by id: only she may sign it out.
+OWN_SESSION = ("ok", "404", "404", "404", "404", "login")
 SIGNED_OUT_ONLY = ("ok",) * 6  # login, reset: signed-in people are sent home (a redirect)
 
 EXPECTED = {
@@ -109,6 +112,9 @@ EXPECTED = {
     "privacy.account": {"GET": SIGNED_IN},
     "privacy.change_password": {"POST": SIGNED_IN},
     "privacy.change_email": {"POST": SIGNED_IN},
+    "privacy.sign_out_device": {"POST": OWN_SESSION},
+    # Signs out every device, this one too, then shows the login page.
+    "privacy.sign_out_everywhere": {"POST": ("login",) * 6},
     "privacy.confirm_email": {"GET": PUBLIC, "POST": PUBLIC},  # an unknown token: 410
     "privacy.export_data": {"POST": CLIENT_OWN},
     "privacy.withdraw_consent": {"POST": CLIENT_OWN},
@@ -191,13 +197,16 @@ class World:
             flag = Flag(client_id=client.id, rule="silent", level="low", level_rank=3,
                         evidence={}, raised_at=datetime.now(UTC))
             erasure = ErasureRequest(user_id=client.id, pseudonym=f"p{owner}")
+            # A device of hers other than the browser the test signs in with.
+            device = UserSession(user_id=client.id, token_hash=f"s{owner}" * 32)
             invitation = Invitation(email=f"i{owner}@m.test", full_name="I", role="client",
                                     token_hash=f"{owner}" * 64,
                                     expires_at=datetime.now(UTC))
-            db.session.add_all([response, note, flag, erasure, invitation])
+            db.session.add_all([response, note, flag, erasure, invitation, device])
             db.session.flush()
             self.records[owner] = {"response": response.id, "note": note.id, "flag": flag.id,
-                                   "erasure": erasure.id, "invitation": invitation.id}
+                                   "erasure": erasure.id, "invitation": invitation.id,
+                                   "session": device.id}
         db.session.commit()
         self.module_id, self.lesson_id = module.id, lesson.id
 
@@ -221,6 +230,7 @@ class World:
             "note_id": records["note"],
             "flag_id": records["flag"],
             "request_id": records["erasure"],
+            "session_id": records["session"],
             "invitation_id": records["invitation"],
             "enquiry_id": self.enquiry.id,
             "module_id": self.module_id,

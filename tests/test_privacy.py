@@ -391,6 +391,9 @@ def test_export_holds_all_her_data_but_no_private_notes(login_as, make):
     assert [n["body"] for n in data["shared_notes"]] == ["Shared: rest more"]
     assert data["consents"][0]["text"] == "I agree."
     assert data["lessons_completed"][0]["lesson"] == "why"
+    # Where she is signed in, without anything that would open the session.
+    [device] = data["signed_in_devices"]
+    assert device["ip_address"] == "127.0.0.1" and "token_hash" not in device
     # The export speaks her language (Dutch by default).
     assert any(entry["what"] == "Dossier van cliënt bekeken" for entry in data["access_log"])
     everything = b"".join(archive.read(name) for name in names).decode("utf-8", "replace")
@@ -478,7 +481,7 @@ def test_erasure_request_reaches_the_admin_once(login_as, make, outbox):
     assert request_erasure(browser).status_code == 302
     requests = db.session.scalars(sa.select(ErasureRequest)).all()
     assert len(requests) == 1
-    assert requests[0].pseudonym == services.pseudonym(user.id)
+    assert requests[0].pseudonym == services.pseudonym(user)
     assert outbox[0].to == (admin.email,)
     assert user.email not in outbox[0].body
     page = english(browser, user).get("/account/").get_data(as_text=True)
@@ -568,12 +571,14 @@ def test_inactive_accounts_uses_the_configured_default(app, make):
     assert services.inactive_accounts(months=36) == []
 
 
-def test_pseudonym_is_a_keyed_hash_of_the_id(app):
-    first = services.pseudonym(7)
-    assert first == services.pseudonym(7) != services.pseudonym(8)
-    assert len(first) == 64 and "7" != first
+def test_pseudonym_is_random_per_account_and_kept_with_it(app, make):
+    first, second = make.client(), make.client()
+    assert len(services.pseudonym(first)) == 64
+    assert services.pseudonym(first) != services.pseudonym(second)
+    before = services.pseudonym(first)
     app.config["SECRET_KEY"] = "another key"
-    assert services.pseudonym(7) != first
+    db.session.expire_all()
+    assert services.pseudonym(db.session.get(User, first.id)) == before
 
 
 def test_a_new_client_record_needs_no_consent_row_to_render(app, make):

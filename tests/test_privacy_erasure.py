@@ -48,6 +48,7 @@ def test_erasure_leaves_no_row_of_hers_and_a_pseudonymous_log(app, login_as, mak
     fill_record(user, practitioner)
     fill_record(other, practitioner)
     user_id, email, name = user.id, user.email, user.full_name
+    pseudonym = services.pseudonym(user)
     request_erasure(browser)
     erasure = db.session.scalar(sa.select(ErasureRequest))
     assert traces_of(user_id, email, name)  # the walk does see her before
@@ -91,7 +92,7 @@ def test_erasure_leaves_no_row_of_hers_and_a_pseudonymous_log(app, login_as, mak
     )
     assert db.session.get(User, practitioner.id) is not None
 
-    label = services.pseudonym_label(user_id)
+    label = services.pseudonym_label(pseudonym)
     erased = db.session.scalars(
         sa.select(AuditEvent).where(AuditEvent.action == "account_erased")
     ).all()
@@ -119,7 +120,7 @@ def test_erasure_leaves_no_row_of_hers_and_a_pseudonymous_log(app, login_as, mak
     request_row = db.session.get(ErasureRequest, erasure.id)
     assert request_row.user_id is None
     assert request_row.decision == "erased" and request_row.decided_by_id == admin.id
-    assert request_row.pseudonym == services.pseudonym(user_id)
+    assert request_row.pseudonym == pseudonym
     listing = admin_browser.get("/account/admin/erasure").get_data(as_text=True)
     assert name not in listing
 

@@ -8,6 +8,7 @@ from sqlalchemy.orm import selectinload
 
 from portal import audit
 from portal.auth import twofactor
+from portal.auth.sessions import revoke_sessions
 from portal.extensions import db
 from portal.mail import send_mail
 from portal.models import ClientProfile, Enquiry, Invitation, Role, User
@@ -57,7 +58,8 @@ def update_user(user: User, *, active: bool, practitioner_id: int | None) -> Non
     """Apply an admin's edit to an account and log it."""
     if user.active != active:
         user.active = active
-        user.session_version += 1  # a deactivated account is signed out everywhere at once
+        if not active:
+            revoke_sessions(user)  # a deactivated account is signed out everywhere at once
         audit.record(
             "account_activated" if active else "account_deactivated",
             client=user if user.is_client else None,
@@ -76,7 +78,7 @@ def reset_two_factor(user: User) -> None:
     e-mail, so a reset she did not ask for does not go unnoticed.
     """
     twofactor.disable(user)
-    user.session_version += 1
+    revoke_sessions(user)
     audit.record(
         "two_factor_reset", client=user if user.is_client else None, detail=user.email
     )

@@ -9,6 +9,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from portal import audit
+from portal.auth.sessions import revoke_sessions
 from portal.extensions import db
 from portal.links import absolute_url
 from portal.mail import send_mail
@@ -19,6 +20,7 @@ from portal.models import (
     PasswordReset,
     Role,
     User,
+    UserSession,
 )
 from portal.passwords import hash_password, needs_rehash, verify_password
 from portal.tokens import hash_token, live_row, new_token
@@ -92,10 +94,23 @@ def mark_signed_in(user: User) -> None:
     user.last_login_at = datetime.now(UTC)
 
 
-def set_password(user: User, password: str) -> None:
-    """Change the password and end every other session of the account."""
+def set_password(user: User, password: str, *, keep: UserSession | None = None) -> int:
+    """Change the password, end every session but `keep` and void every open reset link.
+
+    Returns how many sessions were ended. A reset link sent earlier would otherwise still
+    change the new password (to someone else's choice, if her mailbox was read).
+    """
     user.password_hash = hash_password(password)
-    user.session_version += 1
+    _void_open_resets(user)
+    return revoke_sessions(user, keep=keep)
+
+
+def _void_open_resets(user: User) -> None:
+    db.session.execute(
+        sa.delete(PasswordReset).where(
+            PasswordReset.user_id == user.id, PasswordReset.used_at.is_(None)
+        )
+    )
 
 
 def create_invitation(
@@ -220,6 +235,7 @@ def request_password_reset(email: str) -> None:
     user = find_user_by_email(email)
     if user is None or not user.active:
         return
+    _void_open_resets(user)  # only the newest link works
     token, token_hash = new_token()
     db.session.add(
         PasswordReset(
@@ -247,8 +263,9 @@ def reset_for_token(token: str) -> PasswordReset | None:
 
 
 def complete_password_reset(reset: PasswordReset, password: str) -> User:
-    """Set the new password, use up the token and notify the account holder."""
+    """Set the new password, use up the token, end every session and notify the holder."""
     reset.used_at = datetime.now(UTC)
+    db.session.flush()  # used: it stays as a record while the open ones are voided
     set_password(reset.user, password)
     notify_password_changed(reset.user)
     audit.record("password_reset", actor=reset.user)

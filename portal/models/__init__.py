@@ -16,6 +16,7 @@ from portal.models.guidance import (
 from portal.models.notes import Note, NoteRevision
 from portal.models.outbox import OutboxMessage, ScheduledJob
 from portal.models.questionnaires import InstrumentText, QuestionnaireResponse
+from portal.models.sessions import UserSession
 from portal.models.users import (
     ClientProfile,
     Consent,
@@ -58,4 +59,5 @@ __all__ = [
     "Role",
     "ScheduledJob",
     "User",
+    "UserSession",
 ]

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
-from portal.models.base import UTCDateTime, utcnow
+from portal.models.base import NEVER_REUSE_IDS, UTCDateTime, utcnow
 from portal.models.users import User
 
 # Keys are stored; labels live in the check-in form so they can be translated.
@@ -39,6 +39,7 @@ class CheckIn(db.Model):
         sa.CheckConstraint("sleep_hours between 0 and 16", name="sleep_hours_0_16"),
         sa.CheckConstraint("night_wakings between 0 and 20", name="night_wakings_0_20"),
         sa.CheckConstraint("skin_to_skin_minutes between 0 and 600", name="skin_to_skin_0_600"),
+        NEVER_REUSE_IDS,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -75,6 +75,8 @@ ACTION_LABELS = {
     "login_failed": _l("Failed to sign in"),
     "login_code_failed": _l("Entered a wrong sign-in code"),
     "logout": _l("Signed out"),
+    "session_revoked": _l("Signed out a device"),
+    "sessions_revoked": _l("Signed out on every device"),
     "password_reset": _l("Reset the password"),
     "password_changed": _l("Changed the password"),
     "email_change_requested": _l("Asked to change the e-mail address"),

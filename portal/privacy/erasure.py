@@ -34,7 +34,8 @@ def erase_client(erasure: ErasureRequest, admin: User) -> None:
     client = db.session.get(User, erasure.user_id)
     if client is None or not client.is_client:
         raise ErasureError("not a client")
-    client_id, email, label = client.id, client.email, pseudonym_label(client.id)
+    client_id, email = client.id, client.email
+    label = pseudonym_label(pseudonym(client))
 
     # Mail still waiting for her is moot now. The confirmation below is the one message that
     # keeps her address, until the worker has sent it (forget_recipient).
@@ -48,7 +49,7 @@ def erase_client(erasure: ErasureRequest, admin: User) -> None:
     erasure.decided_at = datetime.now(UTC)
     erasure.decided_by_id = admin.id
     erasure.decision = "erased"
-    erasure.pseudonym = pseudonym(client_id)
+    erasure.pseudonym = pseudonym(client)
     db.session.flush()
 
     _pseudonymise_audit_log(client_id, email, label)

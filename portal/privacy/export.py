@@ -31,6 +31,7 @@ from portal.models import (
     QuestionnaireResponse,
     RecommendationDismissal,
     User,
+    UserSession,
 )
 from portal.practice.services import access_log_for_client
 from portal.privacy.services import own_activity
@@ -161,6 +162,13 @@ def collect(client: User) -> dict[str, object]:
             EmailChange.user_id == client.id,
             (EmailChange.created_at,),
             exclude=("user_id", "token_hash"),
+        ),
+        # Where she was signed in: devices and addresses are data about her too.
+        "signed_in_devices": _rows(
+            UserSession,
+            UserSession.user_id == client.id,
+            (UserSession.created_at,),
+            exclude=("id", "user_id", "token_hash"),
         ),
         "erasure_requests": _rows(
             ErasureRequest,

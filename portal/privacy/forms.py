@@ -63,6 +63,10 @@ class ConsentWithdrawForm(FlaskForm):
     pass
 
 
+class SignOutForm(FlaskForm):
+    """A "sign out" button on her list of devices (one device, or all of them)."""
+
+
 class ConsentGiveForm(FlaskForm):
     agree = BooleanField(
         _l("I agree that the practice stores and uses my data as described above."),

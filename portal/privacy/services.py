@@ -4,8 +4,6 @@ Services flush; the views commit once. Notices by e-mail never carry health data
 """
 
 import calendar
-import hashlib
-import hmac
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
@@ -25,17 +23,26 @@ from portal.auth.services import (
 from portal.extensions import db
 from portal.links import absolute_url
 from portal.mail import send_mail
-from portal.models import AuditEvent, Consent, EmailChange, ErasureRequest, Role, User
+from portal.models import (
+    AuditEvent,
+    Consent,
+    EmailChange,
+    ErasureRequest,
+    Role,
+    User,
+    UserSession,
+)
 from portal.tokens import live_row, new_token
 
 # --- password and e-mail --------------------------------------------------------------------
 
 
-def change_password(user: User, password: str) -> None:
-    """Set a new password, end every other session and tell the account holder."""
-    set_password(user, password)
+def change_password(user: User, password: str, *, keep: UserSession | None) -> int:
+    """Set a new password, end every session but this one and tell the account holder."""
+    ended = set_password(user, password, keep=keep)
     notify_password_changed(user)
     audit.record("password_changed", actor=user)
+    return ended
 
 
 def request_email_change(user: User, new_email: str) -> EmailChange:
@@ -161,15 +168,14 @@ def _notify_practitioner(client: User, *, withdrawn: bool) -> None:
 # --- erasure requests -----------------------------------------------------------------------
 
 
-def pseudonym(user_id: int) -> str:
-    """Return the stable pseudonym of an account: an HMAC of its id keyed by SECRET_KEY."""
-    key = current_app.config["SECRET_KEY"].encode("utf-8")
-    return hmac.new(key, f"user:{user_id}".encode(), hashlib.sha256).hexdigest()
+def pseudonym(user: User) -> str:
+    """Return the account's pseudonym: random, drawn when the account was made."""
+    return user.pseudonym
 
 
-def pseudonym_label(user_id: int) -> str:
+def pseudonym_label(pseudonym: str) -> str:
     """Return the label that replaces an erased person's address in the access log."""
-    return f"erased:{pseudonym(user_id)[:16]}"
+    return f"erased:{pseudonym[:16]}"
 
 
 def latest_erasure_request(user: User) -> ErasureRequest | None:
@@ -187,7 +193,7 @@ def request_erasure(client: User) -> ErasureRequest:
     latest = latest_erasure_request(client)
     if latest is not None and latest.decided_at is None:
         return latest
-    erasure = ErasureRequest(user_id=client.id, pseudonym=pseudonym(client.id))
+    erasure = ErasureRequest(user_id=client.id, pseudonym=pseudonym(client))
     db.session.add(erasure)
     db.session.flush()
     audit.record("erasure_requested", client=client)

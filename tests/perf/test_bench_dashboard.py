@@ -45,6 +45,7 @@ from portal.models import (
     QuestionnaireResponse,
     User,
 )
+from portal.models.users import new_pseudonym
 from portal.passwords import hash_password
 from tests.conftest import PASSWORD, BrowserClient, login
 
@@ -178,7 +179,7 @@ def generate_practice(seed: int = 7) -> dict:
         )
     for row in users:
         row.setdefault("timezone", "Europe/Amsterdam")
-        row.update(active=True, session_version=1, created_at=now, totp_enabled=False)
+        row.update(active=True, pseudonym=new_pseudonym(), created_at=now, totp_enabled=False)
     _insert(User, users)
     _insert(ClientProfile, profiles)
 
