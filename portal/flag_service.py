@@ -4,8 +4,9 @@ A flag is one episode of a rule firing. Rules keyed by a questionnaire response 
 GAD-7) start a new episode for every new response that fires; streak rules (low mood, sleep,
 bonding, worsening, silent) keep one episode until the condition clears. Acknowledging closes
 the flag for the dashboard but not the episode, so a condition that persists is not raised
-again until it has cleared and returned. Safety flags never clear by themselves: only a
-practitioner's acknowledgement closes them.
+again until it has cleared and returned. Questionnaire flags (safety, EPDS, GAD-7) never clear
+by themselves: a softer score minutes later must not hide a high one nobody has seen, so only a
+practitioner's acknowledgement closes them, and the later score is shown beside the flag.
 """
 
 from datetime import UTC, datetime, timedelta
@@ -26,7 +27,7 @@ from portal.models import CheckIn, ClientProfile, Flag, QuestionnaireResponse, R
 # The rules read at most this far back (worsening compares two 7-day windows; streaks need 7
 # logged days even when some days were skipped).
 LOOKBACK_DAYS = 45
-NEVER_CLEARS = {"safety"}
+NEVER_CLEARS = flags.CLOSE_BY_ACKNOWLEDGEMENT
 
 
 def thresholds() -> flags.Thresholds:
@@ -111,10 +112,8 @@ def evaluate_client(client: User, now: datetime | None = None) -> list[Flag]:
                 episode.cleared_at = now
             continue
         if episode is not None and episode.is_open:
-            # One open flag per rule: keep it, but let it show the latest data and level.
             renewed = result.key is not None and result.key != episode.episode_key
-            episode.evidence, episode.episode_key = result.evidence, result.key
-            episode.level, episode.level_rank = result.level, flags.LEVEL_RANK[result.level]
+            _keep_open(episode, result)
             if renewed and result.level == "urgent":
                 raised.append(episode)  # a new urgent answer is news, even on an open flag
             continue
@@ -126,6 +125,22 @@ def evaluate_client(client: User, now: datetime | None = None) -> list[Flag]:
         if flag is not None:
             raised.append(flag)
     return raised
+
+
+def _keep_open(episode: Flag, result: flags.FlagResult) -> None:
+    """Let the one open flag of a rule follow the data that fires it now.
+
+    A data-window flag shows the latest data and level. A flag that closes only by
+    acknowledgement keeps what raised it unless the new response is more urgent: a softer
+    score never lowers it (it is shown beside the flag instead). Its episode key follows the
+    latest response that fired, so acknowledging it covers every answer seen until then.
+    """
+    rank = flags.LEVEL_RANK[result.level]
+    episode.episode_key = result.key
+    if result.rule in NEVER_CLEARS and rank >= episode.level_rank:
+        return
+    episode.evidence = result.evidence
+    episode.level, episode.level_rank = result.level, rank
 
 
 def _current_episodes(client_id: int) -> dict[str, Flag]:

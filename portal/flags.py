@@ -30,6 +30,10 @@ EPDS = "epds"
 GAD7 = "gad7"
 # EPDS item 10 ("the thought of harming myself") is the tenth score.
 EPDS_SAFETY_ITEM_INDEX = 9
+# The questionnaire each response-keyed rule reads. Their flags close only by acknowledgement:
+# a later, softer score is context beside the open flag, never a reason to close it.
+QUESTIONNAIRE_RULES = {"safety": EPDS, "epds_high": EPDS, "epds_raised": EPDS, "anxiety": GAD7}
+CLOSE_BY_ACKNOWLEDGEMENT = frozenset(QUESTIONNAIRE_RULES)
 
 
 @dataclass(frozen=True)

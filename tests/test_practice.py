@@ -3,6 +3,7 @@ notes, phone consults, bounded queries and the access log entries they write."""
 
 import re
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
@@ -849,3 +850,52 @@ def test_client_page_charts_are_described_in_words_and_drawn_as_images(practitio
         test_client.get(f"/practice/clients/{anna.id}/charts/scales.svg?days=7").status_code == 404
     )
     assert test_client.get(f"/practice/clients/{anna.id}/charts/weight.svg").status_code == 404
+
+
+# A later, softer score is shown beside an open questionnaire flag, never closes it.
+
+
+def _short_date(moment: datetime) -> str:
+    """Return a moment's local date as the pages write it ("4 Dec")."""
+    day = moment.astimezone(ZoneInfo("Europe/Amsterdam")).date()
+    return f"{day.day} {day:%b}"
+
+
+def test_a_later_lower_score_is_shown_beside_the_open_flag(practitioner_client):
+    test_client, practitioner = practitioner_client
+    anna = quick_client(practitioner, "Anna")
+    high = add_epds(anna, 14, days_ago=3)
+    later = add_epds(anna, 6, days_ago=1)
+    add_flag(
+        anna,
+        "epds_high",
+        "high",
+        72,
+        evidence={
+            "response_id": high.id,
+            "total": 14,
+            "submitted_on": high.submitted_at.date().isoformat(),
+        },
+    )
+    since = f"since then: EPDS 6 on {_short_date(later.submitted_at)}"
+    dashboard = test_client.get("/practice/").get_data(as_text=True)
+    assert since in dashboard
+    page = test_client.get(f"/practice/clients/{anna.id}").get_data(as_text=True)
+    assert since in page
+
+
+def test_no_context_when_the_flag_shows_the_latest_score(practitioner_client):
+    test_client, practitioner = practitioner_client
+    anna = quick_client(practitioner, "Anna")
+    add_epds(anna, 6, days_ago=5)
+    high = add_epds(anna, 14, days_ago=1)
+    add_flag(
+        anna,
+        "epds_high",
+        "high",
+        24,
+        evidence={"response_id": high.id, "total": 14, "submitted_on": TODAY.isoformat()},
+    )
+    assert "since then" not in test_client.get("/practice/").get_data(as_text=True)
+    page = test_client.get(f"/practice/clients/{anna.id}").get_data(as_text=True)
+    assert "since then" not in page

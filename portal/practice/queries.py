@@ -220,28 +220,36 @@ def recent_checkins_by_client(
 
 @dataclass(frozen=True)
 class LatestScore:
-    """A client's latest questionnaire total and its band key."""
+    """A client's latest response of one questionnaire: total, band and item 10."""
 
+    id: int
+    instrument: str
     total: int
     band: str
     safety: bool
     submitted_at: object
+    item_10: int | None = None
 
 
-def latest_scores_by_client(client_ids: list[int], instrument: str) -> dict[int, LatestScore]:
-    """Return each client's latest response of an instrument."""
+def latest_scores_by_client(
+    client_ids: list[int], instruments: tuple[str, ...] = ("epds", "gad7")
+) -> dict[int, dict[str, LatestScore]]:
+    """Return each client's latest response of each instrument, in one query."""
     if not client_ids:
         return {}
     ranked = (
         sa.select(
+            QuestionnaireResponse.id,
             QuestionnaireResponse.client_id,
+            QuestionnaireResponse.instrument,
             QuestionnaireResponse.total,
             QuestionnaireResponse.band,
             QuestionnaireResponse.safety,
+            QuestionnaireResponse.item_scores,
             QuestionnaireResponse.submitted_at,
             sa.func.row_number()
             .over(
-                partition_by=QuestionnaireResponse.client_id,
+                partition_by=(QuestionnaireResponse.client_id, QuestionnaireResponse.instrument),
                 order_by=(
                     QuestionnaireResponse.submitted_at.desc(),
                     QuestionnaireResponse.id.desc(),
@@ -251,15 +259,23 @@ def latest_scores_by_client(client_ids: list[int], instrument: str) -> dict[int,
         )
         .where(
             QuestionnaireResponse.client_id.in_(client_ids),
-            QuestionnaireResponse.instrument == instrument,
+            QuestionnaireResponse.instrument.in_(instruments),
         )
         .subquery()
     )
-    rows = db.session.execute(sa.select(ranked).where(ranked.c.position == 1))
-    return {
-        row.client_id: LatestScore(row.total, row.band, row.safety, row.submitted_at)
-        for row in rows
-    }
+    latest: dict[int, dict[str, LatestScore]] = defaultdict(dict)
+    for row in db.session.execute(sa.select(ranked).where(ranked.c.position == 1)):
+        scores = row.item_scores or []
+        latest[row.client_id][row.instrument] = LatestScore(
+            id=row.id,
+            instrument=row.instrument,
+            total=row.total,
+            band=row.band,
+            safety=row.safety,
+            submitted_at=row.submitted_at,
+            item_10=scores[9] if row.instrument == "epds" and len(scores) >= 10 else None,
+        )
+    return latest
 
 
 # The client page.

@@ -7,7 +7,7 @@ AuditEvent here, beside the change, so no caller can forget it; details never ho
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
@@ -17,7 +17,7 @@ from flask_babel import format_date, format_decimal, get_locale, get_translation
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from portal import audit
+from portal import audit, flags
 from portal.charts import Chart, Series, line_chart, sparkline, trend_summary
 from portal.checkins.services import save_checkin
 from portal.dates import weeks_postpartum
@@ -215,13 +215,90 @@ def _evidence_sentence(rule: str, evidence: dict) -> str:
 
 
 @dataclass(frozen=True)
+class LaterScore:
+    """A score of the flag's questionnaire that came in after the one that raised it."""
+
+    id: int
+    instrument: str
+    total: int
+    item_10: int | None
+    submitted_at: datetime
+
+
+def _evidence_response_id(flag: Flag) -> int | None:
+    value = (flag.evidence or {}).get("response_id")
+    return value if isinstance(value, int) else None
+
+
+def later_scores_in_words(flag: Flag, later: Sequence[LaterScore]) -> str | None:
+    """Say which later scores sit beside an open questionnaire flag ("since then: EPDS 6 on 4 Dec").
+
+    A softer score never closes such a flag; the practitioner sees it here as context.
+    """
+    if not later:
+        return None
+    parts = []
+    for score in sorted(later, key=lambda one: one.submitted_at):
+        name = _("EPDS") if score.instrument == flags.EPDS else _("GAD-7")
+        if flag.rule == "safety" and score.item_10 is not None:
+            parts.append(
+                _(
+                    "%(name)s %(total)s (item 10: %(item)s) on %(day)s",
+                    name=name,
+                    total=score.total,
+                    item=score.item_10,
+                    day=format_date(score.submitted_at, "d MMM"),
+                )
+            )
+        else:
+            parts.append(
+                _(
+                    "%(name)s %(total)s on %(day)s",
+                    name=name,
+                    total=score.total,
+                    day=format_date(score.submitted_at, "d MMM"),
+                )
+            )
+    return _("since then: %(scores)s", scores=", ".join(parts))
+
+
+def later_scores(flag: Flag, responses: Iterable[LaterScore]) -> list[LaterScore]:
+    """Pick the responses of the flag's questionnaire newer than the one that raised it."""
+    instrument = flags.QUESTIONNAIRE_RULES.get(flag.rule)
+    raised_by = _evidence_response_id(flag)
+    if instrument is None or raised_by is None:
+        return []
+    return [
+        response
+        for response in responses
+        if response.instrument == instrument and response.id > raised_by
+    ]
+
+
+def _as_later_score(response) -> LaterScore:
+    """Read a response row (or the dashboard's latest score) as a possible later score."""
+    item_10 = getattr(response, "item_10", None)
+    if item_10 is None and response.instrument == flags.EPDS:
+        scores = getattr(response, "item_scores", None) or []
+        item_10 = scores[9] if len(scores) >= 10 else None
+    return LaterScore(
+        id=response.id,
+        instrument=response.instrument,
+        total=response.total,
+        item_10=item_10,
+        submitted_at=response.submitted_at,
+    )
+
+
+@dataclass(frozen=True)
 class FlagBadge:
-    """An open flag as the dashboard shows it: level and rule in words."""
+    """An open flag as the dashboard shows it: level and rule in words, later scores beside it."""
 
     level: str
     level_label: str
     rule_label: str
     raised_at: datetime
+    since: str | None = None
 
 
 SPARKLINE_MEASURES = ("mood", "sleep", "bonding")
@@ -379,7 +456,7 @@ def build_dashboard(
     client_ids = [row.client_id for row in page.rows]
     open_flags = queries.open_flags_by_client(client_ids)
     recent = queries.recent_checkins_by_client(client_ids, today)
-    epds = queries.latest_scores_by_client(client_ids, "epds")
+    latest = queries.latest_scores_by_client(client_ids)
     bands = _band_views("epds")
     locale = _locale()
     texts = _PageTexts()
@@ -395,8 +472,8 @@ def build_dashboard(
                 sparklines=client_sparklines(
                     row.client_id, recent.get(row.client_id, {}), today, texts
                 ),
-                epds=_score_view(epds[row.client_id], bands, locale)
-                if row.client_id in epds
+                epds=_score_view(latest[row.client_id]["epds"], bands, locale)
+                if "epds" in latest.get(row.client_id, {})
                 else None,
                 flags=[
                     FlagBadge(
@@ -404,6 +481,13 @@ def build_dashboard(
                         level_label=texts.levels.get(flag.level, flag.level),
                         rule_label=texts.rules.get(flag.rule, flag.rule.replace("_", " ")),
                         raised_at=flag.raised_at,
+                        since=later_scores_in_words(
+                            flag,
+                            later_scores(
+                                flag,
+                                map(_as_later_score, latest.get(row.client_id, {}).values()),
+                            ),
+                        ),
                     )
                     for flag in open_flags.get(row.client_id, [])
                 ],
@@ -435,6 +519,7 @@ class FlagView:
     level_label: str
     rule_label: str
     evidence: str
+    since: str | None = None
 
 
 @dataclass
@@ -493,12 +578,13 @@ def _response_view(response: QuestionnaireResponse, locale: str) -> ResponseView
     )
 
 
-def _flag_view(flag: Flag) -> FlagView:
+def _flag_view(flag: Flag, responses: Sequence[LaterScore] = ()) -> FlagView:
     return FlagView(
         flag=flag,
         level_label=str(LEVEL_LABELS.get(flag.level, flag.level)),
         rule_label=rule_label(flag.rule),
         evidence=evidence_in_words(flag),
+        since=later_scores_in_words(flag, later_scores(flag, responses)) if flag.is_open else None,
     )
 
 
@@ -582,7 +668,9 @@ def client_record(client: User, days: int, today: date) -> ClientRecord:
     first_day = today - timedelta(days=days - 1)
     checkins = queries.checkins_between(client.id, first_day, today)
     locale = _locale()
-    flags = [_flag_view(flag) for flag in queries.flag_history(client.id)]
+    responses = queries.questionnaire_history(client.id)
+    scores = [_as_later_score(response) for response in responses]
+    flag_views = [_flag_view(flag, scores) for flag in queries.flag_history(client.id)]
     notes = queries.notes_for(client.id)
     editor_ids = {rev.edited_by_id for note in notes for rev in note.revisions if rev.edited_by_id}
     profile = client.profile
@@ -594,12 +682,9 @@ def client_record(client: User, days: int, today: date) -> ClientRecord:
         weeks_postpartum=weeks_postpartum(profile.delivery_date if profile else None, today),
         charts=client_chart_links(client.id, checkins, first_day, today),
         checkins=checkins,
-        responses=[
-            _response_view(response, locale)
-            for response in queries.questionnaire_history(client.id)
-        ],
-        open_flags=[view for view in flags if view.flag.is_open],
-        closed_flags=[view for view in flags if not view.flag.is_open],
+        responses=[_response_view(response, locale) for response in responses],
+        open_flags=[view for view in flag_views if view.flag.is_open],
+        closed_flags=[view for view in flag_views if not view.flag.is_open],
         notes=notes,
         summary=summary_for_header(client, days),
         guidance_progress=progress_for(client),
