@@ -9,6 +9,7 @@ by themselves: a softer score minutes later must not hide a high one nobody has 
 practitioner's acknowledgement closes them, and the later score is shown beside the flag.
 """
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
@@ -24,8 +25,8 @@ from portal.links import absolute_url
 from portal.mail import send_mail
 from portal.models import CheckIn, ClientProfile, Flag, QuestionnaireResponse, Role, User
 
-# The rules read at most this far back (worsening compares two 7-day windows; streaks need 7
-# logged days even when some days were skipped).
+# The rules' windows reach back at most 14 calendar days (worsening compares two 7-day
+# windows); further back the check-ins only tell the silent rule when she last logged.
 LOOKBACK_DAYS = 45
 NEVER_CLEARS = flags.CLOSE_BY_ACKNOWLEDGEMENT
 
@@ -35,7 +36,9 @@ def thresholds() -> flags.Thresholds:
     return flags.Thresholds.from_mapping(current_app.config.get("FLAG_THRESHOLDS") or {})
 
 
-def client_data(client: User, today: datetime.date) -> flags.ClientData:
+def client_data(
+    client: User, today: datetime.date, open_levels: frozenset[str] = frozenset()
+) -> flags.ClientData:
     """Load what the rules read about one client."""
     checkins = db.session.execute(
         _RECENT_CHECKINS,
@@ -59,6 +62,8 @@ def client_data(client: User, today: datetime.date) -> flags.ClientData:
         ),
         active=client.active and profile is not None and not profile.collection_paused,
         started_on=profile.started_on if profile else None,
+        delivery_date=profile.delivery_date if profile else None,
+        open_levels=open_levels,
     )
 
 
@@ -100,10 +105,10 @@ def evaluate_client(client: User, now: datetime | None = None) -> list[Flag]:
     """
     now = now or datetime.now(UTC)
     today = local_today(client.timezone, now)
-    fired = {
-        result.rule: result for result in flags.evaluate(client_data(client, today), thresholds())
-    }
     current = _current_episodes(client.id)
+    data = client_data(client, today, _open_levels(current.values()))
+    limits = thresholds()
+    fired = {result.rule: result for result in flags.evaluate(data, limits)}
     raised = []
     for rule in flags.RULES:
         result, episode = fired.get(rule), current.get(rule)
@@ -124,7 +129,23 @@ def evaluate_client(client: User, now: datetime | None = None) -> list[Flag]:
         flag = _raise(client, result, now)
         if flag is not None:
             raised.append(flag)
+            current[rule] = flag
+    _rank_silent(data, limits, current)
     return raised
+
+
+def _open_levels(episodes) -> frozenset[str]:
+    return frozenset(flag.level for flag in episodes if flag.is_open and flag.rule != "silent")
+
+
+def _rank_silent(data: flags.ClientData, limits: flags.Thresholds, current: dict) -> None:
+    """Give an open silent flag the level it has now that this run's flags are open too."""
+    silent = current.get("silent")
+    if silent is None or not silent.is_open:
+        return
+    result = flags.silent(replace(data, open_levels=_open_levels(current.values())), limits)
+    if result is not None and result.level != silent.level:
+        silent.level, silent.level_rank = result.level, flags.LEVEL_RANK[result.level]
 
 
 def _keep_open(episode: Flag, result: flags.FlagResult) -> None:

@@ -50,16 +50,16 @@ def test_low_mood_streak_raises_one_flag_and_upgrades_its_level(mother):
     log_moods(mother, [4, 2, 2, 2, 2, 2])
     [flag] = flags_of(mother, "low_mood")
     assert flag.level == "high"
-    assert flag.evidence["streak"] == 5
+    assert flag.evidence["low_days"] == 5
 
 
 def test_a_cleared_condition_closes_the_flag_and_a_return_raises_a_new_one(mother):
-    log_moods(mother, [2, 2, 2], end=local_today() - timedelta(days=1))
+    log_moods(mother, [2, 2, 2], end=local_today() - timedelta(days=3))
     assert flags_of(mother, "low_mood")[0].is_open
-    log_moods(mother, [4])
+    log_moods(mother, [4, 4, 4])  # 2 low of the last 5 logged days
     [old] = flags_of(mother, "low_mood")
     assert old.cleared_at is not None and not old.is_open
-    # Three low days again, today's good day overwritten: the condition returns.
+    # Three low days again, the good days overwritten: the condition returns.
     log_moods(mother, [2, 2, 2])
     rows = flags_of(mother, "low_mood")
     assert len(rows) == 2 and rows[-1].is_open
@@ -138,6 +138,30 @@ def test_an_acknowledged_urgent_flag_is_not_escalated(mother, make, outbox, runn
     db.session.commit()
     runner.invoke(args=["escalate-flags"])
     assert not [m for m in outbox if m.to == (admin.email,)]
+
+
+def test_silence_ranks_medium_once_a_safety_answer_is_open(mother):
+    save_checkin(mother, local_today() - timedelta(days=5), {"mood": 4})
+    db.session.commit()
+    [flag] = flags_of(mother, "silent")
+    assert flag.level == "low"
+    epds(mother, item10=1)  # the urgent flag rises in the same run as the silent one is kept
+    [flag] = flags_of(mother, "silent")
+    assert flag.level == "medium" and flag.level_rank == 2
+    [urgent] = flags_of(mother, "safety")
+    urgent.acknowledged_at = datetime.now(UTC)
+    db.session.commit()
+    flag_service.evaluate_client(mother)
+    db.session.commit()
+    assert flags_of(mother, "silent")[0].level == "low"
+
+
+def test_short_sleep_in_the_first_weeks_raises_nothing(make):
+    early = make.client(delivery_date=local_today() - timedelta(days=20))
+    for offset in range(7):
+        save_checkin(early, local_today() - timedelta(days=offset), {"mood": 3, "sleep_hours": 3})
+    db.session.commit()
+    assert flags_of(early, "short_sleep") == []
 
 
 def test_thresholds_come_from_configuration(app, mother):

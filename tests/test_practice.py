@@ -899,3 +899,65 @@ def test_no_context_when_the_flag_shows_the_latest_score(practitioner_client):
     assert "since then" not in test_client.get("/practice/").get_data(as_text=True)
     page = test_client.get(f"/practice/clients/{anna.id}").get_data(as_text=True)
     assert "since then" not in page
+
+
+def test_every_evidence_sentence_names_its_dates(practitioner_client):
+    test_client, practitioner = practitioner_client
+    anna = quick_client(practitioner, "Anna")
+    days = [TODAY - timedelta(days=d) for d in (6, 3, 0)]
+    add_flag(
+        anna,
+        "low_mood",
+        "medium",
+        5,
+        evidence={
+            "low_days": 3,
+            "logged_days": 4,
+            "calendar_days": 7,
+            "days": [day.isoformat() for day in days],
+            "moods": [2, 2, 1],
+        },
+    )
+    add_flag(
+        anna,
+        "bonding",
+        "medium",
+        5,
+        evidence={
+            "low_days": 3,
+            "logged_days": 6,
+            "calendar_days": 14,
+            "days": [day.isoformat() for day in days],
+            "bondings": [2, 2, 2],
+        },
+    )
+    add_flag(
+        anna,
+        "worsening",
+        "low",
+        5,
+        evidence={
+            "recent_mean": 3.0,
+            "previous_mean": 4.33,
+            "drop": 1.33,
+            "recent_days": 7,
+            "previous_days": 3,
+            "from": (TODAY - timedelta(days=13)).isoformat(),
+            "to": TODAY.isoformat(),
+        },
+    )
+    html = test_client.get(f"/practice/clients/{anna.id}").get_data(as_text=True)
+    listed = ", ".join(f"{day.day} {day:%b}" for day in days)
+
+    def short(days_ago: int) -> str:
+        day = TODAY - timedelta(days=days_ago)
+        return f"{day.day} {day:%b}"
+
+    assert (
+        f"Mood 2 or lower on 3 of the last 4 logged days within 7 days: {listed}." in html
+    )
+    assert f"Bonding 2 or lower on 3 of the last 6 logged days: {listed}." in html
+    assert (
+        f"Mean mood fell from 4.3 ({short(13)} to {short(7)}) to 3.0 ({short(6)} to {short(0)})."
+        in html
+    )

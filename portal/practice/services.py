@@ -22,6 +22,7 @@ from portal.charts import Chart, Series, line_chart, sparkline, trend_summary
 from portal.checkins.services import save_checkin
 from portal.dates import weeks_postpartum
 from portal.extensions import db
+from portal.flag_service import thresholds
 from portal.guidance.services import progress_for
 from portal.models import AuditEvent, CheckIn, Flag, Note, NoteRevision, QuestionnaireResponse, User
 from portal.practice import queries
@@ -132,6 +133,15 @@ def _day(value: str | None) -> str:
     return format_date(date.fromisoformat(value), "medium") if value else ""
 
 
+def _short_day(value: date) -> str:
+    return format_date(value, "d MMM")
+
+
+def _days(values: Sequence[str]) -> str:
+    """List ISO dates as short dates ("2 Dec, 4 Dec, 5 Dec")."""
+    return ", ".join(_short_day(date.fromisoformat(value)) for value in values)
+
+
 def rule_label(rule: str) -> str:
     """Return a flag rule in words."""
     label = RULE_LABELS.get(rule)
@@ -168,13 +178,24 @@ def _evidence_sentence(rule: str, evidence: dict) -> str:
             total=evidence["total"],
             day=_day(evidence["submitted_on"]),
         )
-    if rule == "low_mood":
+    if rule == "low_mood" and "streak" in evidence:
+        # Evidence of the former "days in a row" rule, on flags raised before the change.
         days = evidence["days"]
         return _(
             "Mood 2 or lower on %(count)s logged days in a row, %(first)s to %(last)s.",
             count=evidence["streak"],
             first=_day(days[0]),
             last=_day(days[-1]),
+        )
+    if rule == "low_mood":
+        return _(
+            "Mood %(max)s or lower on %(low)s of the last %(logged)s logged days within "
+            "%(calendar)s days: %(days)s.",
+            max=thresholds().low_mood_max,
+            low=evidence["low_days"],
+            logged=evidence["logged_days"],
+            calendar=evidence["calendar_days"],
+            days=_days(evidence["days"]),
         )
     if rule == "short_sleep":
         return _(
@@ -187,17 +208,25 @@ def _evidence_sentence(rule: str, evidence: dict) -> str:
         )
     if rule == "bonding":
         return _(
-            "Bonding 2 or lower on %(low)s of the last %(logged)s logged days.",
+            "Bonding %(max)s or lower on %(low)s of the last %(logged)s logged days: %(days)s.",
+            max=thresholds().bonding_max,
             low=evidence["low_days"],
             logged=evidence["logged_days"],
+            days=_days(evidence["days"]),
         )
     if rule == "worsening":
+        end = date.fromisoformat(evidence["to"])
+        start = date.fromisoformat(evidence["from"])
+        recent_start = start + (end - start + timedelta(days=1)) / 2
         return _(
-            "Mean mood fell from %(before)s to %(after)s (the week before against the last "
-            "week, up to %(last)s).",
+            "Mean mood fell from %(before)s (%(before_first)s to %(before_last)s) to %(after)s "
+            "(%(after_first)s to %(after_last)s).",
             before=_number(evidence["previous_mean"]),
             after=_number(evidence["recent_mean"]),
-            last=_day(evidence["to"]),
+            before_first=_short_day(start),
+            before_last=_short_day(recent_start - timedelta(days=1)),
+            after_first=_short_day(recent_start),
+            after_last=_short_day(end),
         )
     if rule == "silent":
         if evidence.get("last_checkin"):
