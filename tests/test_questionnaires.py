@@ -2,6 +2,7 @@
 
 import io
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -111,7 +112,7 @@ def test_results_history_lists_earlier_answers(mother):
     submit(test_client, "gad7", [1, 1, 1, 1, 1, 0, 0])
     page = test_client.get("/questionnaires/").get_data(as_text=True)
     assert "score 5" in page
-    assert "Mild anxiety" in page or "mild" in page.lower()
+    assert "Some complaints of worry or tension" in page
 
 
 def test_due_questionnaire_shows_on_the_home_page(mother):
@@ -253,3 +254,29 @@ def test_another_practitioner_cannot_record_answers(login_as, make):
     client = make.client(practitioner=make.practitioner())
     test_client, _other = login_as("practitioner")
     assert test_client.get(f"/questionnaires/clients/{client.id}/gad7").status_code == 404
+
+
+# --- An item-10 answer is never summed up as "few symptoms". -------------------------------
+
+SAFETY_HEADLINE = "One answer about harming yourself – please talk about it"
+
+
+def test_an_item_ten_answer_heads_the_result_and_the_history(mother):
+    test_client, _client, _practitioner = mother
+    submit(test_client, "epds", [0, 0, 0, 0, 0, 0, 0, 0, 0, 1])
+    stored = db.session.scalar(sa.select(QuestionnaireResponse))
+    assert (stored.total, stored.band, stored.safety) == (1, "few_symptoms", True)
+    page = test_client.get(f"/questionnaires/results/{stored.id}").get_data(as_text=True)
+    headline = re.search(r"<h2[^>]*>(.*?)</h2>", page, re.S).group(1)
+    assert SAFETY_HEADLINE in headline
+    assert "Few symptoms" not in page and "few signs of low mood" not in page
+    history = test_client.get("/questionnaires/").get_data(as_text=True)
+    assert SAFETY_HEADLINE in history and "Few symptoms" not in history
+
+
+def test_without_an_item_ten_answer_the_band_heads_the_result(mother):
+    test_client, _client, _practitioner = mother
+    submit(test_client, "epds", [1, 0, 0, 0, 0, 0, 0, 0, 0, 0])
+    stored = db.session.scalar(sa.select(QuestionnaireResponse))
+    page = test_client.get(f"/questionnaires/results/{stored.id}").get_data(as_text=True)
+    assert SAFETY_HEADLINE not in page

@@ -27,7 +27,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
-from portal import charts
+from portal import charts, labels
 from portal.checkins.forms import ACTIVITY_LABELS
 from portal.dates import local_today, weeks_postpartum
 from portal.extensions import db
@@ -194,9 +194,11 @@ class QuestionnaireLine:
     total: int
     max_total: int
     band_key: str
+    # The headline: her words, or the staff's against the cut-off; an item-10 answer first.
     band_label: str
     band_meaning: str
     contact_practitioner: bool
+    safety_answer: bool = False
     # Practitioner only: (label, value, maximum, note) per subscale such as EPDS-3A.
     subscales: tuple[tuple[str, int, int, str], ...] = ()
 
@@ -498,6 +500,21 @@ def _questionnaires(
                 if subscale.key in (response.subscales or {})
             )
         submitted_on = response.submitted_at.astimezone(zone).date()
+        safety = labels.has_safety_answer(instrument.key, response.item_scores, response.safety)
+        if practitioner_version:
+            headline = labels.staff_headline(
+                instrument.key,
+                response.total,
+                band.key,
+                labels.item_10(instrument.key, response.item_scores),
+                band.label(locale),
+            )
+        else:
+            headline = labels.client_headline(instrument.key, band.key, safety, band.label(locale))
+        meaning = band.meaning(locale)
+        if safety:
+            # Under an item-10 answer, "few signs" would say the opposite of the headline.
+            meaning = labels.safety_meaning() + (f" {meaning}" if band.level > 0 else "")
         lines.append(
             QuestionnaireLine(
                 instrument=instrument.key,
@@ -508,10 +525,11 @@ def _questionnaires(
                 total=response.total,
                 max_total=instrument.max_total,
                 band_key=band.key,
-                band_label=band.label(locale),
-                band_meaning=band.meaning(locale),
-                contact_practitioner=band.contact_practitioner,
+                band_label=headline,
+                band_meaning=meaning,
+                contact_practitioner=band.contact_practitioner or safety,
                 subscales=subscales,
+                safety_answer=safety,
             )
         )
     used = dict.fromkeys(line.instrument for line in lines)
