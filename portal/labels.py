@@ -14,9 +14,12 @@ thresholds, so they stay true when a practice changes them.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 
-from flask_babel import format_decimal
+from flask import current_app, has_app_context
+from flask_babel import format_date, format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -53,6 +56,41 @@ STAFF_BAND_LABELS = {
 }
 
 SHORT_NAMES = {"epds": "EPDS", "gad7": "GAD-7"}
+
+# Names of evidence values, for evidence of a shape no sentence covers (older flags).
+EVIDENCE_LABELS = {
+    "total": _l("Total"),
+    "submitted_on": _l("Filled in on"),
+    "item_10": _l("Item 10"),
+    "streak": _l("Days in a row"),
+    "days": _l("Days"),
+    "moods": _l("Mood"),
+    "bondings": _l("Bonding"),
+    "mean_sleep_hours": _l("Average sleep (hours)"),
+    "logged_days": _l("Logged days"),
+    "low_days": _l("Low days"),
+    "calendar_days": _l("Calendar days"),
+    "from": _l("From"),
+    "to": _l("To"),
+    "recent_mean": _l("Recent average"),
+    "previous_mean": _l("Earlier average"),
+    "drop": _l("Drop"),
+    "recent_days": _l("Recent logged days"),
+    "previous_days": _l("Earlier logged days"),
+    "last_checkin": _l("Last check-in"),
+    "started_on": _l("Started on"),
+}
+# Internal ids mean nothing to a reader.
+HIDDEN_EVIDENCE = {"response_id"}
+
+
+def configured_thresholds(thresholds: flags.Thresholds | None = None) -> flags.Thresholds:
+    """Return the given thresholds, else the practice's configured ones, else the defaults."""
+    if thresholds is not None:
+        return thresholds
+    if has_app_context():
+        return flags.Thresholds.from_mapping(current_app.config.get("FLAG_THRESHOLDS") or {})
+    return flags.Thresholds()
 
 
 def item_10(instrument: str, item_scores: Sequence[int] | None) -> int | None:
@@ -149,7 +187,7 @@ def rule_label(
     rule: str, level: str | None = None, thresholds: flags.Thresholds | None = None
 ) -> str:
     """Return a flag rule as what the data is ("bonding ≤ 2 on 3 of 7 days"), with its numbers."""
-    limits = thresholds or flags.Thresholds()
+    limits = configured_thresholds(thresholds)
     if rule == "safety":
         return _(
             "EPDS item 10 ≥ %(min)s (thoughts of harming herself)",
@@ -200,3 +238,215 @@ def rule_label(
 def _hours(value: float) -> str:
     """Write a threshold as typed, in the reader's locale: 5 rather than 5.0, 4,5 in Dutch."""
     return format_decimal(value, "0.##")
+
+
+# What raised a flag, and what came after.
+
+
+def _number(value: float) -> str:
+    return format_decimal(value, "0.0")
+
+
+def _day(value: str | None) -> str:
+    return format_date(date.fromisoformat(value), "medium") if value else ""
+
+
+def _short_day(value: date) -> str:
+    return format_date(value, "d MMM")
+
+
+def _days(values: Sequence[str]) -> str:
+    """List ISO dates as short dates ("2 Dec, 4 Dec, 5 Dec")."""
+    return ", ".join(_short_day(date.fromisoformat(value)) for value in values)
+
+
+def evidence_in_words(flag) -> str:
+    """Say in one sentence what raised a flag, with its dates, from its evidence."""
+    evidence = flag.evidence or {}
+    try:
+        return _evidence_sentence(flag.rule, evidence)
+    except (KeyError, TypeError, ValueError, IndexError):
+        # Evidence of an older or unknown shape: still show the plain values, never fail.
+        return "; ".join(
+            f"{EVIDENCE_LABELS.get(key, key)}: {_evidence_value(value)}"
+            for key, value in evidence.items()
+            if key not in HIDDEN_EVIDENCE
+        )
+
+
+def _evidence_value(value: object) -> str:
+    """Format one evidence value (a number, an ISO date, a list of them) for reading."""
+    if isinstance(value, list | tuple):
+        return ", ".join(_evidence_value(item) for item in value)
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        return format_decimal(value, "0.0#")
+    if isinstance(value, str):
+        try:
+            return format_date(date.fromisoformat(value), "medium")
+        except ValueError:
+            return value
+    return str(value)
+
+
+def _evidence_sentence(rule: str, evidence: dict) -> str:
+    if rule == "safety":
+        return _(
+            "EPDS of %(day)s: item 10 (thoughts of harming herself) scored %(score)s; "
+            "total %(total)s.",
+            day=_day(evidence["submitted_on"]),
+            score=evidence.get("item_10", "?"),
+            total=evidence["total"],
+        )
+    if rule in ("epds_high", "epds_raised"):
+        return _(
+            "EPDS total %(total)s on %(day)s.",
+            total=evidence["total"],
+            day=_day(evidence["submitted_on"]),
+        )
+    if rule == "anxiety":
+        return _(
+            "GAD-7 total %(total)s on %(day)s.",
+            total=evidence["total"],
+            day=_day(evidence["submitted_on"]),
+        )
+    if rule == "low_mood" and "streak" in evidence:
+        # Evidence of the former "days in a row" rule, on flags raised before the change.
+        days = evidence["days"]
+        return _(
+            "Mood 2 or lower on %(count)s logged days in a row, %(first)s to %(last)s.",
+            count=evidence["streak"],
+            first=_day(days[0]),
+            last=_day(days[-1]),
+        )
+    if rule == "low_mood":
+        return _(
+            "Mood %(max)s or lower on %(low)s of the last %(logged)s logged days within "
+            "%(calendar)s days: %(days)s.",
+            max=configured_thresholds().low_mood_max,
+            low=evidence["low_days"],
+            logged=evidence["logged_days"],
+            calendar=evidence["calendar_days"],
+            days=_days(evidence["days"]),
+        )
+    if rule == "short_sleep":
+        return _(
+            "On average %(hours)s hours of sleep over %(count)s logged nights, "
+            "%(first)s to %(last)s.",
+            hours=_number(evidence["mean_sleep_hours"]),
+            count=evidence["logged_days"],
+            first=_day(evidence["from"]),
+            last=_day(evidence["to"]),
+        )
+    if rule == "bonding":
+        return _(
+            "Bonding %(max)s or lower on %(low)s of the last %(logged)s logged days: %(days)s.",
+            max=configured_thresholds().bonding_max,
+            low=evidence["low_days"],
+            logged=evidence["logged_days"],
+            days=_days(evidence["days"]),
+        )
+    if rule == "worsening":
+        end = date.fromisoformat(evidence["to"])
+        start = date.fromisoformat(evidence["from"])
+        recent_start = start + (end - start + timedelta(days=1)) / 2
+        return _(
+            "Mean mood fell from %(before)s (%(before_first)s to %(before_last)s) to %(after)s "
+            "(%(after_first)s to %(after_last)s).",
+            before=_number(evidence["previous_mean"]),
+            after=_number(evidence["recent_mean"]),
+            before_first=_short_day(start),
+            before_last=_short_day(recent_start - timedelta(days=1)),
+            after_first=_short_day(recent_start),
+            after_last=_short_day(end),
+        )
+    if rule == "silent":
+        if evidence.get("last_checkin"):
+            return _(
+                "No check-in for %(days)s days; the last one was on %(day)s.",
+                days=evidence["days"],
+                day=_day(evidence["last_checkin"]),
+            )
+        return _(
+            "No check-in for %(days)s days since the start on %(day)s.",
+            days=evidence["days"],
+            day=_day(evidence.get("started_on")),
+        )
+    raise KeyError(rule)
+
+
+@dataclass(frozen=True)
+class LaterScore:
+    """A score of the flag's questionnaire that came in after the one that raised it."""
+
+    id: int
+    instrument: str
+    total: int
+    item_10: int | None
+    submitted_at: datetime
+
+
+def _evidence_response_id(flag) -> int | None:
+    value = (flag.evidence or {}).get("response_id")
+    return value if isinstance(value, int) else None
+
+
+def later_scores_in_words(flag, later: Sequence[LaterScore]) -> str | None:
+    """Say which later scores sit beside an open questionnaire flag ("since then: EPDS 6 on 4 Dec").
+
+    A softer score never closes such a flag; the practitioner sees it here as context.
+    """
+    if not later:
+        return None
+    parts = []
+    for score in sorted(later, key=lambda one: one.submitted_at):
+        name = short_name(score.instrument)
+        if flag.rule == "safety" and score.item_10 is not None:
+            parts.append(
+                _(
+                    "%(name)s %(total)s (item 10: %(item)s) on %(day)s",
+                    name=name,
+                    total=score.total,
+                    item=score.item_10,
+                    day=format_date(score.submitted_at, "d MMM"),
+                )
+            )
+        else:
+            parts.append(
+                _(
+                    "%(name)s %(total)s on %(day)s",
+                    name=name,
+                    total=score.total,
+                    day=format_date(score.submitted_at, "d MMM"),
+                )
+            )
+    return _("since then: %(scores)s", scores=", ".join(parts))
+
+
+def later_scores(flag, responses: Iterable[LaterScore]) -> list[LaterScore]:
+    """Pick the responses of the flag's questionnaire newer than the one that raised it."""
+    instrument = flags.QUESTIONNAIRE_RULES.get(flag.rule)
+    raised_by = _evidence_response_id(flag)
+    if instrument is None or raised_by is None:
+        return []
+    return [
+        response
+        for response in responses
+        if response.instrument == instrument and response.id > raised_by
+    ]
+
+
+def as_later_score(response) -> LaterScore:
+    """Read a response row (or the dashboard's latest score) as a possible later score."""
+    item_10 = getattr(response, "item_10", None)
+    if item_10 is None and response.instrument == flags.EPDS:
+        scores = getattr(response, "item_scores", None) or []
+        item_10 = scores[9] if len(scores) >= 10 else None
+    return LaterScore(
+        id=response.id,
+        instrument=response.instrument,
+        total=response.total,
+        item_10=item_10,
+        submitted_at=response.submitted_at,
+    )

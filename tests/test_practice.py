@@ -142,8 +142,11 @@ def test_dashboard_row_shows_weeks_checkins_sparklines_epds_and_badges(practitio
     assert "2 days ago" in html
     assert html.count('class="sparkline"') == 3
     assert 'alt="Mood, last 14 days: ' in html
-    assert "Probable depression" in html
-    assert '<span class="badge urgent">Urgent: safety answer (EPDS item 10)</span>' in html
+    assert "EPDS 14 – item 10 (thoughts of harming herself) scored 1" in html
+    assert (
+        '<span class="badge urgent">Urgent: EPDS item 10 ≥ 1 (thoughts of harming herself)</span>'
+        in html
+    )
     # The drawings are images of their own, fetched lazily; each is a real SVG of her data.
     sources = re.findall(r'<img src="([^"]+)" alt="[^"]*" class="sparkline"', html)
     assert len(sources) == 3
@@ -422,8 +425,8 @@ def test_client_page_shows_the_record(record, login_as, app):
     assert "Hard night with the baby" in html and "Long ago" not in html
     assert "A hug of 20 seconds or more" in html
     assert "recorded by practitioner" in html
-    assert "Possible depression: discuss" in html
-    assert '<strong class="badge urgent">Item 10 (thoughts of self-harm): 2</strong>' in html
+    assert "EPDS 11 – 10 or more: discuss (Dutch cut-off 12/13)" in html
+    assert '<strong class="badge urgent">Item 10 (thoughts of harming herself): 2</strong>' in html
     assert "Mood 2 or lower on 3 logged days in a row" in html
     assert "Phoned: on holiday" in html and "Acknowledged by Petra Practitioner" in html
     assert "First words" in html

@@ -102,7 +102,7 @@ def test_the_practitioner_pdf_adds_private_notes_and_flag_detail(app, full):
     assert "Private: ask about support at home." in text
     assert "Shared: keep up the evening walks." in text
     assert "Called her; she is seeing her GP." in text
-    assert "Low mood on several days in a row" in text
+    assert "mood ≤ 2 on 3 of 5 days" in text
     assert "Practitioner's version" in text
     assert "EPDS-3A" in text or "3A" in text
 

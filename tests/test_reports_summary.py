@@ -254,17 +254,17 @@ def test_flags_for_the_client_are_counts_in_safe_words(mother, make):
     details = summary(mother, audience="practitioner").flags.details
     assert [flag.rule for flag in details] == ["worsening", "safety", "short_sleep"]
     safety = details[1]
-    assert safety.rule_label == "Safety answer in the EPDS" and safety.level_label == "Urgent"
-    assert ("Item 10", "2") in safety.evidence and (
-        "Filled in on",
-        "Oct 2, 2026",
-    ) in safety.evidence
-    assert all(label != "response_id" for label, _value in safety.evidence)
+    assert safety.rule_label == "EPDS item 10 ≥ 1 (thoughts of harming herself)"
+    assert safety.level_label == "Urgent"
+    # The same sentence as the client page, with its date; no internal ids.
+    assert safety.evidence == (
+        "EPDS of Oct 2, 2026: item 10 (thoughts of harming herself) scored 2; total 14."
+    )
     assert safety.acknowledged_by == practitioner.full_name
     assert safety.acknowledgement_note == "Spoke with her and her GP the same afternoon."
-    assert details[2].status_text == "Open" and details[2].evidence == (
-        ("Average sleep (hours)", "4.25"),
-    )
+    # Evidence of a shape no sentence covers still reads as named values.
+    assert details[2].status_text == "Open"
+    assert details[2].evidence == "Average sleep (hours): 4.25"
 
 
 def test_activities_done_most_top_five(mother):

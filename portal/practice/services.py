@@ -7,7 +7,7 @@ AuditEvent here, beside the change, so no caller can forget it; details never ho
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
@@ -17,30 +17,17 @@ from flask_babel import format_date, format_decimal, get_locale, get_translation
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from portal import audit, flags
+from portal import audit, labels
 from portal.charts import Chart, Series, line_chart, sparkline, trend_summary
 from portal.checkins.services import save_checkin
 from portal.dates import weeks_postpartum
 from portal.extensions import db
-from portal.flag_service import thresholds
 from portal.guidance.services import progress_for
 from portal.models import AuditEvent, CheckIn, Flag, Note, NoteRevision, QuestionnaireResponse, User
 from portal.practice import queries
 from portal.questionnaires.instruments import load_instrument
 from portal.reports.summary import ProgressSummary, summary_for_header
 from portal.templating import LEVEL_LABELS, ROLE_LABELS
-
-RULE_LABELS = {
-    "safety": _l("safety answer (EPDS item 10)"),
-    "epds_high": _l("EPDS high"),
-    "epds_raised": _l("EPDS raised"),
-    "anxiety": _l("anxiety (GAD-7)"),
-    "low_mood": _l("low mood streak"),
-    "short_sleep": _l("short sleep"),
-    "bonding": _l("bonding difficulty"),
-    "worsening": _l("mood worsening"),
-    "silent": _l("no check-ins"),
-}
 
 # Plain-language names of access-log actions, for the admin's log and a client's own log.
 ACTION_LABELS = {
@@ -129,196 +116,6 @@ def format_hours(value: float) -> str:
     return format_decimal(value, "0.##")
 
 
-def _day(value: str | None) -> str:
-    return format_date(date.fromisoformat(value), "medium") if value else ""
-
-
-def _short_day(value: date) -> str:
-    return format_date(value, "d MMM")
-
-
-def _days(values: Sequence[str]) -> str:
-    """List ISO dates as short dates ("2 Dec, 4 Dec, 5 Dec")."""
-    return ", ".join(_short_day(date.fromisoformat(value)) for value in values)
-
-
-def rule_label(rule: str) -> str:
-    """Return a flag rule in words."""
-    label = RULE_LABELS.get(rule)
-    return str(label) if label is not None else rule.replace("_", " ")
-
-
-def evidence_in_words(flag: Flag) -> str:
-    """Say in one sentence what raised a flag, from its evidence."""
-    evidence = flag.evidence or {}
-    try:
-        return _evidence_sentence(flag.rule, evidence)
-    except (KeyError, TypeError, ValueError):
-        # Evidence of an older or unknown shape: still show the plain values, never fail.
-        return "; ".join(f"{key}: {value}" for key, value in sorted(evidence.items()))
-
-
-def _evidence_sentence(rule: str, evidence: dict) -> str:
-    if rule == "safety":
-        return _(
-            "EPDS of %(day)s: item 10 (thoughts of self-harm) scored %(score)s; total %(total)s.",
-            day=_day(evidence["submitted_on"]),
-            score=evidence.get("item_10", "?"),
-            total=evidence["total"],
-        )
-    if rule in ("epds_high", "epds_raised"):
-        return _(
-            "EPDS total %(total)s on %(day)s.",
-            total=evidence["total"],
-            day=_day(evidence["submitted_on"]),
-        )
-    if rule == "anxiety":
-        return _(
-            "GAD-7 total %(total)s on %(day)s.",
-            total=evidence["total"],
-            day=_day(evidence["submitted_on"]),
-        )
-    if rule == "low_mood" and "streak" in evidence:
-        # Evidence of the former "days in a row" rule, on flags raised before the change.
-        days = evidence["days"]
-        return _(
-            "Mood 2 or lower on %(count)s logged days in a row, %(first)s to %(last)s.",
-            count=evidence["streak"],
-            first=_day(days[0]),
-            last=_day(days[-1]),
-        )
-    if rule == "low_mood":
-        return _(
-            "Mood %(max)s or lower on %(low)s of the last %(logged)s logged days within "
-            "%(calendar)s days: %(days)s.",
-            max=thresholds().low_mood_max,
-            low=evidence["low_days"],
-            logged=evidence["logged_days"],
-            calendar=evidence["calendar_days"],
-            days=_days(evidence["days"]),
-        )
-    if rule == "short_sleep":
-        return _(
-            "On average %(hours)s hours of sleep over %(count)s logged nights, "
-            "%(first)s to %(last)s.",
-            hours=_number(evidence["mean_sleep_hours"]),
-            count=evidence["logged_days"],
-            first=_day(evidence["from"]),
-            last=_day(evidence["to"]),
-        )
-    if rule == "bonding":
-        return _(
-            "Bonding %(max)s or lower on %(low)s of the last %(logged)s logged days: %(days)s.",
-            max=thresholds().bonding_max,
-            low=evidence["low_days"],
-            logged=evidence["logged_days"],
-            days=_days(evidence["days"]),
-        )
-    if rule == "worsening":
-        end = date.fromisoformat(evidence["to"])
-        start = date.fromisoformat(evidence["from"])
-        recent_start = start + (end - start + timedelta(days=1)) / 2
-        return _(
-            "Mean mood fell from %(before)s (%(before_first)s to %(before_last)s) to %(after)s "
-            "(%(after_first)s to %(after_last)s).",
-            before=_number(evidence["previous_mean"]),
-            after=_number(evidence["recent_mean"]),
-            before_first=_short_day(start),
-            before_last=_short_day(recent_start - timedelta(days=1)),
-            after_first=_short_day(recent_start),
-            after_last=_short_day(end),
-        )
-    if rule == "silent":
-        if evidence.get("last_checkin"):
-            return _(
-                "No check-in for %(days)s days; the last one was on %(day)s.",
-                days=evidence["days"],
-                day=_day(evidence["last_checkin"]),
-            )
-        return _(
-            "No check-in for %(days)s days since the start on %(day)s.",
-            days=evidence["days"],
-            day=_day(evidence.get("started_on")),
-        )
-    raise KeyError(rule)
-
-
-@dataclass(frozen=True)
-class LaterScore:
-    """A score of the flag's questionnaire that came in after the one that raised it."""
-
-    id: int
-    instrument: str
-    total: int
-    item_10: int | None
-    submitted_at: datetime
-
-
-def _evidence_response_id(flag: Flag) -> int | None:
-    value = (flag.evidence or {}).get("response_id")
-    return value if isinstance(value, int) else None
-
-
-def later_scores_in_words(flag: Flag, later: Sequence[LaterScore]) -> str | None:
-    """Say which later scores sit beside an open questionnaire flag ("since then: EPDS 6 on 4 Dec").
-
-    A softer score never closes such a flag; the practitioner sees it here as context.
-    """
-    if not later:
-        return None
-    parts = []
-    for score in sorted(later, key=lambda one: one.submitted_at):
-        name = _("EPDS") if score.instrument == flags.EPDS else _("GAD-7")
-        if flag.rule == "safety" and score.item_10 is not None:
-            parts.append(
-                _(
-                    "%(name)s %(total)s (item 10: %(item)s) on %(day)s",
-                    name=name,
-                    total=score.total,
-                    item=score.item_10,
-                    day=format_date(score.submitted_at, "d MMM"),
-                )
-            )
-        else:
-            parts.append(
-                _(
-                    "%(name)s %(total)s on %(day)s",
-                    name=name,
-                    total=score.total,
-                    day=format_date(score.submitted_at, "d MMM"),
-                )
-            )
-    return _("since then: %(scores)s", scores=", ".join(parts))
-
-
-def later_scores(flag: Flag, responses: Iterable[LaterScore]) -> list[LaterScore]:
-    """Pick the responses of the flag's questionnaire newer than the one that raised it."""
-    instrument = flags.QUESTIONNAIRE_RULES.get(flag.rule)
-    raised_by = _evidence_response_id(flag)
-    if instrument is None or raised_by is None:
-        return []
-    return [
-        response
-        for response in responses
-        if response.instrument == instrument and response.id > raised_by
-    ]
-
-
-def _as_later_score(response) -> LaterScore:
-    """Read a response row (or the dashboard's latest score) as a possible later score."""
-    item_10 = getattr(response, "item_10", None)
-    if item_10 is None and response.instrument == flags.EPDS:
-        scores = getattr(response, "item_scores", None) or []
-        item_10 = scores[9] if len(scores) >= 10 else None
-    return LaterScore(
-        id=response.id,
-        instrument=response.instrument,
-        total=response.total,
-        item_10=item_10,
-        submitted_at=response.submitted_at,
-    )
-
-
 @dataclass(frozen=True)
 class FlagBadge:
     """An open flag as the dashboard shows it: level and rule in words, later scores beside it."""
@@ -349,13 +146,15 @@ class Sparkline:
 
 @dataclass(frozen=True)
 class ScoreView:
-    """A questionnaire total with its band in words."""
+    """A questionnaire total with its band in staff wording ("EPDS 14 – above the cut-off")."""
 
     total: int
     band_label: str
     band_level: int
     safety: bool
     submitted_at: datetime
+    # The whole score in words, led by an item-10 answer when there is one.
+    text: str = ""
 
 
 @dataclass(frozen=True)
@@ -385,12 +184,16 @@ def _band_views(instrument_key: str) -> dict:
 
 def _score_view(score, bands: dict, locale: str) -> ScoreView:
     band = bands.get(score.band)
+    fallback = band.label(locale) if band else score.band
     return ScoreView(
         total=score.total,
-        band_label=band.label(locale) if band else score.band,
+        band_label=labels.staff_band_label(score.instrument, score.band, fallback),
         band_level=band.level if band else 0,
         safety=score.safety,
         submitted_at=score.submitted_at,
+        text=labels.staff_headline(
+            score.instrument, score.total, score.band, score.item_10, fallback
+        ),
     )
 
 
@@ -417,8 +220,16 @@ class _PageTexts:
             _("Bonding, last 14 days"),
         )
         self.short_labels = (_("Mood"), _("Sleep"), _("Bonding"))
-        self.rules = {rule: str(label) for rule, label in RULE_LABELS.items()}
         self.levels = {level: str(label) for level, label in LEVEL_LABELS.items()}
+        self.limits = labels.configured_thresholds()
+        self._rules: dict[tuple[str, str], str] = {}
+
+    def rule(self, rule: str, level: str) -> str:
+        """Return a rule's label for this page, worded once per rule and level."""
+        key = (rule, level)
+        if key not in self._rules:
+            self._rules[key] = labels.rule_label(rule, level, self.limits)
+        return self._rules[key]
 
     def gettext(self, message: str, **variables) -> str:
         """Translate like flask-babel's gettext, with the catalogue already in hand."""
@@ -508,13 +319,13 @@ def build_dashboard(
                     FlagBadge(
                         level=flag.level,
                         level_label=texts.levels.get(flag.level, flag.level),
-                        rule_label=texts.rules.get(flag.rule, flag.rule.replace("_", " ")),
+                        rule_label=texts.rule(flag.rule, flag.level),
                         raised_at=flag.raised_at,
-                        since=later_scores_in_words(
+                        since=labels.later_scores_in_words(
                             flag,
-                            later_scores(
+                            labels.later_scores(
                                 flag,
-                                map(_as_later_score, latest.get(row.client_id, {}).values()),
+                                map(labels.as_later_score, latest.get(row.client_id, {}).values()),
                             ),
                         ),
                     )
@@ -540,6 +351,11 @@ class ResponseView:
     item_10: int | None
     safety_answer: bool
     subscales: list[tuple[str, int, int]]
+
+    @property
+    def item_10_text(self) -> str:
+        """Return the safety item's score in words."""
+        return labels.item_10_text(self.item_10) if self.item_10 is not None else ""
 
 
 @dataclass(frozen=True)
@@ -580,16 +396,18 @@ def _response_view(response: QuestionnaireResponse, locale: str) -> ResponseView
     band = None
     if instrument is not None:
         band = next((b for b in instrument.bands if b.key == response.band), None)
+    fallback = band.label(locale) if band else response.band
     score = ScoreView(
         total=response.total,
-        band_label=band.label(locale) if band else response.band,
+        band_label=labels.staff_band_label(response.instrument, response.band, fallback),
         band_level=band.level if band else 0,
         safety=response.safety,
         submitted_at=response.submitted_at,
+        text=labels.staff_score_text(
+            response.instrument, response.total, response.band, fallback
+        ),
     )
-    item_10 = None
-    if response.instrument == "epds" and len(response.item_scores or []) >= 10:
-        item_10 = response.item_scores[9]
+    item_10 = labels.item_10(response.instrument, response.item_scores)
     subscales = []
     if instrument is not None:
         for subscale in instrument.subscales:
@@ -607,13 +425,16 @@ def _response_view(response: QuestionnaireResponse, locale: str) -> ResponseView
     )
 
 
-def _flag_view(flag: Flag, responses: Sequence[LaterScore] = ()) -> FlagView:
+def _flag_view(flag: Flag, responses: Sequence[labels.LaterScore] = ()) -> FlagView:
+    since = None
+    if flag.is_open:
+        since = labels.later_scores_in_words(flag, labels.later_scores(flag, responses))
     return FlagView(
         flag=flag,
         level_label=str(LEVEL_LABELS.get(flag.level, flag.level)),
-        rule_label=rule_label(flag.rule),
-        evidence=evidence_in_words(flag),
-        since=later_scores_in_words(flag, later_scores(flag, responses)) if flag.is_open else None,
+        rule_label=labels.rule_label(flag.rule, flag.level),
+        evidence=labels.evidence_in_words(flag),
+        since=since,
     )
 
 
@@ -698,7 +519,7 @@ def client_record(client: User, days: int, today: date) -> ClientRecord:
     checkins = queries.checkins_between(client.id, first_day, today)
     locale = _locale()
     responses = queries.questionnaire_history(client.id)
-    scores = [_as_later_score(response) for response in responses]
+    scores = [labels.as_later_score(response) for response in responses]
     flag_views = [_flag_view(flag, scores) for flag in queries.flag_history(client.id)]
     notes = queries.notes_for(client.id)
     editor_ids = {rev.edited_by_id for note in notes for rev in note.revisions if rev.edited_by_id}

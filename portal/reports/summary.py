@@ -61,43 +61,6 @@ MIN_DAYS_FOR_CHARTS = 2
 TOP_ACTIVITIES = 5
 NO_VALUE = "–"
 
-FLAG_RULE_LABELS = {
-    "safety": _l("Safety answer in the EPDS"),
-    "epds_high": _l("EPDS total high"),
-    "epds_raised": _l("EPDS total raised"),
-    "anxiety": _l("Anxiety (GAD-7)"),
-    "low_mood": _l("Low mood on several days in a row"),
-    "short_sleep": _l("Short sleep"),
-    "bonding": _l("Bonding felt difficult"),
-    "worsening": _l("Mood worse than the week before"),
-    "silent": _l("No check-in for several days"),
-}
-
-EVIDENCE_LABELS = {
-    "total": _l("Total"),
-    "submitted_on": _l("Filled in on"),
-    "item_10": _l("Item 10"),
-    "streak": _l("Days in a row"),
-    "days": _l("Days"),
-    "moods": _l("Mood"),
-    "bondings": _l("Bonding"),
-    "mean_sleep_hours": _l("Average sleep (hours)"),
-    "logged_days": _l("Logged days"),
-    "low_days": _l("Low days"),
-    "from": _l("From"),
-    "to": _l("To"),
-    "recent_mean": _l("Recent average"),
-    "previous_mean": _l("Earlier average"),
-    "drop": _l("Drop"),
-    "recent_days": _l("Recent logged days"),
-    "previous_days": _l("Earlier logged days"),
-    "last_checkin": _l("Last check-in"),
-    "started_on": _l("Started on"),
-}
-# Internal ids mean nothing to a reader.
-HIDDEN_EVIDENCE = {"response_id"}
-
-
 @dataclass(frozen=True)
 class Measure:
     """A check-in field that is averaged: how to label and format it."""
@@ -224,7 +187,8 @@ class FlagLine:
     level: str
     level_label: str
     raised_text: str
-    evidence: tuple[tuple[str, str], ...]
+    # What raised it, in the same sentence as the client page ("Mood 2 or lower on ...").
+    evidence: str
     status_text: str
     acknowledged_text: str | None
     acknowledged_by: str | None
@@ -617,18 +581,13 @@ def _flag_line(flag: Flag, zone: ZoneInfo, locale: str) -> FlagLine:
         status = _("Cleared")
     else:
         status = _("Open")
-    evidence = tuple(
-        (str(EVIDENCE_LABELS.get(key, key)), _evidence_value(value, locale))
-        for key, value in (flag.evidence or {}).items()
-        if key not in HIDDEN_EVIDENCE
-    )
     return FlagLine(
         rule=flag.rule,
-        rule_label=str(FLAG_RULE_LABELS.get(flag.rule, flag.rule)),
+        rule_label=labels.rule_label(flag.rule, flag.level),
         level=flag.level,
         level_label=str(LEVEL_LABELS.get(flag.level, flag.level)),
         raised_text=_moment_text(flag.raised_at, zone, locale),
-        evidence=evidence,
+        evidence=labels.evidence_in_words(flag),
         status_text=status,
         acknowledged_text=(
             _moment_text(flag.acknowledged_at, zone, locale) if flag.acknowledged_at else None
@@ -642,22 +601,6 @@ def _short_name(name: str, key: str) -> str:
     """Return the abbreviation an instrument's name ends with, e.g. "GAD-7"."""
     match = re.search(r"\(([^()]+)\)\s*$", name)
     return match.group(1) if match else key.upper()
-
-
-def _evidence_value(value: object, locale: str) -> str:
-    """Format one evidence value (a number, an ISO date, a list of them) for reading."""
-    if isinstance(value, list | tuple):
-        return ", ".join(_evidence_value(item, locale) for item in value)
-    if value is None:
-        return NO_VALUE
-    if isinstance(value, float):
-        return format_decimal(value, "0.0#", locale=locale)
-    if isinstance(value, str):
-        try:
-            return _date_text(date.fromisoformat(value), locale, "medium")
-        except ValueError:
-            return value
-    return str(value)
 
 
 def _guidance(
