@@ -82,7 +82,8 @@ class Config:
     # Check-ins and flags (DOMAIN.md defaults; tests pin them).
     CHECKIN_BACKFILL_DAYS = 7
     FLAG_THRESHOLDS: dict = {}
-    URGENT_ESCALATION_HOURS = _int("URGENT_ESCALATION_HOURS", 24)
+    # 4 hours: a day is long to leave an answer about self-harm unseen.
+    URGENT_ESCALATION_HOURS = _int("URGENT_ESCALATION_HOURS", 4)
 
 
 class DevelopmentConfig(Config):

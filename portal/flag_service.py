@@ -203,15 +203,22 @@ def notify_practitioner(client: User, raised: list[Flag]) -> None:
     practitioner = client.profile.practitioner if client.profile else None
     if not urgent:
         return
-    recipients = [practitioner] if practitioner and practitioner.active else _admins()
-    link = absolute_url("public.index")
+    # Without an active practitioner the admins are told, with a link to the page where they
+    # can hand her to a colleague: they cannot open her record themselves.
+    to_admins = not (practitioner and practitioner.active)
+    recipients = _admins() if to_admins else [practitioner]
+    link = absolute_url("admin.urgent_flags" if to_admins else "public.index")
     for recipient in recipients:
         with force_locale(recipient.locale):
             send_mail(
                 recipient.email,
                 _("Urgent flag in the portal"),
                 render_template(
-                    "emails/urgent_flag.txt", recipient=recipient, client=client, link=link
+                    "emails/urgent_flag.txt",
+                    recipient=recipient,
+                    client=client,
+                    link=link,
+                    to_admin=to_admins,
                 ),
             )
     now = datetime.now(UTC)
@@ -264,7 +271,7 @@ def escalate_overdue(now: datetime | None = None) -> int:
     ).all()
     if not overdue:
         return 0
-    link = absolute_url("public.index")
+    link = absolute_url("admin.urgent_flags")
     for admin in _admins():
         with force_locale(admin.locale):
             send_mail(

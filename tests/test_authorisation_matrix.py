@@ -122,6 +122,8 @@ EXPECTED = {
     "admin.reset_two_factor": {"POST": ADMIN},
     "admin.enquiries": {"GET": ADMIN},
     "admin.mark_enquiry_handled": {"POST": ADMIN},
+    "admin.urgent_flags": {"GET": ADMIN},
+    "admin.reassign_client": {"POST": ADMIN},
     "auditlog.index": {"GET": ADMIN},
 }
 

@@ -43,6 +43,17 @@ class EditUserForm(FlaskForm):
     active = BooleanField(_l("Account is active"))
 
 
+class ReassignClientForm(FlaskForm):
+    """Hand a client with an urgent flag to a practitioner who can act on it."""
+
+    practitioner_id = SelectField(
+        _l("Hand her to"),
+        coerce=int,
+        default=0,
+        validators=[DataRequired(message=_l("Choose a practitioner who can act on it."))],
+    )
+
+
 class ResetTwoFactorForm(FlaskForm):
     confirmed = BooleanField(
         _l("I checked that this request really comes from this person (by phone or in person)."),

@@ -1,15 +1,29 @@
-"""Admin pages: accounts and invitations, enquiries."""
+"""Admin pages: accounts and invitations, enquiries, and the open urgent flags."""
 
 from datetime import UTC, datetime
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal import audit
 from portal.access import roles_required
 from portal.admin import services
-from portal.admin.forms import EditUserForm, InviteForm, ResetTwoFactorForm
+from portal.admin.forms import (
+    EditUserForm,
+    InviteForm,
+    ReassignClientForm,
+    ResetTwoFactorForm,
+)
 from portal.auth import services as auth_services
 from portal.extensions import db
 from portal.models import Enquiry, Invitation, Role, User
@@ -33,7 +47,57 @@ def index():
         invitations=services.open_invitations(),
         now=datetime.now(UTC),
         new_enquiries=sum(1 for e in services.recent_enquiries() if e.handled_at is None),
+        urgent_count=services.open_urgent_count(),
     )
+
+
+@bp.route("/flags")
+def urgent_flags():
+    """List the open urgent flags (and clients nobody can see) so she can hand them on."""
+    return _render_urgent_flags()
+
+
+def _render_urgent_flags(failed: tuple[int, ReassignClientForm] | None = None, status: int = 200):
+    hours = current_app.config["URGENT_ESCALATION_HOURS"]
+    choices = services.practitioner_choices()
+    html = render_template(
+        "admin/urgent_flags.html",
+        flags=services.open_urgent_flags(datetime.now(UTC), hours),
+        unassigned=services.unassigned_clients_with_flags(),
+        practitioners=choices[1:],
+        hours=hours,
+        failed_client_id=failed[0] if failed else None,
+        failed_form=failed[1] if failed else None,
+    )
+    # The page names clients with urgent flags: the look is logged like a look at a record.
+    audit.record("urgent_flags_viewed")
+    db.session.commit()
+    return html, status
+
+
+@bp.route("/flags/clients/<int:client_id>/practitioner", methods=["POST"])
+def reassign_client(client_id: int):
+    """Hand a client to another (active) practitioner, who is told of her urgent flags."""
+    client = db.get_or_404(User, client_id)
+    if not client.is_client or client.profile is None:
+        abort(404)
+    form = ReassignClientForm()
+    form.practitioner_id.choices = services.practitioner_choices()
+    if form.validate_on_submit():
+        practitioner = db.session.get(User, form.practitioner_id.data)
+        services.assign_practitioner(client, practitioner)
+        db.session.commit()
+        flash(
+            _(
+                "%(client)s is now a client of %(name)s, who was told about her urgent flags.",
+                client=client.full_name,
+                name=practitioner.full_name,
+            ),
+            "success",
+        )
+        return redirect(url_for("admin.urgent_flags"))
+    db.session.rollback()
+    return _render_urgent_flags((client.id, form), 422)
 
 
 @bp.route("/invite", methods=["GET", "POST"])

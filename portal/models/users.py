@@ -81,6 +81,16 @@ class User(UserMixin, db.Model):
     def is_admin(self) -> bool:
         return self.role == Role.ADMIN
 
+    @property
+    def initials(self) -> str:
+        """Return the initials of her name as written ("Sophie de Groot": "S.d.G.")."""
+        return "".join(f"{part[0]}." for part in self.full_name.split() if part[0].isalnum())
+
+    @property
+    def client_number(self) -> int:
+        """Return the number the practice knows her by in e-mails and lists (her account id)."""
+        return self.id
+
     def __repr__(self) -> str:
         return f"<User {self.id} {self.role}>"
 

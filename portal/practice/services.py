@@ -89,6 +89,7 @@ ACTION_LABELS = {
     "guidance_lesson_moved": _l("Moved a lesson"),
     "instrument_installed": _l("Installed questionnaire wording"),
     "access_log_viewed": _l("Looked at the access log"),
+    "urgent_flags_viewed": _l("Looked at the list of urgent flags"),
     "access_log_exported": _l("Downloaded the access log"),
     "authorisation_denied": _l("Was refused a page"),
 }
