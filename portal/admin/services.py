@@ -33,6 +33,26 @@ def practitioner_choices() -> list[tuple[int, str]]:
     return [(0, "—")] + [(p.id, p.full_name) for p in practitioners()]
 
 
+def clients_of(practitioner: User) -> list[User]:
+    """Return every client assigned to a practitioner (active or not)."""
+    return list(
+        db.session.scalars(
+            sa.select(User)
+            .join(ClientProfile, ClientProfile.user_id == User.id)
+            .where(ClientProfile.practitioner_id == practitioner.id)
+            .order_by(User.id)
+        )
+    )
+
+
+def hand_over_clients(practitioner: User, successor: User) -> int:
+    """Hand all of a practitioner's clients to a successor; return how many moved."""
+    clients = clients_of(practitioner)
+    for client in clients:
+        assign_practitioner(client, successor)
+    return len(clients)
+
+
 def users_by_role() -> dict[str, list[User]]:
     """Return every account grouped by role, clients with their practitioner loaded."""
     users = db.session.scalars(

@@ -13,6 +13,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from portal import audit
@@ -167,6 +168,22 @@ def edit_user(user_id: int):
             chosen = db.session.get(User, practitioner_id)
             if chosen is None or not chosen.is_practitioner:
                 abort(400)
+        if user.is_practitioner and user.active and not form.active.data:
+            clients = len(services.clients_of(user))
+            if clients and not form.handover_id.data:
+                form.handover_id.errors.append(
+                    ngettext(
+                        "%(name)s still has %(num)d client. Choose a practitioner to hand "
+                        "her to, or assign her to someone else first.",
+                        "%(name)s still has %(num)d clients. Choose a practitioner to hand "
+                        "them to, or assign them to someone else first.",
+                        clients,
+                        name=user.full_name,
+                    )
+                )
+                return _render_edit_user(user, form, status=422)
+            if clients:
+                services.hand_over_clients(user, db.session.get(User, form.handover_id.data))
         services.update_user(user, active=form.active.data, practitioner_id=practitioner_id)
         db.session.commit()
         flash(_("The changes were saved."), "success")
@@ -200,7 +217,17 @@ def reset_two_factor(user_id: int):
 def _edit_user_form(user: User, *, filled: bool) -> EditUserForm:
     """The account form; filled with what the account holds now, or else from the request."""
     form = EditUserForm(formdata=None) if filled else EditUserForm()
-    form.practitioner_id.choices = services.practitioner_choices()
+    choices = services.practitioner_choices()
+    current = user.profile.practitioner if user.profile is not None else None
+    if current is not None and not current.active:
+        # Listed so that saving the page keeps her practitioner instead of silently dropping
+        # it; the page says the account is deactivated.
+        choices.append((current.id, _("%(name)s (deactivated)", name=current.full_name)))
+    form.practitioner_id.choices = choices
+    # Only active colleagues can take a practitioner's clients over.
+    form.handover_id.choices = [
+        (id_, name) for id_, name in services.practitioner_choices() if id_ != user.id
+    ]
     if filled:
         form.active.data = user.active
         if user.profile is not None:
@@ -209,11 +236,16 @@ def _edit_user_form(user: User, *, filled: bool) -> EditUserForm:
 
 
 def _render_edit_user(user: User, form: EditUserForm, reset_form=None, *, status: int):
+    profile = user.profile
     return render_template(
         "admin/edit_user.html",
         form=form,
         reset_form=reset_form or ResetTwoFactorForm(formdata=None),
         user=user,
+        client_count=len(services.clients_of(user)) if user.is_practitioner else 0,
+        practitioner_inactive=bool(
+            profile and profile.practitioner and not profile.practitioner.active
+        ),
     ), status
 
 
