@@ -23,7 +23,15 @@ from portal.dates import local_today
 from portal.extensions import db
 from portal.links import absolute_url
 from portal.mail import send_mail
-from portal.models import CheckIn, ClientProfile, Flag, QuestionnaireResponse, Role, User
+from portal.models import (
+    CheckIn,
+    CheckInRevision,
+    ClientProfile,
+    Flag,
+    QuestionnaireResponse,
+    Role,
+    User,
+)
 
 # The rules' windows reach back at most 14 calendar days (worsening compares two 7-day
 # windows); further back the check-ins only tell the silent rule when she last logged.
@@ -48,7 +56,10 @@ def client_data(
     profile = client.profile
     return flags.ClientData(
         today=today,
-        checkins=tuple(flags.DayLog(*row) for row in checkins),
+        checkins=tuple(
+            flags.DayLog(*row[:-1], by_practitioner=bool(row.by_practitioner))
+            for row in checkins
+        ),
         questionnaires=tuple(
             flags.QuestionnaireResult(
                 id=response.id,
@@ -70,6 +81,15 @@ def client_data(
 # Built once: the rules run after every check-in save, and building a statement costs more
 # than running it. Core columns, as the rows feed plain tuples, not ORM objects.
 _checkins = CheckIn.__table__.c
+_revisions = CheckInRevision.__table__.c
+# A day is hers when she logged it, even if a practitioner later changed it by phone (her
+# values are then kept as a revision entered by nobody).
+_BY_PRACTITIONER = sa.and_(
+    _checkins.entered_by_id.is_not(None),
+    ~sa.exists().where(
+        _revisions.checkin_id == _checkins.id, _revisions.entered_by_id.is_(None)
+    ),
+)
 _RECENT_CHECKINS = sa.select(
     _checkins.day,
     _checkins.mood,
@@ -77,6 +97,7 @@ _RECENT_CHECKINS = sa.select(
     _checkins.energy,
     _checkins.bonding,
     _checkins.sleep_hours,
+    _BY_PRACTITIONER.label("by_practitioner"),
 ).where(
     _checkins.client_id == sa.bindparam("client_id"),
     _checkins.day >= sa.bindparam("since"),

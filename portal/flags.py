@@ -51,6 +51,8 @@ class DayLog:
     energy: int | None = None
     bonding: int | None = None
     sleep_hours: float | None = None
+    # Entered by a practitioner during a phone consult, not logged by her.
+    by_practitioner: bool = False
 
 
 @dataclass(frozen=True)
@@ -373,14 +375,18 @@ def silent(data: ClientData, thresholds: Thresholds) -> FlagResult | None:
 
     Counts whole days from the last check-in up to today (last on Monday,
     today Friday: 4 days), or from ``started_on`` if she never logged; with
-    neither, or for an inactive client, she is not silent. Ranks medium while
+    neither, or for an inactive client, she is not silent. Only her own
+    check-ins count: a day her practitioner entered during a phone consult
+    leaves the flag open (the practitioner closes it by acknowledging it, with
+    a note). Ranks medium while
     a high or urgent flag of hers is open: silence after a worrying answer
     needs a look sooner than silence alone.
     """
     if not data.active:
         return None
     logs = _logs(data)
-    last_checkin = logs[-1].day if logs else None
+    own = [log for log in logs if not log.by_practitioner]
+    last_checkin = own[-1].day if own else None
     since = last_checkin or data.started_on
     if since is None:
         return None
@@ -392,6 +398,9 @@ def silent(data: ClientData, thresholds: Thresholds) -> FlagResult | None:
         "started_on": data.started_on.isoformat() if data.started_on else None,
         "days": days,
     }
+    entered = [log.day for log in logs if log.by_practitioner and log.day > since]
+    if entered:
+        evidence["practitioner_entry"] = entered[-1].isoformat()
     level = "medium" if data.open_levels & SILENT_RAISED_BY else "low"
     return FlagResult("silent", level, evidence)
 

@@ -964,3 +964,93 @@ def test_every_evidence_sentence_names_its_dates(practitioner_client):
         f"Mean mood fell from 4.3 ({short(13)} to {short(7)}) to 3.0 ({short(6)} to {short(0)})."
         in html
     )
+
+
+# A phone-consult check-in does not silently close flags.
+
+
+@pytest.fixture
+def silent_sophie(make):
+    """Sophie, silent for six days, with her open silent flag; her practitioner reads English."""
+    from portal import flag_service
+
+    practitioner = english(make.practitioner(name="Petra Practitioner"))
+    sophie = make.client(practitioner=practitioner, name="Sophie de Groot")
+    add_checkin(sophie, 6, mood=3)
+    flag_service.evaluate_client(sophie)
+    db.session.commit()
+    flag = db.session.scalar(sa.select(Flag).where(Flag.rule == "silent"))
+    assert flag is not None and flag.is_open
+    return practitioner, sophie, flag
+
+
+def test_a_phone_consult_check_in_leaves_the_silent_flag_open(silent_sophie, login_as):
+    practitioner, sophie, flag = silent_sophie
+    test_client, _user = login_as(user=practitioner)
+    page = f"/practice/clients/{sophie.id}"
+    response = post_form(
+        test_client, f"{page}/checkins", checkin_form(TODAY, mood=4), token_from=page
+    )
+    assert response.status_code == 302
+    db.session.expire_all()
+    flag = db.session.get(Flag, flag.id)
+    assert flag.is_open
+    followed = test_client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "stays open until she checks in herself" in followed
+    # The dashboard says who entered today's check-in.
+    dashboard = test_client.get("/practice/").get_data(as_text=True)
+    row = dashboard.split("Sophie de Groot", 1)[1].split("</tr>", 1)[0]
+    assert "Today" in row and "entered by practitioner" in row
+
+
+def test_a_phone_consult_closes_the_silent_flag_with_an_acknowledgement_note(
+    silent_sophie, login_as
+):
+    practitioner, sophie, flag = silent_sophie
+    test_client, _user = login_as(user=practitioner)
+    page = f"/practice/clients/{sophie.id}"
+    form_page = test_client.get(page).get_data(as_text=True)
+    assert 'name="silent_note"' in form_page
+    data = checkin_form(TODAY, mood=4)
+    data["silent_note"] = "Phoned her: the app was not working on her new phone."
+    response = post_form(test_client, f"{page}/checkins", data, token_from=page)
+    assert response.status_code == 302
+    db.session.expire_all()
+    flag = db.session.get(Flag, flag.id)
+    assert not flag.is_open and flag.acknowledged_by_id == practitioner.id
+    assert flag.acknowledgement_note == "Phoned her: the app was not working on her new phone."
+
+
+def test_her_values_are_kept_when_a_phone_consult_changes_them(record, login_as):
+    from portal.models import CheckInRevision
+
+    practitioner, client, _flag, _note = record
+    own = add_checkin(client, 0, mood=4, sleep_hours=7, bonding=5, note="Her own words")
+    test_client, _user = login_as(user=practitioner)
+    page = f"/practice/clients/{client.id}"
+    post_form(test_client, f"{page}/checkins", checkin_form(TODAY, mood=2), token_from=page)
+    [revision] = db.session.scalars(sa.select(CheckInRevision)).all()
+    assert revision.checkin_id == own.id and revision.entered_by_id is None
+    assert (revision.mood, revision.sleep_hours, revision.bonding, revision.note) == (
+        4,
+        7,
+        5,
+        "Her own words",
+    )
+    assert revision.replaced_by_id == practitioner.id
+    html = test_client.get(page).get_data(as_text=True)
+    assert "Her own values before the phone consult" in html
+    # A day she never logged herself keeps no revision.
+    yesterday = TODAY - timedelta(days=1)
+    post_form(test_client, f"{page}/checkins", checkin_form(yesterday), token_from=page)
+    assert db.session.scalar(sa.select(sa.func.count(CheckInRevision.id))) == 1
+
+
+def test_her_own_history_marks_the_days_her_practitioner_entered(record, login_as):
+    practitioner, client, _flag, _note = record
+    english(client)
+    add_checkin(client, 1, mood=3, entered_by_id=practitioner.id)
+    add_checkin(client, 2, mood=4)
+    test_client, _user = login_as(user=client)
+    html = test_client.get("/me/history").get_data(as_text=True)
+    assert html.count("entered by your practitioner") == 1

@@ -17,6 +17,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from portal.extensions import db
 from portal.models import (
     CheckIn,
+    CheckInRevision,
     ClientProfile,
     Flag,
     Note,
@@ -53,6 +54,8 @@ class ClientListRow:
     delivery_type: str | None
     started_on: date | None
     last_checkin: date | None
+    # The last check-in was entered by a practitioner during a phone consult.
+    last_checkin_by_practitioner: bool = False
 
 
 @dataclass(frozen=True)
@@ -90,14 +93,17 @@ def _caseload(practitioner_id: int, today: date, filters: DashboardFilters):
             .scalar_subquery()
         )
 
-    last_checkin = (
-        sa.select(CheckIn.day)
-        .where(CheckIn.client_id == User.id)
-        .order_by(CheckIn.day.desc())
-        .limit(1)
-        .correlate(User)
-        .scalar_subquery()
-    )
+    def latest_checkin(column):
+        return (
+            sa.select(column)
+            .where(CheckIn.client_id == User.id)
+            .order_by(CheckIn.day.desc())
+            .limit(1)
+            .correlate(User)
+            .scalar_subquery()
+        )
+
+    last_checkin = latest_checkin(CheckIn.day)
     query = (
         sa.select(
             User.id.label("client_id"),
@@ -106,6 +112,7 @@ def _caseload(practitioner_id: int, today: date, filters: DashboardFilters):
             ClientProfile.delivery_type,
             ClientProfile.started_on,
             last_checkin.label("last_checkin"),
+            latest_checkin(CheckIn.entered_by_id).label("last_checkin_entered_by"),
             most_urgent_open_flag(Flag.level_rank).label("flag_rank"),
             most_urgent_open_flag(Flag.raised_at).label("flag_raised_at"),
         )
@@ -166,6 +173,7 @@ def client_list_page(
             delivery_type=row.delivery_type,
             started_on=row.started_on,
             last_checkin=row.last_checkin,
+            last_checkin_by_practitioner=row.last_checkin_entered_by is not None,
         )
         for row in result
     ]
@@ -286,7 +294,10 @@ def checkins_between(client_id: int, first_day: date, last_day: date) -> list[Ch
     return list(
         db.session.scalars(
             sa.select(CheckIn)
-            .options(joinedload(CheckIn.entered_by))
+            .options(
+                joinedload(CheckIn.entered_by),
+                selectinload(CheckIn.revisions).joinedload(CheckInRevision.replaced_by),
+            )
             .where(
                 CheckIn.client_id == client_id,
                 CheckIn.day >= first_day,

@@ -168,6 +168,7 @@ class DashboardRow:
     sparklines: list[Sparkline]
     epds: ScoreView | None
     flags: list[FlagBadge]
+    last_checkin_by_practitioner: bool = False
 
 
 @dataclass(frozen=True)
@@ -310,6 +311,7 @@ def build_dashboard(
                 weeks_postpartum=weeks_postpartum(row.delivery_date, today),
                 delivery_type=row.delivery_type,
                 days_since_checkin=(today - row.last_checkin).days if row.last_checkin else None,
+                last_checkin_by_practitioner=row.last_checkin_by_practitioner,
                 sparklines=client_sparklines(
                     row.client_id, recent.get(row.client_id, {}), today, texts
                 ),
@@ -642,15 +644,33 @@ def withdraw_note(note: Note, by: User, reason: str) -> bool:
 # The phone consult.
 
 
-def record_checkin_for_client(client: User, practitioner: User, values: dict) -> int:
+def record_checkin_for_client(
+    client: User, practitioner: User, values: dict, silent_note: str | None = None
+) -> str:
     """Store a check-in taken during a phone consult, marked as entered by the practitioner.
 
     The same atomic upsert as her own check-in; fields the consult left empty keep what she
-    logged that day, and the flag rules run as after her own check-in.
+    logged that day, the values it replaced are kept as a revision, and the flag rules run as
+    after her own check-in. Her "no check-in" flag stays open (only her own check-ins end it)
+    unless the practitioner acknowledges it with a note. Returns what became of that flag:
+    "acknowledged", "open" or "none".
     """
     values = dict(values)
     day = values.pop("day")
-    return save_checkin(client, day, values, entered_by=practitioner, keep_unanswered=True)
+    save_checkin(client, day, values, entered_by=practitioner, keep_unanswered=True)
+    silent = db.session.scalar(
+        sa.select(Flag).where(
+            Flag.client_id == client.id,
+            Flag.rule == "silent",
+            Flag.acknowledged_at.is_(None),
+            Flag.cleared_at.is_(None),
+        )
+    )
+    if silent is None:
+        return "none"
+    if silent_note and acknowledge_flag(silent, practitioner, silent_note):
+        return "acknowledged"
+    return "open"
 
 
 # A client's own access log (reused by the privacy pages).

@@ -568,6 +568,24 @@ def test_silent_ranks_medium_after_an_open_high_or_urgent_flag(open_levels, expe
     assert level("silent", data) == expected
 
 
+def test_silent_counts_only_her_own_check_ins():
+    """Issue 14: a check-in a practitioner entered by phone closed the flag without a word."""
+    logs = [DayLog(ago(6), 3), DayLog(ago(0), 2, by_practitioner=True)]
+    result = run("silent", client(logs, started_on=ago(60)))
+    assert result.evidence == {
+        "last_checkin": ago(6).isoformat(),
+        "started_on": ago(60).isoformat(),
+        "days": 6,
+        "practitioner_entry": TODAY.isoformat(),
+    }
+    assert run("silent", client([DayLog(ago(6), 3), DayLog(ago(0), 2)])) is None
+
+
+def test_practitioner_entries_count_for_the_other_rules():
+    logs = [DayLog(ago(days), 2, by_practitioner=True) for days in (2, 1, 0)]
+    assert level("low_mood", client(logs)) == "medium"
+
+
 def test_silent_threshold_from_config():
     data = client([DayLog(ago(2), 3)])
     assert run("silent", data) is None
