@@ -183,6 +183,26 @@ def item_10_text(score: int) -> str:
     return _("Item 10 (thoughts of harming herself): %(score)s", score=score)
 
 
+def wording_note(wording: str | None, validated: bool | None, *, staff: bool = True) -> str | None:
+    """Mark a score answered on placeholder or unvalidated wording (None: validated text).
+
+    A score on the portal's placeholder topics or on a translation nobody validated cannot be
+    read against the published cut-offs with the same confidence, so every place that shows
+    one says so.
+    """
+    if wording == "licensed" and validated:
+        return None
+    if wording is None:
+        return _("wording not recorded") if staff else None
+    if wording == "placeholder":
+        if staff:
+            return _("placeholder wording")
+        return _("answered on placeholder wording, not the official questionnaire text")
+    if staff:
+        return _("unvalidated wording")
+    return _("answered on a translation that is not validated")
+
+
 def rule_label(
     rule: str, level: str | None = None, thresholds: flags.Thresholds | None = None
 ) -> str:

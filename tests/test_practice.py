@@ -1054,3 +1054,29 @@ def test_her_own_history_marks_the_days_her_practitioner_entered(record, login_a
     test_client, _user = login_as(user=client)
     html = test_client.get("/me/history").get_data(as_text=True)
     assert html.count("entered by your practitioner") == 1
+
+
+# Scores answered on placeholder or unvalidated wording are marked.
+
+
+def test_scores_on_placeholder_or_unvalidated_wording_are_marked(practitioner_client):
+    test_client, practitioner = practitioner_client
+    anna = quick_client(practitioner, "Anna")
+    placeholder = add_epds(anna, 6, days_ago=2)
+    placeholder.wording, placeholder.wording_locale = "placeholder", "nl"
+    placeholder.wording_validated = False
+    validated = add_epds(anna, 5, days_ago=1)
+    validated.wording, validated.wording_locale, validated.wording_validated = (
+        "licensed",
+        "nl",
+        True,
+    )
+    db.session.commit()
+    page = test_client.get(f"/practice/clients/{anna.id}").get_data(as_text=True)
+    assert page.count("placeholder wording") == 1
+    dashboard = test_client.get("/practice/").get_data(as_text=True)
+    assert "placeholder wording" not in dashboard  # the latest was on validated wording
+    validated.wording_validated = False
+    db.session.commit()
+    dashboard = test_client.get("/practice/").get_data(as_text=True)
+    assert "unvalidated wording" in dashboard

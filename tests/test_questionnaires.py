@@ -280,3 +280,55 @@ def test_without_an_item_ten_answer_the_band_heads_the_result(mother):
     stored = db.session.scalar(sa.select(QuestionnaireResponse))
     page = test_client.get(f"/questionnaires/results/{stored.id}").get_data(as_text=True)
     assert SAFETY_HEADLINE not in page
+
+
+# --- Each response records the wording it was answered on. ---------------------------------
+
+
+def test_each_response_records_its_wording(mother):
+    test_client, client, _practitioner = mother
+    submit(test_client, "epds", [0] * 10)
+    submit(test_client, "gad7", [0] * 7)
+    epds, gad7 = db.session.scalars(
+        sa.select(QuestionnaireResponse).order_by(QuestionnaireResponse.id)
+    ).all()
+    assert (epds.wording, epds.wording_locale, epds.wording_validated) == (
+        "placeholder",
+        "en",
+        False,
+    )
+    assert (gad7.wording, gad7.wording_locale, gad7.wording_validated) == ("licensed", "en", True)
+    assert epds.wording_version and gad7.wording_version
+    # The Dutch GAD-7 is the portal's own translation: licensed text, not validated.
+    client.locale = "nl"
+    db.session.commit()
+    submit(test_client, "gad7", [0] * 7)
+    dutch = db.session.scalar(
+        sa.select(QuestionnaireResponse).order_by(QuestionnaireResponse.id.desc())
+    )
+    assert (dutch.wording, dutch.wording_locale, dutch.wording_validated) == (
+        "licensed",
+        "nl",
+        False,
+    )
+    assert dutch.wording_version != gad7.wording_version
+
+
+def test_installed_licensed_wording_is_recorded_with_its_version(mother):
+    test_client, client, _practitioner = mother
+    client.locale = "nl"
+    submit(test_client, "epds", [0] * 10)
+    definition = json.loads((DEFINITIONS / "licensed-example.json").read_text())
+    db.session.add(InstrumentText(instrument="epds", locale="nl", definition=definition))
+    db.session.commit()
+    submit(test_client, "epds", [0] * 10)
+    before, after = db.session.scalars(
+        sa.select(QuestionnaireResponse).order_by(QuestionnaireResponse.id)
+    ).all()
+    assert before.wording == "placeholder"
+    assert (after.wording, after.wording_locale, after.wording_validated) == (
+        "licensed",
+        "nl",
+        True,
+    )
+    assert after.wording_version != before.wording_version

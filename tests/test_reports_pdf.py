@@ -354,3 +354,20 @@ def test_both_pdfs_head_an_item_ten_answer_with_it(app, make):
     text = squeeze("\n".join(pdf_pages(data)))
     assert squeeze("item 10 (thoughts of harming herself) scored 1") in text
     assert squeeze("Few symptoms") not in text
+
+
+def test_both_pdfs_mark_a_score_on_placeholder_wording(app, make):
+    mother = make.client(practitioner=make.practitioner(), name="Lotte Bakker")
+    today = local_today(mother.timezone)
+    add_checkin(mother, today)
+    response = add_response(mother, "epds", [1] * 9 + [0], today)
+    response.wording, response.wording_locale, response.wording_validated = (
+        "placeholder",
+        "en",
+        False,
+    )
+    db.session.commit()
+    made = FullClient(mother, None, today)
+    for audience in ("client", "practitioner"):
+        _summary, data = make_pdf(app, made, audience=audience, days=7)
+        assert squeeze("placeholder wording") in squeeze("\n".join(pdf_pages(data))), audience

@@ -1,7 +1,9 @@
-"""clinical signals: consult revisions of check-ins
+"""clinical signals: consult revisions of check-ins, the wording of each response
 
 A practitioner's phone-consult entry keeps the values it replaced (her own words stay in the
-record).
+record), and each questionnaire response records the wording it was answered on (placeholder
+or licensed, which language, validated or not, a fingerprint of the text). Responses from
+before this revision keep NULL: their wording was not recorded.
 
 Revision ID: 0007
 Revises: 0002
@@ -44,8 +46,20 @@ def upgrade():
     with op.batch_alter_table('checkin_revisions', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_checkin_revisions_checkin_id'), ['checkin_id'], unique=False)
 
+    with op.batch_alter_table('questionnaire_responses', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('wording', sa.String(length=20), nullable=True))
+        batch_op.add_column(sa.Column('wording_locale', sa.String(length=5), nullable=True))
+        batch_op.add_column(sa.Column('wording_validated', sa.Boolean(), nullable=True))
+        batch_op.add_column(sa.Column('wording_version', sa.String(length=64), nullable=True))
+
 
 def downgrade():
+    with op.batch_alter_table('questionnaire_responses', schema=None) as batch_op:
+        batch_op.drop_column('wording_version')
+        batch_op.drop_column('wording_validated')
+        batch_op.drop_column('wording_locale')
+        batch_op.drop_column('wording')
+
     with op.batch_alter_table('checkin_revisions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_checkin_revisions_checkin_id'))
 

@@ -237,6 +237,8 @@ class LatestScore:
     safety: bool
     submitted_at: object
     item_10: int | None = None
+    wording: str | None = None
+    wording_validated: bool | None = None
 
 
 def latest_scores_by_client(
@@ -255,6 +257,8 @@ def latest_scores_by_client(
             QuestionnaireResponse.safety,
             QuestionnaireResponse.item_scores,
             QuestionnaireResponse.submitted_at,
+            QuestionnaireResponse.wording,
+            QuestionnaireResponse.wording_validated,
             sa.func.row_number()
             .over(
                 partition_by=(QuestionnaireResponse.client_id, QuestionnaireResponse.instrument),
@@ -282,6 +286,8 @@ def latest_scores_by_client(
             safety=row.safety,
             submitted_at=row.submitted_at,
             item_10=scores[9] if row.instrument == "epds" and len(scores) >= 10 else None,
+            wording=row.wording,
+            wording_validated=row.wording_validated,
         )
     return latest
 

@@ -156,6 +156,8 @@ class ScoreView:
     submitted_at: datetime
     # The whole score in words, led by an item-10 answer when there is one.
     text: str = ""
+    # Set when it was answered on placeholder or unvalidated wording.
+    wording_note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -196,6 +198,7 @@ def _score_view(score, bands: dict, locale: str) -> ScoreView:
         text=labels.staff_headline(
             score.instrument, score.total, score.band, score.item_10, fallback
         ),
+        wording_note=labels.wording_note(score.wording, score.wording_validated),
     )
 
 
@@ -409,6 +412,7 @@ def _response_view(response: QuestionnaireResponse, locale: str) -> ResponseView
         text=labels.staff_score_text(
             response.instrument, response.total, response.band, fallback
         ),
+        wording_note=labels.wording_note(response.wording, response.wording_validated),
     )
     item_10 = labels.item_10(response.instrument, response.item_scores)
     subscales = []

@@ -36,7 +36,8 @@ def submit(
     """Score and store a response, then run the flag rules; return it with flags that are news."""
     if client.profile is not None and client.profile.collection_paused:
         raise CollectionPaused
-    result = score(instrument(key), answers)
+    shown = instrument(key)
+    result = score(shown, answers)
     response = QuestionnaireResponse(
         client_id=client.id,
         instrument=key,
@@ -48,6 +49,7 @@ def submit(
         safety=result.safety,
         locale=locale,
         entered_by_id=entered_by.id if entered_by else None,
+        **shown.wording(locale),
     )
     db.session.add(response)
     db.session.flush()

@@ -162,6 +162,8 @@ class QuestionnaireLine:
     band_meaning: str
     contact_practitioner: bool
     safety_answer: bool = False
+    # Set when it was answered on placeholder or unvalidated wording.
+    wording_note: str | None = None
     # Practitioner only: (label, value, maximum, note) per subscale such as EPDS-3A.
     subscales: tuple[tuple[str, int, int, str], ...] = ()
 
@@ -494,6 +496,9 @@ def _questionnaires(
                 contact_practitioner=band.contact_practitioner or safety,
                 subscales=subscales,
                 safety_answer=safety,
+                wording_note=labels.wording_note(
+                    response.wording, response.wording_validated, staff=practitioner_version
+                ),
             )
         )
     used = dict.fromkeys(line.instrument for line in lines)
