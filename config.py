@@ -108,7 +108,7 @@ class TestingConfig(Config):
 
 
 class ProductionConfig(Config):
-    """Production: refuses to start without a secret key and a database URL."""
+    """Production: refuses to start without its secrets, database and the practice's numbers."""
 
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
@@ -116,9 +116,19 @@ class ProductionConfig(Config):
 
     @classmethod
     def check(cls) -> None:
-        """Refuse to run with development defaults."""
-        required = ("SECRET_KEY", "DATABASE_URL", "TOTP_ENCRYPTION_KEY")
-        missing = [name for name in required if not os.environ.get(name)]
+        """Refuse to run with development defaults.
+
+        The phone numbers too: the crisis page of a real practice must never show the demo
+        numbers to a mother who needs help now.
+        """
+        required = (
+            "SECRET_KEY",
+            "DATABASE_URL",
+            "TOTP_ENCRYPTION_KEY",
+            "PRACTICE_PHONE",
+            "HUISARTSENPOST_PHONE",
+        )
+        missing = [name for name in required if not (os.environ.get(name) or "").strip()]
         if missing:
             raise RuntimeError(
                 "ProductionConfig needs these environment variables: " + ", ".join(missing)

@@ -1080,3 +1080,14 @@ def test_scores_on_placeholder_or_unvalidated_wording_are_marked(practitioner_cl
     db.session.commit()
     dashboard = test_client.get("/practice/").get_data(as_text=True)
     assert "unvalidated wording" in dashboard
+
+
+def test_the_client_number_of_an_urgent_mail_finds_her(practitioner_client):
+    test_client, practitioner = practitioner_client
+    anna = quick_client(practitioner, "Anna Mine")
+    quick_client(practitioner, "Bea Other")
+    html = test_client.get(f"/practice/?q={anna.id}").get_data(as_text=True)
+    assert client_links(html) == ["Anna Mine"]
+    page = test_client.get(f"/practice/clients/{anna.id}").get_data(as_text=True)
+    assert f"client {anna.id}" in page
+    assert test_client.get("/practice/?q=99999999999999999999").status_code == 200

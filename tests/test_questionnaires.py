@@ -142,7 +142,9 @@ def test_item_ten_shows_help_first_and_notifies_the_practitioner(mother, outbox)
     flag = db.session.scalar(sa.select(Flag).where(Flag.rule == "safety"))
     assert flag.level == "urgent" and flag.client_id == client.id and flag.notified_at
     mail = next(m for m in outbox if m.to == (practitioner.email,))
-    assert "Mira Moeder" in mail.body
+    # Named by initials and client number, never by her full name.
+    assert "M.M." in mail.body and f"client {client.id}" in mail.body
+    assert "Mira Moeder" not in mail.body and "Mira" not in mail.body
     # No answers or health details in the mail body.
     for leak in ("EPDS", "epds", "harm", "score", "item", "1/30"):
         assert leak not in mail.body and leak not in mail.subject
