@@ -383,16 +383,23 @@ def _evidence_sentence(rule: str, evidence: dict) -> str:
         )
     if rule == "silent":
         if evidence.get("last_checkin"):
-            return _(
+            sentence = _(
                 "No check-in for %(days)s days; the last one was on %(day)s.",
                 days=evidence["days"],
                 day=_day(evidence["last_checkin"]),
             )
-        return _(
-            "No check-in for %(days)s days since the start on %(day)s.",
-            days=evidence["days"],
-            day=_day(evidence.get("started_on")),
-        )
+        else:
+            sentence = _(
+                "No check-in for %(days)s days since the start on %(day)s.",
+                days=evidence["days"],
+                day=_day(evidence.get("started_on")),
+            )
+        if evidence.get("practitioner_entry"):
+            sentence += " " + _(
+                "A practitioner entered %(day)s during a phone consult.",
+                day=_day(evidence["practitioner_entry"]),
+            )
+        return sentence
     raise KeyError(rule)
 
 

@@ -997,6 +997,7 @@ def test_a_phone_consult_check_in_leaves_the_silent_flag_open(silent_sophie, log
     assert flag.is_open
     followed = test_client.get(response.headers["Location"]).get_data(as_text=True)
     assert "stays open until she checks in herself" in followed
+    assert f"A practitioner entered {TODAY:%b} {TODAY.day}, {TODAY.year} during a phone" in followed
     # The dashboard says who entered today's check-in.
     dashboard = test_client.get("/practice/").get_data(as_text=True)
     row = dashboard.split("Sophie de Groot", 1)[1].split("</tr>", 1)[0]
