@@ -115,7 +115,8 @@ class Config:
     # Check-ins and flags (DOMAIN.md defaults; tests pin them).
     CHECKIN_BACKFILL_DAYS = 7
     FLAG_THRESHOLDS: dict = {}
-    URGENT_ESCALATION_HOURS = _int("URGENT_ESCALATION_HOURS", 24)
+    # 4 hours: a day is long to leave an answer about self-harm unseen.
+    URGENT_ESCALATION_HOURS = _int("URGENT_ESCALATION_HOURS", 4)
 
 
 class DevelopmentConfig(Config):
@@ -144,7 +145,8 @@ class TestingConfig(Config):
 
 
 class ProductionConfig(Config):
-    """Production: refuses to start without its secrets, a database URL and shared limits."""
+    """Production: refuses to start without its secrets, a database URL, shared limits and the
+    practice's numbers."""
 
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
@@ -152,9 +154,19 @@ class ProductionConfig(Config):
 
     @classmethod
     def check(cls) -> None:
-        """Refuse to run with development defaults."""
-        required = ("SECRET_KEY", "DATABASE_URL", "TOTP_ENCRYPTION_KEY")
-        missing = [name for name in required if not os.environ.get(name)]
+        """Refuse to run with development defaults.
+
+        The phone numbers too: the crisis page of a real practice must never show the demo
+        numbers to a mother who needs help now.
+        """
+        required = (
+            "SECRET_KEY",
+            "DATABASE_URL",
+            "TOTP_ENCRYPTION_KEY",
+            "PRACTICE_PHONE",
+            "HUISARTSENPOST_PHONE",
+        )
+        missing = [name for name in required if not (os.environ.get(name) or "").strip()]
         if missing:
             raise RuntimeError(
                 "ProductionConfig needs these environment variables: " + ", ".join(missing)

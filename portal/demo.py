@@ -170,6 +170,7 @@ def _add_response(client: User, key: str, item_scores: list[int], day: date) -> 
             safety=result.safety,
             locale="nl",
             submitted_at=datetime.combine(day, time(10, 0), tzinfo=UTC),
+            **instrument.wording("nl"),
         )
     )
 

@@ -133,6 +133,8 @@ EXPECTED = {
     "admin.mark_enquiry_handled": {"POST": ADMIN},
     "admin.outbox_page": {"GET": ADMIN},
     "admin.outbox_retry_dead": {"POST": ADMIN},
+    "admin.urgent_flags": {"GET": ADMIN},
+    "admin.reassign_client": {"POST": ADMIN},
     "auditlog.index": {"GET": ADMIN},
 }
 

@@ -1,7 +1,7 @@
 """Typed SQLAlchemy models, one module per aggregate; imported here so Alembic sees them all."""
 
 from portal.models.audit import AuditEvent
-from portal.models.checkins import ACTIVITIES, CheckIn
+from portal.models.checkins import ACTIVITIES, CheckIn, CheckInRevision
 from portal.models.flags import Flag
 from portal.models.guidance import (
     Assignment,
@@ -35,6 +35,7 @@ __all__ = [
     "Assignment",
     "AuditEvent",
     "CheckIn",
+    "CheckInRevision",
     "ClientProfile",
     "Consent",
     "ContentRevision",

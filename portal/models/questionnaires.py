@@ -41,6 +41,13 @@ class QuestionnaireResponse(db.Model):
     )
     # The one-time id drawn with the form it was sent from; None for older rows and seeds.
     submission_id: Mapped[uuid.UUID | None] = mapped_column(sa.Uuid)
+    # The wording she answered on: "placeholder" (the portal's neutral topics) or "licensed"
+    # text, in which language, whether that text is validated, and a fingerprint of the exact
+    # text (a practice may install a new version). None on responses from before it was kept.
+    wording: Mapped[str | None] = mapped_column(sa.String(20))
+    wording_locale: Mapped[str | None] = mapped_column(sa.String(5))
+    wording_validated: Mapped[bool | None]
+    wording_version: Mapped[str | None] = mapped_column(sa.String(64))
 
     client: Mapped[User] = relationship(foreign_keys=[client_id])
 

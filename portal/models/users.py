@@ -95,8 +95,13 @@ class User(UserMixin, db.Model):
 
     @property
     def initials(self) -> str:
-        """Return her initials ("M.M."), how e-mails name a client without her full name."""
-        return "".join(f"{part[0].upper()}." for part in self.full_name.split() if part[:1])
+        """Return the initials of her name as written ("Sophie de Groot": "S.d.G.")."""
+        return "".join(f"{part[0]}." for part in self.full_name.split() if part[0].isalnum())
+
+    @property
+    def client_number(self) -> int:
+        """Return the number the practice knows her by in e-mails and lists (her account id)."""
+        return self.id
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.role}>"

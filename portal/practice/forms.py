@@ -174,6 +174,23 @@ class PhoneCheckInForm(SubmittedOnceForm):
         ],
     )
 
+    # Shown while her "no check-in" flag is open: an entry by phone closes it only with a note.
+    silent_note = TextAreaField(
+        _l("Acknowledge her no-check-in flag"),
+        filters=[_strip],
+        validators=[
+            Optional(),
+            Length(
+                max=ACKNOWLEDGEMENT_MAX,
+                message=_l("Please keep this under %(max)d characters.", max=ACKNOWLEDGEMENT_MAX),
+            ),
+        ],
+        description=_l(
+            "Optional. With a note on what was done, the flag is acknowledged; without one it "
+            "stays open until she checks in herself."
+        ),
+    )
+
     def set_window(self, today: date, backfill_days: int) -> None:
         """Allow today and up to `backfill_days` days back in the client's own calendar."""
         self._today, self._backfill_days = today, backfill_days

@@ -253,9 +253,21 @@ def record_checkin(client_id: int):
         )
         return _render_client_page(client, 409, checkin_form=form, open_section="checkin")
     if form.validate_on_submit():
-        # Kept once by the day, as her own check-in (see checkins.views.today).
-        services.record_checkin_for_client(client, current_user, form.cleaned())
+        silent = services.record_checkin_for_client(
+            client, current_user, form.cleaned(), form.silent_note.data or None
+        )
         db.session.commit()
-        flash(_("The check-in was saved."), "success")
+        if silent == "acknowledged":
+            flash(_("The check-in was saved and her no-check-in flag was acknowledged."), "success")
+        elif silent == "open":
+            flash(
+                _(
+                    "The check-in was saved. Her no-check-in flag stays open until she checks in "
+                    "herself or you acknowledge it with a note."
+                ),
+                "info",
+            )
+        else:
+            flash(_("The check-in was saved."), "success")
         return _back_to(client, "checkins", 303)
     return _render_client_page(client, 422, checkin_form=form, open_section="checkin")

@@ -20,6 +20,7 @@ from portal.extensions import db
 from portal.models import (
     Assignment,
     CheckIn,
+    CheckInRevision,
     Consent,
     EmailChange,
     ErasureRequest,
@@ -131,6 +132,14 @@ def collect(client: User) -> dict[str, object]:
         "account": [account],
         "checkins": _rows(
             CheckIn, CheckIn.client_id == client.id, (CheckIn.day,), exclude=("client_id",)
+        ),
+        # Her values as they were before a practitioner changed a day during a phone consult.
+        "checkin_revisions": _rows(
+            CheckInRevision,
+            CheckInRevision.checkin_id.in_(
+                sa.select(CheckIn.id).where(CheckIn.client_id == client.id)
+            ),
+            (CheckInRevision.replaced_at, CheckInRevision.id),
         ),
         "questionnaire_responses": _rows(
             QuestionnaireResponse,

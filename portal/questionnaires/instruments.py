@@ -19,6 +19,7 @@ cannot be scored the wrong way round.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Mapping
@@ -197,6 +198,29 @@ class Instrument:
     def is_placeholder(self, locale: str) -> bool:
         """Return whether the wording shown for a locale is the portal's placeholder."""
         return self.text_status[_resolve_locale(locale, self.text_status)] == PLACEHOLDER
+
+    def text_locale(self, locale: str) -> str:
+        """Return the locale whose wording is shown for a requested locale."""
+        return _resolve_locale(locale, self.text_status)
+
+    def wording(self, locale: str) -> dict[str, object]:
+        """Describe the wording shown for a locale, as a response records it.
+
+        The version is a fingerprint of the exact text (instructions, items, options), so a
+        response answered on a newly installed version can be told from one on the old.
+        """
+        shown = self.text_locale(locale)
+        text = {
+            "instructions": self.instructions(shown),
+            "items": [[item.text(shown), list(item.option_labels(shown))] for item in self.items],
+        }
+        digest = hashlib.sha256(json.dumps(text, ensure_ascii=False).encode()).hexdigest()
+        return {
+            "wording": self.text_status[shown],
+            "wording_locale": shown,
+            "wording_validated": self.is_validated(locale),
+            "wording_version": digest[:16],
+        }
 
     def is_validated(self, locale: str) -> bool:
         """Return whether the wording shown for a locale is a validated text in its language."""

@@ -7,6 +7,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from portal import labels
 from portal.access import client_record_for_practitioner, roles_required
 from portal.dates import local_today
 from portal.extensions import db
@@ -34,14 +35,20 @@ def _instrument_or_404(key: str):
 def index():
     """List the questionnaires, which are due, and her earlier results."""
     instruments = [services.instrument(key) for key in INSTRUMENT_KEYS]
+    history = services.history(current_user)
     return render_template(
         "questionnaires/index.html",
         instruments=instruments,
         due=due_questionnaires(current_user, local_today(current_user.timezone)),
-        history=services.history(current_user),
-        by_key={instrument.key: instrument for instrument in instruments},
+        history=[(response, _headline(response)) for response in history],
         locale=_locale(),
     )
+
+
+def _headline(response) -> str:
+    """Return what heads one of her results: an item-10 answer first, else her band."""
+    safety = labels.has_safety_answer(response.instrument, response.item_scores, response.safety)
+    return labels.client_headline(response.instrument, response.band, safety)
 
 
 def _fill(client: User, key: str, entered_by: User | None, template_args: dict):
@@ -104,11 +111,17 @@ def result(response_id: int):
     if response is None:
         abort(404)
     instrument = services.instrument(response.instrument)
+    band = band_for(instrument, response.total)
     return render_template(
         "questionnaires/result.html",
         response=response,
         instrument=instrument,
-        band=band_for(instrument, response.total),
+        band=band,
+        safety_answer=labels.has_safety_answer(
+            response.instrument, response.item_scores, response.safety
+        ),
+        headline=_headline(response),
+        band_label=labels.client_band_label(response.instrument, band.key),
         locale=_locale(),
     )
 
