@@ -21,6 +21,8 @@ from portal.access import roles_required
 from portal.auth import twofactor
 from portal.auth.consent import consent_text
 from portal.extensions import db, limiter
+from portal.messages import services as messages
+from portal.messages.forms import MessageSettingsForm
 from portal.models import ErasureRequest, Role, User
 from portal.practice.services import access_log_for_client
 from portal.privacy import export, services
@@ -65,6 +67,9 @@ def _forms(user: User) -> dict:
     forms = {
         "password_form": PasswordChangeForm(prefix="password"),
         "email_form": EmailChangeForm(prefix="email"),
+        "message_settings_form": MessageSettingsForm(
+            formdata=None, obj=messages.settings_for(user)
+        ),
     }
     if user.is_client:
         forms.update(
@@ -149,6 +154,25 @@ def change_email():
         )
         return redirect(url_for("privacy.account"))
     return _account_page(422, email_form=form)
+
+
+@bp.route("/messages", methods=["POST"])
+@login_required
+def message_settings():
+    """Save the message settings: e-mail notices, and for staff the digest and absence."""
+    user = _user()
+    form = MessageSettingsForm()
+    if form.validate_on_submit():
+        messages.save_settings(
+            user,
+            notices=bool(form.notices.data),
+            digest=form.digest.data or None,
+            away_until=form.away_until.data,
+        )
+        db.session.commit()
+        flash(_("Your message settings are saved."), "success")
+        return redirect(url_for("privacy.account", _anchor="messages-heading"))
+    return _account_page(422, message_settings_form=form)
 
 
 @bp.route("/email/confirm/<token>", methods=["GET", "POST"])
