@@ -162,12 +162,18 @@ def message_settings():
     """Save the message settings: e-mail notices, and for staff the digest and absence."""
     user = _user()
     form = MessageSettingsForm()
+    # Only the fields this person is shown count (a client has no digest, only a practitioner
+    # is ever away).
+    if user.is_client:
+        del form.digest
+    if not user.is_practitioner:
+        del form.away_until
     if form.validate_on_submit():
         messages.save_settings(
             user,
             notices=bool(form.notices.data),
-            digest=form.digest.data or None,
-            away_until=form.away_until.data,
+            digest=form.digest.data if "digest" in form else None,
+            away_until=form.away_until.data if "away_until" in form else None,
         )
         db.session.commit()
         flash(_("Your message settings are saved."), "success")
