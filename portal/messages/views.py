@@ -56,6 +56,9 @@ def _inbox_page(form: MessageForm, status: int = 200):
     threads = services.threads_of_client(client)
     current = next((t for t in threads if practitioner and t.practitioner_id == practitioner.id),
                    None)
+    # Read before rendering, so the navigation's badge already counts them as read.
+    for thread in threads:
+        services.mark_read(thread, reader_is_client=True)
     html = render_template(
         "messages/inbox.html",
         practitioner=practitioner,
@@ -66,8 +69,6 @@ def _inbox_page(form: MessageForm, status: int = 200):
         now=datetime.now(UTC),
         **safety_context(practitioner),
     )
-    for thread in threads:
-        services.mark_read(thread, reader_is_client=True)
     audit.record(
         "own_messages_viewed",
         client=client,
@@ -152,6 +153,7 @@ def _covered_thread_or_404(thread_id: int) -> MessageThread:
 
 def _covering_page(thread: MessageThread, form: MessageForm, status: int = 200):
     thread = services.thread_with_messages(thread.client_id, thread.practitioner_id)
+    services.mark_read(thread, reader_is_client=False)
     html = render_template(
         "messages/covering_thread.html",
         thread=thread,
@@ -160,7 +162,6 @@ def _covering_page(thread: MessageThread, form: MessageForm, status: int = 200):
         withdrawable=withdrawable([thread], _user()),
         now=datetime.now(UTC),
     )
-    services.mark_read(thread, reader_is_client=False)
     audit.record("message_thread_covered", client=thread.client, detail=f"thread {thread.id}")
     db.session.commit()
     return html, status

@@ -106,6 +106,10 @@ def _render_client_page(client: User, status: int = 200, **forms):
     }
     withdraw_forms.update(forms.get("withdraw_forms", {}))
     thread = messages.thread_with_messages(client.id, current_user.id)
+    if thread is not None:
+        # Opening her record opens the conversation: her messages count as read from now
+        # (before rendering, so the navigation's badge agrees).
+        messages.mark_read(thread, reader_is_client=False)
     html = render_template(
         "practice/client.html",
         record=record,
@@ -127,8 +131,6 @@ def _render_client_page(client: User, status: int = 200, **forms):
     # Committed after rendering: a commit expires the loaded rows, and the page reads them all.
     services.record_view(client, days)
     if thread is not None:
-        # Opening her record opens the conversation: her messages count as read from now.
-        messages.mark_read(thread, reader_is_client=False)
         audit.record("message_thread_viewed", client=client, detail=f"thread {thread.id}")
     db.session.commit()
     return html, status
