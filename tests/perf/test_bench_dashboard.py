@@ -2,8 +2,8 @@
 
 A practice of 20 practitioners and 500 clients, each with 365 days of check-ins (~182,500 rows)
 and an EPDS every 4 weeks, and a conversation of 6 messages each (a third of them waiting for an
-answer and unread, so the waiting list and the unread badge are full), bulk-inserted. In one run it measures, through the Flask test client:
-the dashboard of a practitioner with 25 clients, the dashboard of one with all 500 clients
+answer and unread, so the waiting list and the unread badge are full), bulk-inserted. In one
+run it measures, through the Flask test client: the dashboard of a practitioner with 25 clients, the dashboard of one with all 500 clients
 (the caseload is reassigned for that), and a client page with 365 days of data (30 and 90 day
 periods). For each: p50/p95 over 30 requests, the number of SQL statements, the time of the
 page's own SQL alone (cursor executes, timed with before/after_cursor_execute) and the ratio
