@@ -1,16 +1,16 @@
 """Benchmark of the practice pages on a year of data (run by `make bench`, never by `make test`).
 
-A practice of 20 practitioners and 500 clients, each with 365 days of check-ins (~182,500 rows)
-and an EPDS every 4 weeks, and a conversation of 6 messages each (a third of them waiting for an
-answer and unread, so the waiting list and the unread badge are full), bulk-inserted. In one
-run it measures, through the Flask test client: the dashboard of a practitioner with 25 clients, the dashboard of one with all 500 clients
-(the caseload is reassigned for that), and a client page with 365 days of data (30 and 90 day
-periods). For each: p50/p95 over 30 requests, the number of SQL statements, the time of the
-page's own SQL alone (cursor executes, timed with before/after_cursor_execute) and the ratio
-page/SQL. A framework floor (the help page, signed in) is measured in the same run as the
-baseline. Targets: dashboard p95 < 150 ms at 500 clients, client page p95 < 100 ms, page time
-<= 2x its SQL time. It prints and compares; it fails only on wrong pages or on a query count
-that grows with the caseload, never on timing.
+A practice of 20 practitioners and 500 clients, each with 365 days of check-ins (~182,500 rows) and
+an EPDS every 4 weeks, and a conversation of 6 messages each (a third of them waiting for an answer
+and unread, so the waiting list and the unread badge are full), bulk-inserted. In one run it
+measures, through the Flask test client: the dashboard of a practitioner with 25 clients, the
+dashboard of one with all 500 clients (the caseload is reassigned for that), and a client page with
+365 days of data (30 and 90 day periods). For each: p50/p95 over 30 requests, the number of SQL
+statements, the time of the page's own SQL alone (cursor executes, timed with
+before/after_cursor_execute) and the ratio page/SQL. A framework floor (the help page, signed in)
+is measured in the same run as the baseline. Targets: dashboard p95 < 150 ms at 500 clients, client
+page p95 < 100 ms, page time <= 2x its SQL time. It prints and compares; it fails only on wrong
+pages or on a query count that grows with the caseload, never on timing.
 
 SQLite always; PostgreSQL too when TEST_DATABASE_URL (or the Makefile's default URL) answers.
 The PostgreSQL database is wiped and rebuilt: point TEST_DATABASE_URL at a scratch database.
