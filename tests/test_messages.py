@@ -182,6 +182,16 @@ def test_a_client_without_a_practitioner_is_told_and_nothing_is_stored(make, app
     assert messages_in_db() == []
 
 
+def test_no_message_is_stored_while_her_consent_is_withdrawn(people):
+    mother_browser, mother, _staff, _practitioner = people
+    mother.profile.collection_paused = True
+    db.session.commit()
+    response = send(mother_browser, "/messages/", "Can I still ask something?")
+    assert response.status_code == 409
+    assert "does not store new messages" in response.get_data(as_text=True)
+    assert messages_in_db() == []
+
+
 def test_forged_ids_get_404_and_change_nothing(people, make, app):
     mother_browser, mother, staff_browser, practitioner = people
     send(mother_browser, "/messages/", "mine")

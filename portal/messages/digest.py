@@ -125,15 +125,16 @@ def counts_for(
     waiting_query = sa.select(
         sa.func.count(MessageThread.id), sa.func.min(MessageThread.waiting_since)
     ).where(MessageThread.waiting_since.is_not(None))
+    # Conversations with each client's current practitioner (the ones the dashboards list).
+    waiting_query = waiting_query.join(
+        ClientProfile,
+        sa.and_(
+            ClientProfile.user_id == MessageThread.client_id,
+            ClientProfile.practitioner_id == MessageThread.practitioner_id,
+        ),
+    )
     if practitioner_id is not None:
-        # His own conversations with his current clients (the ones his dashboard lists).
-        waiting_query = waiting_query.join(
-            ClientProfile,
-            sa.and_(
-                ClientProfile.user_id == MessageThread.client_id,
-                ClientProfile.practitioner_id == MessageThread.practitioner_id,
-            ),
-        ).where(MessageThread.practitioner_id == practitioner_id)
+        waiting_query = waiting_query.where(MessageThread.practitioner_id == practitioner_id)
     waiting, oldest = db.session.execute(waiting_query).one()
     last_checkin = (
         sa.select(sa.func.max(CheckIn.day))

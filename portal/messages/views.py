@@ -61,6 +61,7 @@ def _inbox_page(form: MessageForm, status: int = 200):
         services.mark_read(thread, reader_is_client=True)
     html = render_template(
         "messages/inbox.html",
+        client=client,
         practitioner=practitioner,
         current=current,
         earlier=[thread for thread in threads if thread is not current],
@@ -88,6 +89,17 @@ def inbox():
         practitioner = services.practitioner_of(client)
         if practitioner is None:
             flash(_("You have no practitioner yet, so the message could not be sent."), "error")
+            return _inbox_page(form, 409)
+        if client.profile.collection_paused:
+            # A message is new data like a check-in: none is stored while consent is withdrawn.
+            flash(
+                _(
+                    "You withdrew your consent, so the portal does not store new messages. "
+                    "You can call the practice on %(phone)s.",
+                    phone=current_app.config["PRACTICE_PHONE"],
+                ),
+                "error",
+            )
             return _inbox_page(form, 409)
         if form.validate_on_submit():
             thread = services.thread_between(client, practitioner, create=True)
