@@ -187,3 +187,8 @@ def test_the_waiting_list_in_the_digest_counts_only_his_current_clients(practice
     digest.send_digests(practice["now"])
     (mail,) = [m for m in digests(outbox) if m.recipient == practice["petra"].email]
     assert "Messages waiting for an answer: 0" in mail.body
+
+
+def test_the_cron_command_sends_what_is_due(runner):
+    result = runner.invoke(args=["send-digests"])
+    assert result.exit_code == 0 and "0 digest(s) sent." in result.output
