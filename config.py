@@ -112,6 +112,16 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None  # a tired mother may leave a form open for hours
     PROXY_FIX_HOPS = _int("PROXY_FIX_HOPS", 0)
 
+    # Messages: when the practice reads them and how soon she may expect an answer (shown to
+    # her above the message box), the quiet time between two e-mail notices about one
+    # conversation, and how long a sender may withdraw a message.
+    MESSAGE_READING_HOURS = os.environ.get("MESSAGE_READING_HOURS", "9:00-17:00")
+    MESSAGE_REPLY_WORKING_DAYS = _int("MESSAGE_REPLY_WORKING_DAYS", 1)
+    MESSAGE_NOTICE_MINUTES = _int("MESSAGE_NOTICE_MINUTES", 60)
+    MESSAGE_WITHDRAW_MINUTES = _int("MESSAGE_WITHDRAW_MINUTES", 5)
+    # The staff's digest: the local time it goes out (working days, or Mondays for weekly).
+    DIGEST_TIME = os.environ.get("DIGEST_TIME", "07:30")
+
     # Check-ins and flags (DOMAIN.md defaults; tests pin them).
     CHECKIN_BACKFILL_DAYS = 7
     FLAG_THRESHOLDS: dict = {}

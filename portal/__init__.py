@@ -74,6 +74,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.checkins.views import bp as checkins_bp
     from portal.guidance.views import bp as guidance_bp
     from portal.health import bp as health_bp
+    from portal.messages.views import bp as messages_bp
     from portal.practice.views import bp as practice_bp
     from portal.privacy.views import bp as privacy_bp
     from portal.public.views import bp as public_bp
@@ -91,6 +92,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(practice_bp, url_prefix="/practice")
     app.register_blueprint(reports_bp, url_prefix="/reports")
     app.register_blueprint(privacy_bp, url_prefix="/account")
+    app.register_blueprint(messages_bp, url_prefix="/messages")
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -13,6 +13,7 @@ from portal.auth.services import create_user
 from portal.dates import local_today
 from portal.extensions import db
 from portal.flags import LEVEL_RANK
+from portal.messages import services as messages
 from portal.models import (
     AuditEvent,
     CheckIn,
@@ -257,6 +258,11 @@ def _caseload(practitioner: User, count: int, first: int = 0) -> None:
         add_flag(client, "silent", "low", number + 1)
         if number % 3 == 0:
             add_flag(client, "epds_high", "high", number + 2)
+        # Every client has a message waiting (and unread): the waiting list and the unread
+        # badge must not cost a query per client either.
+        thread = messages.thread_between(client, practitioner, create=True)
+        messages.send_message(thread, client, f"question {number}")
+    db.session.commit()
 
 
 def _count_queries(app, test_client, path: str) -> tuple[list[str], str]:
@@ -294,6 +300,9 @@ def test_dashboard_runs_the_same_number_of_queries_for_5_and_60_clients(
     many, html = _count_queries(app, test_client, "/practice/")
     assert len(client_links(html)) == 50
     assert html.count('class="sparkline"') == 150
+    waiting = html[html.index('id="waiting"') :].split("</section>")[0]
+    assert waiting.count("<li>") == 20 and "60 conversations wait" in waiting
+    assert '<span class="badge unread"' in html
     assert same_statements(few, many)
     assert len(many) <= 10
 

@@ -26,6 +26,9 @@ from portal.models import (
     Invitation,
     Lesson,
     LessonProgress,
+    Message,
+    MessageSettings,
+    MessageThread,
     Module,
     Note,
     NoteRevision,
@@ -126,6 +129,22 @@ def fill_record(client: User, practitioner: User) -> None:
         [
             Assignment(client_id=client.id, module_id=module.id, assigned_by_id=practitioner.id),
             LessonProgress(client_id=client.id, lesson_id=lesson.id),
+        ]
+    )
+    thread = MessageThread(client_id=client.id, practitioner_id=practitioner.id,
+                           handled_by_id=practitioner.id)
+    db.session.add(thread)
+    db.session.flush()
+    now = datetime.now(UTC)
+    db.session.add_all(
+        [
+            Message(thread_id=thread.id, sender_id=client.id, from_client=True,
+                    body="MY QUESTION: is crying normal?", created_at=now, read_at=now),
+            Message(thread_id=thread.id, sender_id=practitioner.id, from_client=False,
+                    body="Shared reply: yes, often.", created_at=now),
+            Message(thread_id=thread.id, sender_id=practitioner.id, from_client=False,
+                    body="WITHDRAWN TEXT", created_at=now, withdrawn_at=now),
+            MessageSettings(user_id=client.id, notices=False),
         ]
     )
     audit.record("login", actor=client)
@@ -389,6 +408,17 @@ def test_export_holds_all_her_data_but_no_private_notes(login_as, make):
     assert "submission_id" not in data["questionnaire_responses"][0]  # plumbing, not her data
     assert data["flags"][0]["rule"] == "low_mood"
     assert [n["body"] for n in data["shared_notes"]] == ["Shared: rest more"]
+    assert [m["body"] for m in data["messages"]] == [
+        "MY QUESTION: is crying normal?",
+        "Shared reply: yes, often.",
+        None,
+    ]
+    assert data["messages"][0]["read_at"] and data["messages"][2]["withdrawn_at"]
+    message_rows = list(csv.DictReader(io.StringIO(archive.read("csv/messages.csv").decode())))
+    assert [row["body"] for row in message_rows][:2] == [
+        "MY QUESTION: is crying normal?",
+        "Shared reply: yes, often.",
+    ]
     assert data["consents"][0]["text"] == "I agree."
     assert data["lessons_completed"][0]["lesson"] == "why"
     # Where she is signed in, without anything that would open the session.
@@ -399,6 +429,7 @@ def test_export_holds_all_her_data_but_no_private_notes(login_as, make):
     everything = b"".join(archive.read(name) for name in names).decode("utf-8", "replace")
     assert "PRIVATE NOTE" not in everything
     assert "PRIVATE ACK NOTE" not in everything
+    assert "WITHDRAWN TEXT" not in everything
     assert "OTHER" not in everything
     rows = list(csv.DictReader(io.StringIO(archive.read("csv/checkins.csv").decode())))
     assert len(rows) == 2

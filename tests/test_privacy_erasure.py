@@ -5,7 +5,7 @@ import json
 import sqlalchemy as sa
 
 from portal.extensions import db
-from portal.models import AuditEvent, CheckIn, ErasureRequest, Note, User
+from portal.models import AuditEvent, CheckIn, ErasureRequest, Message, MessageThread, Note, User
 from portal.outbox import deliver_pass
 from portal.privacy import services
 from tests.conftest import PASSWORD, login, post_form
@@ -91,6 +91,9 @@ def test_erasure_leaves_no_row_of_hers_and_a_pseudonymous_log(app, login_as, mak
         == 2
     )
     assert db.session.get(User, practitioner.id) is not None
+    # Her conversation is gone; the other client's is whole.
+    assert db.session.scalars(sa.select(MessageThread.client_id)).all() == [other.id]
+    assert db.session.scalar(sa.select(sa.func.count(Message.id))) == 3
 
     label = services.pseudonym_label(pseudonym)
     erased = db.session.scalars(

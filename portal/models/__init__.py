@@ -13,6 +13,7 @@ from portal.models.guidance import (
     ModuleText,
     RecommendationDismissal,
 )
+from portal.models.messages import Message, MessageSettings, MessageThread
 from portal.models.notes import Note, NoteRevision
 from portal.models.outbox import OutboxMessage, ScheduledJob
 from portal.models.questionnaires import InstrumentText, QuestionnaireResponse
@@ -48,6 +49,9 @@ __all__ = [
     "LessonProgress",
     "LessonText",
     "Module",
+    "Message",
+    "MessageSettings",
+    "MessageThread",
     "ModuleText",
     "Note",
     "NoteRevision",

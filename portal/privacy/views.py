@@ -23,6 +23,8 @@ from portal.access import roles_required
 from portal.auth import sessions, twofactor
 from portal.auth.consent import consent_text
 from portal.extensions import db, limiter
+from portal.messages import services as messages
+from portal.messages.forms import MessageSettingsForm
 from portal.models import ErasureRequest, Role, User
 from portal.practice.services import access_log_for_client
 from portal.privacy import export, services
@@ -69,6 +71,9 @@ def _forms(user: User) -> dict:
         "password_form": PasswordChangeForm(prefix="password"),
         "email_form": EmailChangeForm(prefix="email"),
         "sign_out_form": SignOutForm(formdata=None),
+        "message_settings_form": MessageSettingsForm(
+            formdata=None, obj=messages.settings_for(user)
+        ),
     }
     if user.is_client:
         forms.update(
@@ -197,6 +202,31 @@ def change_email():
         )
         return redirect(url_for("privacy.account"))
     return _account_page(422, email_form=form)
+
+
+@bp.route("/messages", methods=["POST"])
+@login_required
+def message_settings():
+    """Save the message settings: e-mail notices, and for staff the digest and absence."""
+    user = _user()
+    form = MessageSettingsForm()
+    # Only the fields this person is shown count (a client has no digest, only a practitioner
+    # is ever away).
+    if user.is_client:
+        del form.digest
+    if not user.is_practitioner:
+        del form.away_until
+    if form.validate_on_submit():
+        messages.save_settings(
+            user,
+            notices=bool(form.notices.data),
+            digest=form.digest.data if "digest" in form else None,
+            away_until=form.away_until.data if "away_until" in form else None,
+        )
+        db.session.commit()
+        flash(_("Your message settings are saved."), "success")
+        return redirect(url_for("privacy.account", _anchor="messages-heading"))
+    return _account_page(422, message_settings_form=form)
 
 
 @bp.route("/email/confirm/<token>", methods=["GET", "POST"])
