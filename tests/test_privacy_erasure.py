@@ -1,9 +1,12 @@
 """Erasure: afterwards no row of hers remains in any table; the access log keeps a pseudonym."""
 
 import json
+from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
+from portal.dates import local_today
 from portal.extensions import db
 from portal.models import AuditEvent, CheckIn, ErasureRequest, Note, User
 from portal.privacy import services
@@ -174,3 +177,39 @@ def test_login_helper_still_works_after_another_erasure(app, login_as, make):
     )
     assert bystander_browser.get("/account/").status_code == 200
     assert login(app.test_client(), bystander).status_code == 302
+
+
+def test_erased_data_is_gone_from_the_sqlite_files_too(app, login_as, make):
+    """Deleted rows linger in free pages and the WAL unless overwritten and checkpointed."""
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    if not uri.startswith("sqlite:///"):
+        pytest.skip("reads the raw SQLite files; PostgreSQL is covered by VACUUM (see README)")
+    path = Path(uri.removeprefix("sqlite:///"))
+    admin_browser, _admin = login_as("admin")
+    browser, user = login_as(
+        "client", email="zuzanna.oblivion7731@example.test", name="Zuzanna Oblivionska",
+        baby_name="Wolfgang Vergeetmenietje",
+    )
+    page = post_form(browser, "/me/", {"day": local_today(user.timezone).isoformat(),
+                                       "mood": "2", "note": "Nachtmerrie-notitie 5f2b9c"},
+                     token_from="/me/")
+    assert page.status_code == 302
+    traces = [b"zuzanna.oblivion7731@example.test", b"Zuzanna Oblivionska",
+              b"Wolfgang Vergeetmenietje", b"Nachtmerrie-notitie 5f2b9c"]
+
+    def raw_files() -> bytes:
+        return b"".join(
+            candidate.read_bytes()
+            for candidate in (path, path.with_name(path.name + "-wal"))
+            if candidate.exists()
+        )
+
+    assert all(trace in raw_files() for trace in traces)  # the files did hold her data
+    request_erasure(browser)
+    erasure = db.session.scalar(sa.select(ErasureRequest))
+    response = post_form(admin_browser, f"/account/admin/erasure/{erasure.id}",
+                         {f"r{erasure.id}-decision": "erase"},
+                         token_from="/account/admin/erasure")
+    assert response.status_code == 302
+    left = raw_files()
+    assert [trace for trace in traces if trace in left] == []
