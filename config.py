@@ -71,6 +71,12 @@ class Config:
     LOGIN_LIMIT = os.environ.get("LOGIN_LIMIT", "10 per 15 minutes")
     ENQUIRY_LIMIT = os.environ.get("ENQUIRY_LIMIT", "5 per hour")
 
+    # Request size: a larger body is refused with 413 before it is read. The largest honest
+    # uploads are a questionnaire wording file (kilobytes) and a lesson text.
+    MAX_CONTENT_LENGTH = 3 * 1024 * 1024
+    MAX_FORM_MEMORY_SIZE = 500_000  # one text field of a multipart form
+    MAX_FORM_PARTS = 100  # the one multipart form (wording upload) has three
+
     # Sessions.
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
