@@ -27,6 +27,7 @@ def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
     Path(app.instance_path).mkdir(exist_ok=True)
 
     register_extensions(app)
+    register_url_converters(app)
     register_blueprints(app)
     register_errorhandlers(app)
     register_security(app)
@@ -57,6 +58,13 @@ def register_extensions(app: Flask) -> None:
     from portal.auth import sessions
 
     sessions.init_login_manager(login_manager)
+
+
+def register_url_converters(app: Flask) -> None:
+    """Bound <int:...> in addresses to what a database id can be (before routes are added)."""
+    from portal import input_guard
+
+    input_guard.register_converters(app)
 
 
 def register_blueprints(app: Flask) -> None:
