@@ -21,7 +21,10 @@ def _int(name: str, default: int) -> int:
 class Config:
     """Settings shared by every environment."""
 
-    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-secret-change-me")
+    # Without it, development and tests of a built app use a random key made once in
+    # instance/secret_key (portal/instance_secret.py); production refuses to start.
+    SECRET_KEY = os.environ.get("SECRET_KEY")
+    SECRET_KEY_FILE: str | None = None  # where that key is kept; None: instance/secret_key
     SQLALCHEMY_DATABASE_URI = os.environ.get(
         "DATABASE_URL", f"sqlite:///{BASE_DIR / 'instance' / 'portal.db'}"
     )

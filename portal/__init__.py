@@ -6,6 +6,7 @@ from pathlib import Path
 from flask import Flask
 
 from config import CONFIGS, Config
+from portal.instance_secret import configure_secret_key
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -25,6 +26,7 @@ def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
     app.config.from_object(config_class)
     app.config.update(overrides)
     Path(app.instance_path).mkdir(exist_ok=True)
+    configure_secret_key(app)
 
     register_extensions(app)
     register_url_converters(app)
