@@ -312,6 +312,11 @@ def test_a_table_cannot_multiply_a_short_text_into_thousands_of_cells():
     assert html.count("<td") <= 5_000
 
 
+def test_a_table_with_full_rows_is_kept_whole():
+    table = "| day | sleep |\n|---|---|\n" + "".join(f"| {n} | 7 |\n" for n in range(200))
+    assert render_markdown(table).count("<td>") == 400
+
+
 def test_a_thousand_breathing_pacers_do_not_break_the_page():
     html = render_markdown("[[breathing-pacer]]\n\n" * 1000,
                            pacer=lambda index: f'<div id="pacer-{index}"></div>')
