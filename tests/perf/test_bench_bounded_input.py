@@ -65,7 +65,8 @@ def markdown_cases(length: int) -> dict[str, str]:
 
 def json_cases() -> dict[str, bytes]:
     limit = MAX_DEFINITION_BYTES
-    nested = "[" * MAX_DEFINITION_DEPTH + "]" * MAX_DEFINITION_DEPTH
+    # Two levels go to the object and its items list: the file nests exactly to the limit.
+    nested = "[" * (MAX_DEFINITION_DEPTH - 2) + "]" * (MAX_DEFINITION_DEPTH - 2)
     return {
         "items of zeros": b'{"instrument": "epds", "items": [' + b",".join(
             [b"0"] * ((limit - 40) // 2)) + b"]}",
