@@ -13,9 +13,9 @@ from wtforms.validators import (
 )
 
 # Lesson and module texts are Markdown, parsed on every preview and view. The slowest texts
-# for markdown-it-py (tests/perf/test_bench_bounded_input.py) take about 30 microseconds of CPU
-# per character, so this length keeps a preview well within a second; the longest built-in
-# lesson has under 3,000 characters.
+# for markdown-it-py (tests/perf/test_bench_bounded_input.py) cost a preview up to about 20
+# microseconds of CPU per character, so this length keeps it well within a second even on a
+# busy machine; the longest built-in lesson has under 3,000 characters.
 MAX_BODY = 10_000
 MAX_SUMMARY = 500
 MAX_MESSAGE = 2_000
