@@ -22,7 +22,10 @@ def _int(name: str, default: int) -> int:
 class Config:
     """Settings shared by every environment."""
 
-    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-secret-change-me")
+    # Without it, development and tests of a built app use a random key made once in
+    # instance/secret_key (portal/instance_secret.py); production refuses to start.
+    SECRET_KEY = os.environ.get("SECRET_KEY")
+    SECRET_KEY_FILE: str | None = None  # where that key is kept; None: instance/secret_key
     SQLALCHEMY_DATABASE_URI = os.environ.get(
         "DATABASE_URL", f"sqlite:///{BASE_DIR / 'instance' / 'portal.db'}"
     )
@@ -95,6 +98,12 @@ class Config:
     LOGIN_FIRST_DELAY_SECONDS = 1
     LOGIN_MAX_DELAY_SECONDS = _int("LOGIN_MAX_DELAY_SECONDS", 60)
     ENQUIRY_LIMIT = os.environ.get("ENQUIRY_LIMIT", "5 per hour")
+
+    # Request size: a larger body is refused with 413 before it is read. The largest honest
+    # uploads are a questionnaire wording file (kilobytes) and a lesson text.
+    MAX_CONTENT_LENGTH = 3 * 1024 * 1024
+    MAX_FORM_MEMORY_SIZE = 500_000  # one text field of a multipart form
+    MAX_FORM_PARTS = 100  # the one multipart form (wording upload) has three
 
     # Log lines of the portal (and the rate limiter) at this level go to stderr.
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")

@@ -6,6 +6,7 @@ from pathlib import Path
 from flask import Flask
 
 from config import CONFIGS, Config
+from portal.instance_secret import configure_secret_key
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -25,9 +26,11 @@ def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
     app.config.from_object(config_class)
     app.config.update(overrides)
     Path(app.instance_path).mkdir(exist_ok=True)
+    configure_secret_key(app)
 
     register_logging(app)
     register_extensions(app)
+    register_url_converters(app)
     register_blueprints(app)
     register_errorhandlers(app)
     register_security(app)
@@ -64,6 +67,13 @@ def register_extensions(app: Flask) -> None:
     from portal.auth import sessions
 
     sessions.init_login_manager(login_manager)
+
+
+def register_url_converters(app: Flask) -> None:
+    """Bound <int:...> in addresses to what a database id can be (before routes are added)."""
+    from portal import input_guard
+
+    input_guard.register_converters(app)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -761,7 +761,7 @@ def test_phone_consult_upsert_survives_a_concurrent_insert(record, app):
         ({"tension": "0"}, "Not a valid choice"),
         ({"sleep_hours": "17"}, "Enter hours from 0 to 16."),
         ({"sleep_hours": "5.3"}, "quarter hours"),
-        ({"sleep_hours": "nan"}, "Not a valid decimal value"),
+        ({"sleep_hours": "nan"}, "Enter hours from 0 to 16."),
         ({"night_wakings": "21"}, "Enter a number from 0 to 20."),
         ({"skin_to_skin_minutes": "-1"}, "from 0 to 600"),
         ({"activities": "flying"}, "is not a valid choice"),

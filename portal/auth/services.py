@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from types import SimpleNamespace
 
 import sqlalchemy as sa
 from flask import current_app, render_template
@@ -231,29 +232,33 @@ def record_consent(user: User, text: str) -> Consent:
 
 
 def request_password_reset(email: str) -> None:
-    """E-mail a reset link if the account exists; say nothing either way."""
+    """E-mail a reset link if the account exists; say nothing either way, and take as long.
+
+    The token and the message are made whether or not the account exists, so the time an
+    answer takes does not tell; only storing the link and queueing the mail (two rows in the
+    outbox era) are skipped for an unknown address. Nothing here hashes a password.
+    """
     user = find_user_by_email(email)
-    if user is None or not user.active:
-        return
-    _void_open_resets(user)  # only the newest link works
+    known = user is not None and user.active
+    if known:
+        _void_open_resets(user)  # only the newest link works
     token, token_hash = new_token()
+    hours = current_app.config["PASSWORD_RESET_HOURS"]
+    link = absolute_url("auth.reset_password", token=token)
+    default_locale = current_app.config["BABEL_DEFAULT_LOCALE"]
+    reader = user if known else SimpleNamespace(full_name="", locale=default_locale)
+    with force_locale(reader.locale):
+        subject = _("Choose a new password")
+        body = render_template("emails/password_reset.txt", user=reader, link=link, hours=hours)
+    if not known:
+        return
     db.session.add(
         PasswordReset(
             user_id=user.id,
             token_hash=token_hash,
-            expires_at=datetime.now(UTC)
-            + timedelta(hours=current_app.config["PASSWORD_RESET_HOURS"]),
+            expires_at=datetime.now(UTC) + timedelta(hours=hours),
         )
     )
-    link = absolute_url("auth.reset_password", token=token)
-    with force_locale(user.locale):
-        subject = _("Choose a new password")
-        body = render_template(
-            "emails/password_reset.txt",
-            user=user,
-            link=link,
-            hours=current_app.config["PASSWORD_RESET_HOURS"],
-        )
     send_mail(user.email, subject, body, kind="password_reset")
 
 

@@ -4,16 +4,21 @@ The rows to remove are found by walking the schema (every foreign key to users, 
 rows that hang off those), so a table added later is covered without touching this module.
 What references her without a foreign key is handled by name: the access log (plain ids and
 labels), invitations and enquiries (by e-mail address).
+
+Deleted rows also have to leave the database files. SQLite overwrites freed space with zeros
+(PRAGMA secure_delete, set on every connection in portal/database.py), and after the commit
+`clear_old_copies` empties the WAL, which still holds earlier versions of her pages.
+PostgreSQL keeps deleted rows as dead tuples until VACUUM; see the README.
 """
 
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
-from flask import render_template
+from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
-from portal import audit
+from portal import audit, database
 from portal.extensions import db
 from portal.mail import send_mail
 from portal.models import AuditEvent, Enquiry, ErasureRequest, Invitation, OutboxMessage, User
@@ -64,6 +69,15 @@ def erase_client(erasure: ErasureRequest, admin: User) -> None:
     audit.record(
         "account_erased", actor=admin, detail=f"erasure request {erasure.id}", client_label=label
     )
+
+
+def clear_old_copies() -> None:
+    """After the erasure's commit, move SQLite's WAL into the file and empty it (else nothing)."""
+    result = database.checkpoint_wal(current_app)
+    if result is not None and result[0]:
+        # Readers of older snapshots outlasted the busy timeout: the next checkpoint
+        # (SQLite's automatic one, or the next erasure's) finishes the job.
+        current_app.logger.warning("after an erasure the WAL could not be emptied: %s", result)
 
 
 def _pseudonymise_audit_log(client_id: int, email: str, label: str) -> None:

@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from portal import audit
 from portal.auth.consent import consent_text
 from portal.auth.services import (
+    find_user_by_email,
     normalise_email,
     notify_password_changed,
     record_consent,
@@ -51,6 +52,11 @@ def request_email_change(user: User, new_email: str) -> EmailChange:
     A mistyped address would otherwise lock her out of password resets. One request is
     pending at a time: a new one voids the earlier link. The current address gets a notice
     without the new address in it, so a stranger who took over the session learns nothing.
+
+    An address that belongs to another account is handled alike, so that the answer does not
+    tell which addresses have accounts: the request is recorded the same way, but its owner
+    gets a warning instead of a link (she learns nothing about who tried), and the change can
+    never be confirmed.
     """
     db.session.execute(
         sa.delete(EmailChange).where(EmailChange.user_id == user.id, EmailChange.used_at.is_(None))
@@ -64,19 +70,30 @@ def request_email_change(user: User, new_email: str) -> EmailChange:
         expires_at=datetime.now(UTC) + timedelta(hours=hours),
     )
     db.session.add(change)
-    link = absolute_url("privacy.confirm_email", token=token)
+    owner = find_user_by_email(change.new_email)
+    if owner is None:
+        link = absolute_url("privacy.confirm_email", token=token)
+        with force_locale(user.locale):
+            subject = _("Confirm your new e-mail address")
+            body = render_template(
+                "privacy/emails/confirm_email.txt", user=user, link=link, hours=hours
+            )
+    else:
+        with force_locale(owner.locale):
+            subject = _("Someone tried to use your e-mail address")
+            body = render_template("privacy/emails/address_in_use.txt", user=owner)
+    send_mail(change.new_email, subject, body, kind="email_change")
     with force_locale(user.locale):
-        confirm = (
-            _("Confirm your new e-mail address"),
-            render_template("privacy/emails/confirm_email.txt", user=user, link=link, hours=hours),
-        )
         notice = (
             _("A new e-mail address was asked for your account"),
             render_template("privacy/emails/email_change_requested.txt", user=user),
         )
-    send_mail(change.new_email, *confirm, kind="email_change")
     send_mail(user.email, *notice, kind="email_change")
-    audit.record("email_change_requested", actor=user)
+    audit.record(
+        "email_change_requested",
+        actor=user,
+        detail="the address belongs to another account" if owner is not None else None,
+    )
     return change
 
 

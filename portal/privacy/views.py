@@ -28,7 +28,7 @@ from portal.messages.forms import MessageSettingsForm
 from portal.models import ErasureRequest, Role, User
 from portal.practice.services import access_log_for_client
 from portal.privacy import export, services
-from portal.privacy.erasure import ErasureError, erase_client
+from portal.privacy.erasure import ErasureError, clear_old_copies, erase_client
 from portal.privacy.forms import (
     ConsentGiveForm,
     ConsentWithdrawForm,
@@ -372,11 +372,13 @@ def decide_erasure(request_id: int):
             db.session.rollback()
             flash(_("This request cannot be carried out any more."), "error")
             return redirect(url_for("privacy.erasure_requests"))
+        db.session.commit()
+        clear_old_copies()
         message = _("The client's data and account are erased.")
     else:
         services.keep_record(erasure, admin, form.reason.data)
+        db.session.commit()
         message = _("The record is kept; the client has been told why.")
-    db.session.commit()
     flash(message, "success")
     return redirect(url_for("privacy.erasure_requests"))
 

@@ -1,7 +1,5 @@
 """Questionnaires: fill one in, see the result and history; the admin installs licensed wording."""
 
-import json
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -14,7 +12,14 @@ from portal.extensions import db
 from portal.models import Role, User
 from portal.questionnaires import services
 from portal.questionnaires.forms import InstallWordingForm, answers_from, questionnaire_form
-from portal.questionnaires.instruments import INSTRUMENT_KEYS, band_for
+from portal.questionnaires.instruments import (
+    INSTRUMENT_KEYS,
+    MAX_DEFINITION_BYTES,
+    MAX_DEFINITION_DEPTH,
+    UnreadableDefinition,
+    band_for,
+    read_licensed_definition,
+)
 from portal.questionnaires.schedule import due_questionnaires
 
 bp = Blueprint("questionnaires", __name__)
@@ -149,6 +154,22 @@ def fill_for_client(client_id: int, key: str):
     return _fill(client, key, current_user._get_current_object(), {})
 
 
+def _unreadable_message(error: UnreadableDefinition) -> str:
+    if error.reason == "too_large":
+        return _(
+            "The file is larger than %(size)d KB. A wording file is a few kilobytes; "
+            "please check that this is the right file.",
+            size=MAX_DEFINITION_BYTES // 1024,
+        )
+    if error.reason == "too_deep":
+        return _(
+            "The file is nested more than %(depth)d levels deep. Please follow the shape of "
+            "the example file.",
+            depth=MAX_DEFINITION_DEPTH,
+        )
+    return _("The file is not a readable JSON definition.")
+
+
 @bp.route("/admin/instruments", methods=["GET", "POST"])
 @roles_required(Role.ADMIN)
 def admin_instruments():
@@ -156,15 +177,12 @@ def admin_instruments():
     form = InstallWordingForm()
     errors: list[str] = []
     if form.validate_on_submit():
-        raw = form.definition.data.read(2_000_001)
         try:
-            if len(raw) > 2_000_000:
-                raise ValueError("too large")
-            definition = json.loads(raw.decode("utf-8"))
-            if not isinstance(definition, dict):
-                raise ValueError("not an object")
-        except (ValueError, UnicodeDecodeError):
-            errors = [_("The file is not a readable JSON definition.")]
+            definition = read_licensed_definition(
+                form.definition.data.read(MAX_DEFINITION_BYTES + 1)
+            )
+        except UnreadableDefinition as error:
+            errors = [_unreadable_message(error)]
         else:
             errors = services.install_licensed(form.instrument.data, definition, current_user)
         if not errors:
