@@ -1,6 +1,7 @@
 """Configuration classes; the environment overrides every default that differs per deployment."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -21,7 +22,10 @@ def _int(name: str, default: int) -> int:
 class Config:
     """Settings shared by every environment."""
 
-    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-secret-change-me")
+    # Without it, development and tests of a built app use a random key made once in
+    # instance/secret_key (portal/instance_secret.py); production refuses to start.
+    SECRET_KEY = os.environ.get("SECRET_KEY")
+    SECRET_KEY_FILE: str | None = None  # where that key is kept; None: instance/secret_key
     SQLALCHEMY_DATABASE_URI = os.environ.get(
         "DATABASE_URL", f"sqlite:///{BASE_DIR / 'instance' / 'portal.db'}"
     )
@@ -95,10 +99,21 @@ class Config:
     LOGIN_MAX_DELAY_SECONDS = _int("LOGIN_MAX_DELAY_SECONDS", 60)
     ENQUIRY_LIMIT = os.environ.get("ENQUIRY_LIMIT", "5 per hour")
 
+    # Request size: a larger body is refused with 413 before it is read. The largest honest
+    # uploads are a questionnaire wording file (kilobytes) and a lesson text.
+    MAX_CONTENT_LENGTH = 3 * 1024 * 1024
+    MAX_FORM_MEMORY_SIZE = 500_000  # one text field of a multipart form
+    MAX_FORM_PARTS = 100  # the one multipart form (wording upload) has three
+
     # Log lines of the portal (and the rate limiter) at this level go to stderr.
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
 
-    # Sessions.
+    # Sessions. The cookie holds only a session id; lifetimes and idle limits are decided on
+    # the server (portal/auth/sessions.py: SESSION_LIFETIMES, IDLE_LIMITS may override them).
+    # Only "stay signed in on this phone" makes the cookie outlive the browser, for 30 days;
+    # it is not re-sent on every request (the server's clock is the one that counts).
+    PERMANENT_SESSION_LIFETIME = timedelta(days=30)
+    SESSION_REFRESH_EACH_REQUEST = False
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False
@@ -106,10 +121,21 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None  # a tired mother may leave a form open for hours
     PROXY_FIX_HOPS = _int("PROXY_FIX_HOPS", 0)
 
+    # Messages: when the practice reads them and how soon she may expect an answer (shown to
+    # her above the message box), the quiet time between two e-mail notices about one
+    # conversation, and how long a sender may withdraw a message.
+    MESSAGE_READING_HOURS = os.environ.get("MESSAGE_READING_HOURS", "9:00-17:00")
+    MESSAGE_REPLY_WORKING_DAYS = _int("MESSAGE_REPLY_WORKING_DAYS", 1)
+    MESSAGE_NOTICE_MINUTES = _int("MESSAGE_NOTICE_MINUTES", 60)
+    MESSAGE_WITHDRAW_MINUTES = _int("MESSAGE_WITHDRAW_MINUTES", 5)
+    # The staff's digest: the local time it goes out (working days, or Mondays for weekly).
+    DIGEST_TIME = os.environ.get("DIGEST_TIME", "07:30")
+
     # Check-ins and flags (DOMAIN.md defaults; tests pin them).
     CHECKIN_BACKFILL_DAYS = 7
     FLAG_THRESHOLDS: dict = {}
-    URGENT_ESCALATION_HOURS = _int("URGENT_ESCALATION_HOURS", 24)
+    # 4 hours: a day is long to leave an answer about self-harm unseen.
+    URGENT_ESCALATION_HOURS = _int("URGENT_ESCALATION_HOURS", 4)
 
 
 class DevelopmentConfig(Config):
@@ -138,7 +164,8 @@ class TestingConfig(Config):
 
 
 class ProductionConfig(Config):
-    """Production: refuses to start without its secrets, a database URL and shared limits."""
+    """Production: refuses to start without its secrets, a database URL, shared limits and the
+    practice's numbers."""
 
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
@@ -146,9 +173,19 @@ class ProductionConfig(Config):
 
     @classmethod
     def check(cls) -> None:
-        """Refuse to run with development defaults."""
-        required = ("SECRET_KEY", "DATABASE_URL", "TOTP_ENCRYPTION_KEY")
-        missing = [name for name in required if not os.environ.get(name)]
+        """Refuse to run with development defaults.
+
+        The phone numbers too: the crisis page of a real practice must never show the demo
+        numbers to a mother who needs help now.
+        """
+        required = (
+            "SECRET_KEY",
+            "DATABASE_URL",
+            "TOTP_ENCRYPTION_KEY",
+            "PRACTICE_PHONE",
+            "HUISARTSENPOST_PHONE",
+        )
+        missing = [name for name in required if not (os.environ.get(name) or "").strip()]
         if missing:
             raise RuntimeError(
                 "ProductionConfig needs these environment variables: " + ", ".join(missing)

@@ -100,15 +100,36 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
-        context.configure(
-            connection=connection,
-            target_metadata=get_metadata(),
-            render_item=render_item,
-            **conf_args
-        )
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            _sqlite_foreign_keys_off(connection)
+        try:
+            context.configure(
+                connection=connection,
+                target_metadata=get_metadata(),
+                render_item=render_item,
+                **conf_args
+            )
 
-        with context.begin_transaction():
-            context.run_migrations()
+            with context.begin_transaction():
+                context.run_migrations()
+        finally:
+            if sqlite:
+                # Never hand this connection to a request: the pool opens a new one, with
+                # foreign keys on (portal/database.py).
+                connection.invalidate()
+
+
+def _sqlite_foreign_keys_off(connection):
+    """Switch SQLite's foreign keys off for a migration run.
+
+    A batch migration rebuilds a table by copying it and dropping the old one; with foreign
+    keys on, the drop would first delete every row that points at it (ON DELETE CASCADE).
+    SQLite accepts the switch only outside a transaction, so it goes straight to the driver's
+    connection, before Alembic begins one. A migration that rebuilds tables checks the keys
+    itself (PRAGMA foreign_key_check) before it commits.
+    """
+    connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
 
 
 if context.is_offline_mode():

@@ -6,6 +6,7 @@ from pathlib import Path
 from flask import Flask
 
 from config import CONFIGS, Config
+from portal.instance_secret import configure_secret_key
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -25,9 +26,11 @@ def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
     app.config.from_object(config_class)
     app.config.update(overrides)
     Path(app.instance_path).mkdir(exist_ok=True)
+    configure_secret_key(app)
 
     register_logging(app)
     register_extensions(app)
+    register_url_converters(app)
     register_blueprints(app)
     register_errorhandlers(app)
     register_security(app)
@@ -66,6 +69,13 @@ def register_extensions(app: Flask) -> None:
     sessions.init_login_manager(login_manager)
 
 
+def register_url_converters(app: Flask) -> None:
+    """Bound <int:...> in addresses to what a database id can be (before routes are added)."""
+    from portal import input_guard
+
+    input_guard.register_converters(app)
+
+
 def register_blueprints(app: Flask) -> None:
     """Mount one blueprint per feature."""
     from portal.admin.views import bp as admin_bp
@@ -74,6 +84,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.checkins.views import bp as checkins_bp
     from portal.guidance.views import bp as guidance_bp
     from portal.health import bp as health_bp
+    from portal.messages.views import bp as messages_bp
     from portal.practice.views import bp as practice_bp
     from portal.privacy.views import bp as privacy_bp
     from portal.public.views import bp as public_bp
@@ -91,6 +102,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(practice_bp, url_prefix="/practice")
     app.register_blueprint(reports_bp, url_prefix="/reports")
     app.register_blueprint(privacy_bp, url_prefix="/account")
+    app.register_blueprint(messages_bp, url_prefix="/messages")
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -21,6 +21,7 @@ def register(app: Flask) -> None:
     """Attach the portal's commands to the app: the core ones here, each feature's own group."""
     from portal.checkins.cli import register as register_checkin_commands
     from portal.guidance.cli import guidance_cli
+    from portal.messages.cli import register as register_message_commands
     from portal.privacy.cli import register as register_privacy_commands
     from portal.questionnaires.cli import instruments_cli
 
@@ -29,6 +30,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(outbox_cli)
     register_checkin_commands(app)
     register_privacy_commands(app)
+    register_message_commands(app)
 
     @app.cli.command("worker")
     @click.option("--ticks", type=int, default=None, help="Stop after this many rounds (tests).")

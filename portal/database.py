@@ -9,6 +9,10 @@ write, ends that read and begins again with BEGIN IMMEDIATE: the write lock is h
 the first write to the commit. What was read before sees data as of a moment earlier, the
 guarantee PostgreSQL's default READ COMMITTED gives too; every write that must not race is a
 single atomic statement or guarded by a unique index.
+
+Deleted rows must not linger in the file: secure_delete overwrites freed space with zeros, and
+`checkpoint_wal` (run after an erasure) moves the WAL into the database and empties it, so old
+copies of the pages in the WAL go too.
 """
 
 from flask import Flask
@@ -55,7 +59,29 @@ def _on_connect(dbapi_connection, _record) -> None:
     cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
+
+
+def checkpoint_wal(app: Flask) -> tuple[int, int, int] | None:
+    """Copy the WAL into the SQLite file and truncate it; None on other databases.
+
+    Returns SQLite's (busy, WAL frames, frames checkpointed). It waits (busy timeout) for
+    readers of older snapshots, so call it after the commit, outside any transaction.
+    """
+    if not is_sqlite(app.config["SQLALCHEMY_DATABASE_URI"]):
+        return None
+    from portal.extensions import db
+
+    # A raw connection: the transaction hooks above would wrap the pragma in a BEGIN.
+    connection = db.engine.raw_connection()
+    try:
+        cursor = connection.cursor()
+        busy, frames, done = cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        cursor.close()
+    finally:
+        connection.close()
+    return busy, frames, done
 
 
 def _on_begin(connection) -> None:

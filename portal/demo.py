@@ -12,6 +12,7 @@ from portal import flag_service
 from portal.auth import twofactor
 from portal.auth.services import create_user, find_user_by_email, record_consent
 from portal.extensions import db
+from portal.messages.services import send_message, thread_between
 from portal.models import ACTIVITIES, CheckIn, QuestionnaireResponse, User
 from portal.questionnaires.instruments import load_instrument, score
 
@@ -134,7 +135,26 @@ def seed_demo(today: date | None = None) -> bool:
             _add_response(client, "gad7", _spread(gad7, 7), today - timedelta(days=1))
     db.session.flush()
     _evaluate_flags()
+    _add_conversations(practitioners[0])
     return True
+
+
+def _add_conversations(practitioner: User) -> None:
+    """Give client 1 an answered question and client 3 one that waits (for the waiting list)."""
+    now = datetime.now(UTC)
+    conversations = {
+        1: [
+            (True, "Mag ik de ademhalingsoefening ook 's nachts doen als ik wakker lig?", 30),
+            (False, "Ja, dat mag zeker. Begin met twee rondes en kijk hoe het voelt.", 26),
+        ],
+        3: [(True, "Ik huil 's avonds vaak. Is dat normaal, zes weken na de bevalling?", 5)],
+    }
+    for number, lines in conversations.items():
+        client = find_user_by_email(client_email(number))
+        thread = thread_between(client, practitioner, create=True)
+        for from_client, body, hours_ago in lines:
+            sender = client if from_client else practitioner
+            send_message(thread, sender, body, now=now - timedelta(hours=hours_ago))
 
 
 def _add_checkins(
@@ -202,6 +222,7 @@ def _add_response(client: User, key: str, item_scores: list[int], day: date) -> 
             safety=result.safety,
             locale="nl",
             submitted_at=datetime.combine(day, time(10, 0), tzinfo=UTC),
+            **instrument.wording("nl"),
         )
     )
 

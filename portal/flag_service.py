@@ -4,10 +4,12 @@ A flag is one episode of a rule firing. Rules keyed by a questionnaire response 
 GAD-7) start a new episode for every new response that fires; streak rules (low mood, sleep,
 bonding, worsening, silent) keep one episode until the condition clears. Acknowledging closes
 the flag for the dashboard but not the episode, so a condition that persists is not raised
-again until it has cleared and returned. Safety flags never clear by themselves: only a
-practitioner's acknowledgement closes them.
+again until it has cleared and returned. Questionnaire flags (safety, EPDS, GAD-7) never clear
+by themselves: a softer score minutes later must not hide a high one nobody has seen, so only a
+practitioner's acknowledgement closes them, and the later score is shown beside the flag.
 """
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
@@ -21,12 +23,20 @@ from portal.dates import local_today
 from portal.extensions import db
 from portal.links import absolute_url
 from portal.mail import send_mail
-from portal.models import CheckIn, ClientProfile, Flag, QuestionnaireResponse, Role, User
+from portal.models import (
+    CheckIn,
+    CheckInRevision,
+    ClientProfile,
+    Flag,
+    QuestionnaireResponse,
+    Role,
+    User,
+)
 
-# The rules read at most this far back (worsening compares two 7-day windows; streaks need 7
-# logged days even when some days were skipped).
+# The rules' windows reach back at most 14 calendar days (worsening compares two 7-day
+# windows); further back the check-ins only tell the silent rule when she last logged.
 LOOKBACK_DAYS = 45
-NEVER_CLEARS = {"safety"}
+NEVER_CLEARS = flags.CLOSE_BY_ACKNOWLEDGEMENT
 
 
 def thresholds() -> flags.Thresholds:
@@ -34,7 +44,9 @@ def thresholds() -> flags.Thresholds:
     return flags.Thresholds.from_mapping(current_app.config.get("FLAG_THRESHOLDS") or {})
 
 
-def client_data(client: User, today: datetime.date) -> flags.ClientData:
+def client_data(
+    client: User, today: datetime.date, open_levels: frozenset[str] = frozenset()
+) -> flags.ClientData:
     """Load what the rules read about one client."""
     checkins = db.session.execute(
         _RECENT_CHECKINS,
@@ -44,7 +56,10 @@ def client_data(client: User, today: datetime.date) -> flags.ClientData:
     profile = client.profile
     return flags.ClientData(
         today=today,
-        checkins=tuple(flags.DayLog(*row) for row in checkins),
+        checkins=tuple(
+            flags.DayLog(*row[:-1], by_practitioner=bool(row.by_practitioner))
+            for row in checkins
+        ),
         questionnaires=tuple(
             flags.QuestionnaireResult(
                 id=response.id,
@@ -58,12 +73,23 @@ def client_data(client: User, today: datetime.date) -> flags.ClientData:
         ),
         active=client.active and profile is not None and not profile.collection_paused,
         started_on=profile.started_on if profile else None,
+        delivery_date=profile.delivery_date if profile else None,
+        open_levels=open_levels,
     )
 
 
 # Built once: the rules run after every check-in save, and building a statement costs more
 # than running it. Core columns, as the rows feed plain tuples, not ORM objects.
 _checkins = CheckIn.__table__.c
+_revisions = CheckInRevision.__table__.c
+# A day is hers when she logged it, even if a practitioner later changed it by phone (her
+# values are then kept as a revision entered by nobody).
+_BY_PRACTITIONER = sa.and_(
+    _checkins.entered_by_id.is_not(None),
+    ~sa.exists().where(
+        _revisions.checkin_id == _checkins.id, _revisions.entered_by_id.is_(None)
+    ),
+)
 _RECENT_CHECKINS = sa.select(
     _checkins.day,
     _checkins.mood,
@@ -71,6 +97,7 @@ _RECENT_CHECKINS = sa.select(
     _checkins.energy,
     _checkins.bonding,
     _checkins.sleep_hours,
+    _BY_PRACTITIONER.label("by_practitioner"),
 ).where(
     _checkins.client_id == sa.bindparam("client_id"),
     _checkins.day >= sa.bindparam("since"),
@@ -99,10 +126,10 @@ def evaluate_client(client: User, now: datetime | None = None) -> list[Flag]:
     """
     now = now or datetime.now(UTC)
     today = local_today(client.timezone, now)
-    fired = {
-        result.rule: result for result in flags.evaluate(client_data(client, today), thresholds())
-    }
     current = _current_episodes(client.id)
+    data = client_data(client, today, _open_levels(current.values()))
+    limits = thresholds()
+    fired = {result.rule: result for result in flags.evaluate(data, limits)}
     raised = []
     for rule in flags.RULES:
         result, episode = fired.get(rule), current.get(rule)
@@ -111,10 +138,8 @@ def evaluate_client(client: User, now: datetime | None = None) -> list[Flag]:
                 episode.cleared_at = now
             continue
         if episode is not None and episode.is_open:
-            # One open flag per rule: keep it, but let it show the latest data and level.
             renewed = result.key is not None and result.key != episode.episode_key
-            episode.evidence, episode.episode_key = result.evidence, result.key
-            episode.level, episode.level_rank = result.level, flags.LEVEL_RANK[result.level]
+            _keep_open(episode, result)
             if renewed and result.level == "urgent":
                 raised.append(episode)  # a new urgent answer is news, even on an open flag
             continue
@@ -125,7 +150,39 @@ def evaluate_client(client: User, now: datetime | None = None) -> list[Flag]:
         flag = _raise(client, result, now)
         if flag is not None:
             raised.append(flag)
+            current[rule] = flag
+    _rank_silent(data, limits, current)
     return raised
+
+
+def _open_levels(episodes) -> frozenset[str]:
+    return frozenset(flag.level for flag in episodes if flag.is_open and flag.rule != "silent")
+
+
+def _rank_silent(data: flags.ClientData, limits: flags.Thresholds, current: dict) -> None:
+    """Give an open silent flag the level it has now that this run's flags are open too."""
+    silent = current.get("silent")
+    if silent is None or not silent.is_open:
+        return
+    result = flags.silent(replace(data, open_levels=_open_levels(current.values())), limits)
+    if result is not None and result.level != silent.level:
+        silent.level, silent.level_rank = result.level, flags.LEVEL_RANK[result.level]
+
+
+def _keep_open(episode: Flag, result: flags.FlagResult) -> None:
+    """Let the one open flag of a rule follow the data that fires it now.
+
+    A data-window flag shows the latest data and level. A flag that closes only by
+    acknowledgement keeps what raised it unless the new response is more urgent: a softer
+    score never lowers it (it is shown beside the flag instead). Its episode key follows the
+    latest response that fired, so acknowledging it covers every answer seen until then.
+    """
+    rank = flags.LEVEL_RANK[result.level]
+    episode.episode_key = result.key
+    if result.rule in NEVER_CLEARS and rank >= episode.level_rank:
+        return
+    episode.evidence = result.evidence
+    episode.level, episode.level_rank = result.level, rank
 
 
 def _current_episodes(client_id: int) -> dict[str, Flag]:
@@ -167,15 +224,22 @@ def notify_practitioner(client: User, raised: list[Flag]) -> None:
     practitioner = client.profile.practitioner if client.profile else None
     if not urgent:
         return
-    recipients = [practitioner] if practitioner and practitioner.active else _admins()
-    link = absolute_url("public.index")
+    # Without an active practitioner the admins are told, with a link to the page where they
+    # can hand her to a colleague: they cannot open her record themselves.
+    to_admins = not (practitioner and practitioner.active)
+    recipients = _admins() if to_admins else [practitioner]
+    link = absolute_url("admin.urgent_flags" if to_admins else "public.index")
     for recipient in recipients:
         with force_locale(recipient.locale):
             send_mail(
                 recipient.email,
                 _("Urgent flag in the portal"),
                 render_template(
-                    "emails/urgent_flag.txt", recipient=recipient, client=client, link=link
+                    "emails/urgent_flag.txt",
+                    recipient=recipient,
+                    client=client,
+                    link=link,
+                    to_admin=to_admins,
                 ),
                 kind="urgent_flag",
             )
@@ -229,7 +293,7 @@ def escalate_overdue(now: datetime | None = None) -> int:
     ).all()
     if not overdue:
         return 0
-    link = absolute_url("public.index")
+    link = absolute_url("admin.urgent_flags")
     for admin in _admins():
         with force_locale(admin.locale):
             send_mail(

@@ -15,6 +15,9 @@ Conventions shared by every rule:
   also reads the one before it.
 - Means are compared exactly (as fractions of the values as written), so a
   mean of 5.0 is never read as 4.999... through float rounding.
+- Every "last N logged days" window is also capped in calendar days: "within 7
+  calendar days" is today and the 6 days before it. Data from weeks ago never
+  raises a flag today, and every evidence names the dates it read.
 """
 
 from __future__ import annotations
@@ -33,6 +36,18 @@ EPDS = "epds"
 GAD7 = "gad7"
 # EPDS item 10 ("the thought of harming myself") is the tenth score.
 EPDS_SAFETY_ITEM_INDEX = 9
+# The questionnaire each response-keyed rule reads. Their flags close only by acknowledgement:
+# a later, softer score is context beside the open flag, never a reason to close it.
+QUESTIONNAIRE_RULES = {
+    "safety": EPDS,
+    "epds_high": EPDS,
+    "epds_raised": EPDS,
+    "anxiety": GAD7,
+    "epds_rose": EPDS,
+}
+CLOSE_BY_ACKNOWLEDGEMENT = frozenset(QUESTIONNAIRE_RULES)
+# An open flag at one of these levels makes a silent client rank medium.
+SILENT_RAISED_BY = frozenset({"urgent", "high"})
 
 
 @dataclass(frozen=True)
@@ -45,6 +60,8 @@ class DayLog:
     energy: int | None = None
     bonding: int | None = None
     sleep_hours: float | None = None
+    # Entered by a practitioner during a phone consult, not logged by her.
+    by_practitioner: bool = False
 
 
 @dataclass(frozen=True)
@@ -70,6 +87,11 @@ class ClientData:
     # Paused, withdrawn consent or deactivated clients are never "silent".
     active: bool = True
     started_on: date | None = None
+    # Unknown (None) for a client whose delivery date the practice did not record.
+    delivery_date: date | None = None
+    # Levels of the client's flags open before this evaluation (silent ranks higher after a
+    # high or urgent one).
+    open_levels: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -83,13 +105,20 @@ class Thresholds:
     gad7_high: int = 15
     low_mood_max: int = 2
     low_mood_days: int = 3
+    low_mood_window: int = 5
+    low_mood_calendar_days: int = 7
     low_mood_days_high: int = 5
+    low_mood_window_high: int = 7
+    low_mood_calendar_days_high: int = 10
     short_sleep_hours: float = 5.0
     short_sleep_window: int = 7
+    short_sleep_calendar_days: int = 14
     short_sleep_min_logged: int = 4
+    short_sleep_from_week: int = 4
     bonding_max: int = 2
     bonding_days: int = 3
     bonding_window: int = 7
+    bonding_calendar_days: int = 14
     worsening_drop: float = 1.0
     worsening_window_days: int = 7
     # Not in the DOMAIN table: a mean of one or two days is too noisy to compare.
@@ -143,6 +172,15 @@ def _round(value: Fraction) -> float:
 def _logs(data: ClientData) -> list[DayLog]:
     """Return the check-ins up to today, oldest first."""
     return sorted((log for log in data.checkins if log.day <= data.today), key=lambda log: log.day)
+
+
+def _window(
+    logs: list[DayLog], today: date, calendar_days: int, logged_days: int
+) -> list[DayLog]:
+    """Return the last ``logged_days`` of the logs dated within ``calendar_days`` up to today."""
+    first = today - timedelta(days=calendar_days - 1)
+    recent = [log for log in logs if log.day >= first]
+    return recent[-logged_days:] if logged_days > 0 else []
 
 
 def _latest(data: ClientData, instrument: str) -> QuestionnaireResult | None:
@@ -243,42 +281,67 @@ def anxiety(data: ClientData, thresholds: Thresholds) -> FlagResult | None:
 
 
 def low_mood(data: ClientData, thresholds: Thresholds) -> FlagResult | None:
-    """Flag low mood on the most recent consecutive logged days.
+    """Flag low mood on enough of the last logged days as medium, or on most of them as high.
 
-    The streak counts back from the most recent logged day over consecutive
-    entries of the log: a day she did not log neither breaks nor extends it
-    (low, no entry, low, low is a streak of three). The most recent logged
-    day must be low. ``low_mood_days`` in a row is medium,
-    ``low_mood_days_high`` is high. The evidence lists the whole streak.
+    Medium: mood at or below ``low_mood_max`` on ``low_mood_days`` of the last
+    ``low_mood_window`` logged days within ``low_mood_calendar_days`` calendar days.
+    High: on ``low_mood_days_high`` of the last ``low_mood_window_high`` logged days within
+    ``low_mood_calendar_days_high``. The low days need not be in a row (one better day no
+    longer hides three weeks of low mood) and today need not be low; the calendar limit keeps
+    low days from weeks ago out. The evidence names the low days of the window that fired.
     """
-    streak: list[DayLog] = []
-    for log in reversed(_logs(data)):
-        if log.mood > thresholds.low_mood_max:
-            break
-        streak.append(log)
-    if len(streak) < thresholds.low_mood_days:
-        return None
-    streak.reverse()
-    level = "high" if len(streak) >= thresholds.low_mood_days_high else "medium"
-    evidence = {
-        "streak": len(streak),
-        "days": [log.day.isoformat() for log in streak],
-        "moods": [log.mood for log in streak],
-    }
-    return FlagResult("low_mood", level, evidence)
+    logs = _logs(data)
+    for level, days, window, calendar_days in (
+        (
+            "high",
+            thresholds.low_mood_days_high,
+            thresholds.low_mood_window_high,
+            thresholds.low_mood_calendar_days_high,
+        ),
+        (
+            "medium",
+            thresholds.low_mood_days,
+            thresholds.low_mood_window,
+            thresholds.low_mood_calendar_days,
+        ),
+    ):
+        read = _window(logs, data.today, calendar_days, window)
+        low = [log for log in read if log.mood <= thresholds.low_mood_max]
+        if low and len(low) >= days:
+            evidence = {
+                "low_days": len(low),
+                "logged_days": len(read),
+                "calendar_days": calendar_days,
+                "days": [log.day.isoformat() for log in low],
+                "moods": [log.mood for log in low],
+            }
+            return FlagResult("low_mood", level, evidence)
+    return None
 
 
 def short_sleep(data: ClientData, thresholds: Thresholds) -> FlagResult | None:
-    """Flag a short mean sleep over the last logged nights as medium.
+    """Flag a short mean sleep over the last logged nights, from week 4 postpartum, as medium.
 
-    Reads the last ``short_sleep_window`` logged days that have a
-    ``sleep_hours`` value (days without one are skipped, however old the
-    nights it reaches back to), needs at least ``short_sleep_min_logged`` of
-    them, and fires when their mean is strictly below ``short_sleep_hours``.
+    Counted only from week ``short_sleep_from_week`` postpartum: in the first weeks under
+    5 hours a night is normal for many mothers (night feeds), so a flag then would fire for
+    most of them and mean little; from week 4 a run of short nights is worth a look. Poor
+    sleep quality was the other choice, but it is optional in the check-in and would hide
+    short nights of mothers who skip it. Nights before week 4 never count; without a
+    delivery date every night counts (better an early reminder than a missed one).
+
+    Reads the last ``short_sleep_window`` logged days that have a ``sleep_hours`` value
+    within ``short_sleep_calendar_days`` calendar days, needs at least
+    ``short_sleep_min_logged`` of them, and fires when their mean is strictly below
+    ``short_sleep_hours``.
     """
     nights = [log for log in _logs(data) if log.sleep_hours is not None]
-    nights = nights[-thresholds.short_sleep_window :]
-    if len(nights) < thresholds.short_sleep_min_logged:
+    if data.delivery_date is not None:
+        from_day = data.delivery_date + timedelta(weeks=thresholds.short_sleep_from_week)
+        nights = [log for log in nights if log.day >= from_day]
+    nights = _window(
+        nights, data.today, thresholds.short_sleep_calendar_days, thresholds.short_sleep_window
+    )
+    if not nights or len(nights) < thresholds.short_sleep_min_logged:
         return None
     mean = _mean(log.sleep_hours for log in nights)
     if mean >= _exact(thresholds.short_sleep_hours):
@@ -295,18 +358,19 @@ def short_sleep(data: ClientData, thresholds: Thresholds) -> FlagResult | None:
 def bonding(data: ClientData, thresholds: Thresholds) -> FlagResult | None:
     """Flag low bonding on enough of the last logged days as medium.
 
-    Reads the last ``bonding_window`` logged days that have a ``bonding``
-    value and fires when at least ``bonding_days`` of them are at or below
-    ``bonding_max``; the low days need not be consecutive or recent.
+    Reads the last ``bonding_window`` logged days that have a ``bonding`` value within
+    ``bonding_calendar_days`` calendar days and fires when at least ``bonding_days`` of them
+    are at or below ``bonding_max``; the low days need not be consecutive.
     """
     logs = [log for log in _logs(data) if log.bonding is not None]
-    logs = logs[-thresholds.bonding_window :]
+    logs = _window(logs, data.today, thresholds.bonding_calendar_days, thresholds.bonding_window)
     low_days = [log for log in logs if log.bonding <= thresholds.bonding_max]
-    if len(low_days) < thresholds.bonding_days:
+    if not low_days or len(low_days) < thresholds.bonding_days:
         return None
     evidence = {
         "low_days": len(low_days),
         "logged_days": len(logs),
+        "calendar_days": thresholds.bonding_calendar_days,
         "days": [log.day.isoformat() for log in low_days],
         "bondings": [log.bonding for log in low_days],
     }
@@ -350,12 +414,18 @@ def silent(data: ClientData, thresholds: Thresholds) -> FlagResult | None:
 
     Counts whole days from the last check-in up to today (last on Monday,
     today Friday: 4 days), or from ``started_on`` if she never logged; with
-    neither, or for an inactive client, she is not silent.
+    neither, or for an inactive client, she is not silent. Only her own
+    check-ins count: a day her practitioner entered during a phone consult
+    leaves the flag open (the practitioner closes it by acknowledging it, with
+    a note). Ranks medium while
+    a high or urgent flag of hers is open: silence after a worrying answer
+    needs a look sooner than silence alone.
     """
     if not data.active:
         return None
     logs = _logs(data)
-    last_checkin = logs[-1].day if logs else None
+    own = [log for log in logs if not log.by_practitioner]
+    last_checkin = own[-1].day if own else None
     since = last_checkin or data.started_on
     if since is None:
         return None
@@ -367,7 +437,11 @@ def silent(data: ClientData, thresholds: Thresholds) -> FlagResult | None:
         "started_on": data.started_on.isoformat() if data.started_on else None,
         "days": days,
     }
-    return FlagResult("silent", "low", evidence)
+    entered = [log.day for log in logs if log.by_practitioner and log.day > since]
+    if entered:
+        evidence["practitioner_entry"] = entered[-1].isoformat()
+    level = "medium" if data.open_levels & SILENT_RAISED_BY else "low"
+    return FlagResult("silent", level, evidence)
 
 
 Rule = Callable[[ClientData, Thresholds], FlagResult | None]

@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app
 
+from portal import database
 from portal.extensions import db
 from portal.mail import build_email, transport
 from portal.models import OutboxMessage
@@ -108,6 +109,7 @@ def deliver_pass(*, include_waiting: bool = False, limit: int = BATCH_SIZE) -> P
     db.session.commit()
     sender = transport()
     unreachable: str | None = None
+    forgotten = False
     try:
         for message in sorted(messages, key=lambda row: row.id):
             if unreachable:
@@ -125,8 +127,13 @@ def deliver_pass(*, include_waiting: bool = False, limit: int = BATCH_SIZE) -> P
                 .values(claim_token=None, claimed_until=None, **outcome)
             )
             db.session.commit()
+            forgotten |= bool(message.forget_recipient and outcome.get("sent_at"))
     finally:
         sender.close()
+    if forgotten:
+        # The last copy of an erased person's address was in this row: take the old versions
+        # of its page out of SQLite's WAL too, as the erasure itself does.
+        database.checkpoint_wal(current_app)
     if report.errors:
         log.warning("outbox: %d sent, %d failed: %s", report.sent, report.failed, report.errors[0])
     return report

@@ -1,12 +1,12 @@
-"""Security headers, proxy handling, idle time-outs and no-store caching for health data."""
+"""Security headers, proxy handling, session time-outs and no-store caching for health data."""
 
-from datetime import UTC, datetime, timedelta
-
-from flask import Flask, current_app, flash, redirect, request, session, url_for
+from flask import Flask, flash, g, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 from flask_talisman import Talisman
 from werkzeug.middleware.proxy_fix import ProxyFix
+
+from portal.auth import sessions
 
 CONTENT_SECURITY_POLICY = {
     "default-src": "'self'",
@@ -27,11 +27,6 @@ PERMISSIONS_POLICY = {
     "payment": "()",
     "usb": "()",
     "interest-cohort": "()",
-}
-IDLE_LIMITS = {
-    "client": timedelta(hours=12),
-    "practitioner": timedelta(minutes=30),
-    "admin": timedelta(minutes=30),
 }
 
 
@@ -55,32 +50,32 @@ def init_app(app: Flask) -> None:
     hops = app.config.get("PROXY_FIX_HOPS", 0)
     if hops:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
-    app.before_request(enforce_idle_timeout)
+    app.before_request(enforce_session_limits)
     twofactor.init_app(app)
     app.after_request(add_cache_headers)
 
 
-LAST_SEEN_RESOLUTION_SECONDS = 60
-
-
-def enforce_idle_timeout():
-    """Sign out a user who has been idle longer than their role allows."""
-    if request.endpoint == "static" or not current_user.is_authenticated:
+def enforce_session_limits():
+    """Sign out a session that has ended; move a live one's idle clock on."""
+    if request.endpoint == "static":
         return None
-    now = datetime.now(UTC)
-    last_seen = session.get("last_seen")
-    limit = IDLE_LIMITS.get(current_user.role, timedelta(minutes=30))
-    limit = current_app.config.get("IDLE_LIMITS", {}).get(current_user.role, limit)
-    if last_seen is not None and now - datetime.fromtimestamp(last_seen, UTC) > limit:
-        logout_user()
-        session.clear()
-        flash(_("You were signed out after a period of inactivity. Please sign in again."), "info")
-        return redirect(url_for("auth.login", next=request.full_path))
-    # Refreshed at most once a minute: a changed session is signed and sent back as a cookie,
-    # and idle limits are counted in minutes and hours, not seconds.
-    if last_seen is None or now.timestamp() - last_seen >= LAST_SEEN_RESOLUTION_SECONDS:
-        session["last_seen"] = int(now.timestamp())
-    return None
+    if current_user.is_authenticated:
+        sessions.touch(sessions.current_session())
+        return None
+    if "_user_id" not in session:
+        return None
+    # The cookie names a session that opens nothing (any more): forget it.
+    ended = g.pop("session_ended", None)
+    logout_user()
+    session.clear()
+    if ended is None:
+        return None  # signed out elsewhere, or never valid: pages that need sign-in say so
+    if ended == "idle":
+        message = _("You were signed out after a period of inactivity. Please sign in again.")
+    else:
+        message = _("You were signed out: a sign-in lasts a limited time. Please sign in again.")
+    flash(message, "info")
+    return redirect(url_for("auth.login", next=request.full_path))
 
 
 def add_cache_headers(response):

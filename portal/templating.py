@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from portal.extensions import db
+from portal.messages.services import unread_for_client, unread_for_practitioner
 from portal.models import ClientProfile, Flag, OutboxMessage
 
 LANGUAGE_NAMES = {"nl": "Nederlands", "en": "English"}
@@ -50,6 +51,8 @@ MAIL_KIND_LABELS = {
     "email_change": _l("E-mail address change"),
     "two_factor_reset": _l("Two-step sign-in reset"),
     "reminder": _l("Check-in reminder"),
+    "message_notice": _l("New message notice"),
+    "digest": _l("Morning digest"),
     "enquiry": _l("Enquiry"),
     "consent": _l("Consent"),
     "erasure_request": _l("Erasure request"),
@@ -94,8 +97,14 @@ def _format_datetime(value, style: str = "medium") -> str:
     return format_datetime(value, style) if value else ""
 
 
+def _format_age(value) -> str:
+    """Say how long something has waited ("3 hours", "2 days") in the reader's language."""
+    return format_timedelta(value, threshold=1.5) if value is not None else ""
+
+
 def template_context() -> dict:
     """Values every template may use."""
+    counts = _nav_counts() if has_request_context() else {}
     return {
         "current_locale": str(get_locale()),
         "language_names": LANGUAGE_NAMES,
@@ -105,7 +114,8 @@ def template_context() -> dict:
             "email": current_app.config["PRACTICE_EMAIL"],
             "huisartsenpost": current_app.config["HUISARTSENPOST_PHONE"],
         },
-        "attention_count": _attention_count() if has_request_context() else 0,
+        "attention_count": counts.get("attention", 0),
+        "unread_messages": counts.get("unread", 0),
         "dead_urgent_notices": _dead_urgent_notices() if has_request_context() else 0,
         "current_path": request.full_path.rstrip("?") if has_request_context() else "/",
     }
@@ -127,20 +137,30 @@ def _dead_urgent_notices() -> int:
     )
 
 
-def _attention_count() -> int:
-    """Count a practitioner's open urgent and high flags for the navigation badge."""
-    if not (current_user.is_authenticated and current_user.is_practitioner):
-        return 0
-    return (
-        db.session.scalar(
-            sa.select(sa.func.count(Flag.id))
-            .join(ClientProfile, ClientProfile.user_id == Flag.client_id)
-            .where(
-                ClientProfile.practitioner_id == current_user.id,
-                Flag.acknowledged_at.is_(None),
-                Flag.cleared_at.is_(None),
-                Flag.level.in_(("urgent", "high")),
-            )
+def _nav_counts() -> dict[str, int]:
+    """Count the navigation's badges in one query: unread messages, and a practitioner's flags.
+
+    The flags are her open urgent and high ones; the messages those from the other side not yet
+    opened. One statement per page, whatever the caseload or the number of messages.
+    """
+    if not current_user.is_authenticated:
+        return {}
+    if current_user.is_client:
+        return {"unread": db.session.scalar(sa.select(unread_for_client(current_user.id))) or 0}
+    if not current_user.is_practitioner:
+        return {}
+    attention = (
+        sa.select(sa.func.count(Flag.id))
+        .join(ClientProfile, ClientProfile.user_id == Flag.client_id)
+        .where(
+            ClientProfile.practitioner_id == current_user.id,
+            Flag.acknowledged_at.is_(None),
+            Flag.cleared_at.is_(None),
+            Flag.level.in_(("urgent", "high")),
         )
-        or 0
+        .scalar_subquery()
     )
+    row = db.session.execute(
+        sa.select(attention, unread_for_practitioner(current_user.id))
+    ).one()
+    return {"attention": row[0] or 0, "unread": row[1] or 0}

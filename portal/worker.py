@@ -53,6 +53,12 @@ def _send_reminders() -> int:
     return send_reminders()
 
 
+def _send_digests() -> int:
+    from portal.messages.digest import send_digests
+
+    return send_digests()
+
+
 def _purge_outbox() -> int:
     return outbox.purge_sent()
 
@@ -61,6 +67,8 @@ JOBS = (
     Job("evaluate-flags", timedelta(days=1), _evaluate_flags),
     Job("escalate-flags", timedelta(hours=1), _escalate_flags),
     Job("send-reminders", timedelta(minutes=15), _send_reminders),
+    # Often, so each digest leaves close to its local 07:30; once a day each (message_settings).
+    Job("send-digests", timedelta(minutes=15), _send_digests),
     Job("purge-outbox", timedelta(days=1), _purge_outbox),
 )
 

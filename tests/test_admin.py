@@ -1,11 +1,14 @@
 """Admin pages: only admins get in; accounts can be reassigned and deactivated."""
 
+import re
+
 import pyotp
 import pytest
 import sqlalchemy as sa
 
 from portal.admin import services
 from portal.auth import twofactor
+from portal.auth.sessions import start_session
 from portal.extensions import db
 from portal.models import AuditEvent, RecoveryCode, User
 from tests.conftest import login, post_form
@@ -94,9 +97,12 @@ def test_admin_resets_a_lost_two_step_sign_in(app, login_as, make, outbox):
     page = admin_client.get(f"/admin/users/{practitioner.id}").get_data(as_text=True)
     assert "Inloggen in twee stappen opnieuw instellen" in page
     practitioner_client = app.test_client()
+    token, _row = start_session(practitioner, remember=False, user_agent=None, address=None)
+    db.session.commit()
     with practitioner_client.session_transaction() as session:  # her session on the lost phone
-        session["_user_id"] = f"{practitioner.id}:{practitioner.session_version}"
+        session["_user_id"] = token
         session["_fresh"] = True
+    assert practitioner_client.get("/practice/").status_code == 200
 
     response = post_form(
         admin_client,
@@ -165,3 +171,98 @@ def test_an_admin_cannot_reset_her_own_two_step_sign_in_here(login_as, make):
     assert response.status_code == 302
     db.session.expire_all()
     assert db.session.get(User, admin.id).totp_enabled
+
+
+# Deactivating a practitioner does not orphan her clients.
+
+
+@pytest.fixture
+def caseload(login_as, make):
+    test_client, admin = login_as("admin")
+    admin.locale = "en"
+    petra = make.practitioner(name="Petra Practitioner")
+    quinn = make.practitioner(name="Quinn Colleague")
+    mothers = [make.client(practitioner=petra, name=f"Mother {n}") for n in (1, 2)]
+    db.session.commit()
+    return test_client, petra, quinn, mothers
+
+
+def practitioners_of(mothers) -> list[int | None]:
+    db.session.expire_all()
+    return [db.session.get(User, mother.id).profile.practitioner_id for mother in mothers]
+
+
+def test_deactivating_a_practitioner_with_clients_is_refused_with_the_count(caseload):
+    test_client, petra, _quinn, mothers = caseload
+    response = post_form(
+        test_client, f"/admin/users/{petra.id}", {"practitioner_id": "0"}, token_from="/admin/"
+    )
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "Petra Practitioner still has 2 clients" in page
+    assert db.session.get(User, petra.id).active
+    assert practitioners_of(mothers) == [petra.id, petra.id]
+
+
+def test_deactivating_a_practitioner_hands_her_clients_to_a_colleague(caseload):
+    test_client, petra, quinn, mothers = caseload
+    response = post_form(
+        test_client,
+        f"/admin/users/{petra.id}",
+        {"practitioner_id": "0", "handover_id": str(quinn.id)},
+        token_from="/admin/",
+    )
+    assert response.status_code == 302
+    assert not db.session.get(User, petra.id).active
+    assert practitioners_of(mothers) == [quinn.id, quinn.id]
+    assigned = db.session.scalars(
+        sa.select(AuditEvent.client_id).where(AuditEvent.action == "practitioner_assigned")
+    ).all()
+    assert sorted(assigned) == sorted(mother.id for mother in mothers)
+
+
+@pytest.mark.parametrize("to", ["self", "inactive", "abc"])
+def test_a_handover_to_someone_who_cannot_take_them_is_refused(caseload, make, to):
+    test_client, petra, _quinn, mothers = caseload
+    inactive = make.practitioner(name="Gone")
+    inactive.active = False
+    db.session.commit()
+    handover = {"self": petra.id, "inactive": inactive.id}.get(to, to)
+    response = post_form(
+        test_client,
+        f"/admin/users/{petra.id}",
+        {"practitioner_id": "0", "handover_id": str(handover)},
+        token_from="/admin/",
+    )
+    assert response.status_code == 422
+    assert db.session.get(User, petra.id).active
+    assert practitioners_of(mothers) == [petra.id, petra.id]
+
+
+def test_a_practitioner_without_clients_is_deactivated_at_once(caseload):
+    test_client, _petra, quinn, _mothers = caseload
+    response = post_form(
+        test_client, f"/admin/users/{quinn.id}", {"practitioner_id": "0"}, token_from="/admin/"
+    )
+    assert response.status_code == 302
+    assert not db.session.get(User, quinn.id).active
+
+
+def test_saving_a_client_keeps_her_inactive_practitioner(caseload):
+    test_client, petra, _quinn, mothers = caseload
+    petra.active = False
+    db.session.commit()
+    mother = mothers[0]
+    page = test_client.get(f"/admin/users/{mother.id}").get_data(as_text=True)
+    assert re.search(
+        rf'<option selected value="{petra.id}">Petra Practitioner \(deactivated\)</option>', page
+    )
+    assert "deactivated: choose an active practitioner" in page
+    response = post_form(
+        test_client,
+        f"/admin/users/{mother.id}",
+        {"practitioner_id": str(petra.id), "active": "y"},
+        token_from="/admin/",
+    )
+    assert response.status_code == 302
+    assert practitioners_of([mother]) == [petra.id]

@@ -11,7 +11,7 @@ Answers:  ok = served (2xx, a redirect elsewhere than the login page, or a refus
           login = sent to the login page     403 = wrong role     404 = not yours / not there
 """
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -25,11 +25,15 @@ from portal.models import (
     Invitation,
     Lesson,
     LessonText,
+    Message,
+    MessageSettings,
+    MessageThread,
     Module,
     ModuleText,
     Note,
     QuestionnaireResponse,
     User,
+    UserSession,
 )
 from portal.passwords import hash_password
 from tests.conftest import CSRF_RE
@@ -46,6 +50,9 @@ PRACTITIONER = ("403", "403", "ok", "ok", "403", "login")  # the practitioner's 
 CLIENT_RECORD = ("404", "404", "ok", "404", "404", "login")
 OWN_RESPONSE = ("ok", "404", "403", "403", "403", "login")  # her own result, by id
 ADMIN = ("403", "403", "403", "403", "ok", "login")
+# One of her signed-in devices, by id: only she may sign it out.
+OWN_SESSION = ("ok", "404", "404", "404", "404", "login")
+OWN_MESSAGE = ("ok", "404", "404", "404", "404", "login")  # only its sender may withdraw it
 SIGNED_OUT_ONLY = ("ok",) * 6  # login, reset: signed-in people are sent home (a redirect)
 
 EXPECTED = {
@@ -109,6 +116,9 @@ EXPECTED = {
     "privacy.account": {"GET": SIGNED_IN},
     "privacy.change_password": {"POST": SIGNED_IN},
     "privacy.change_email": {"POST": SIGNED_IN},
+    "privacy.sign_out_device": {"POST": OWN_SESSION},
+    # Signs out every device, this one too, then shows the login page.
+    "privacy.sign_out_everywhere": {"POST": ("login",) * 6},
     "privacy.confirm_email": {"GET": PUBLIC, "POST": PUBLIC},  # an unknown token: 410
     "privacy.export_data": {"POST": CLIENT_OWN},
     "privacy.withdraw_consent": {"POST": CLIENT_OWN},
@@ -127,7 +137,19 @@ EXPECTED = {
     "admin.mark_enquiry_handled": {"POST": ADMIN},
     "admin.outbox_page": {"GET": ADMIN},
     "admin.outbox_retry_dead": {"POST": ADMIN},
+    "admin.urgent_flags": {"GET": ADMIN},
+    "admin.reassign_client": {"POST": ADMIN},
     "auditlog.index": {"GET": ADMIN},
+    "messages.inbox": {"GET": CLIENT_OWN, "POST": CLIENT_OWN},
+    "messages.withdraw": {"POST": OWN_MESSAGE},
+    # The World's practitioners are away, so the admin covers their conversations; an admin
+    # who is not covering gets 404 (tests/test_messages.py).
+    "messages.covering": {"GET": ADMIN},
+    "messages.covering_thread": {"GET": ADMIN, "POST": ADMIN},
+    "messages.covering_handled": {"POST": ADMIN},
+    "practice.send_message": {"POST": CLIENT_RECORD},
+    "practice.mark_thread_handled": {"POST": CLIENT_RECORD},
+    "privacy.message_settings": {"POST": SIGNED_IN},
 }
 
 
@@ -191,13 +213,26 @@ class World:
             flag = Flag(client_id=client.id, rule="silent", level="low", level_rank=3,
                         evidence={}, raised_at=datetime.now(UTC))
             erasure = ErasureRequest(user_id=client.id, pseudonym=f"p{owner}")
+            # A device of hers other than the browser the test signs in with.
+            device = UserSession(user_id=client.id, token_hash=f"s{owner}" * 32)
             invitation = Invitation(email=f"i{owner}@m.test", full_name="I", role="client",
                                     token_hash=f"{owner}" * 64,
                                     expires_at=datetime.now(UTC))
-            db.session.add_all([response, note, flag, erasure, invitation])
+            thread = MessageThread(client_id=client.id,
+                                   practitioner_id=self.practitioner[owner].id,
+                                   waiting_since=datetime.now(UTC))
+            db.session.add_all([response, note, flag, erasure, invitation, device, thread])
+            db.session.flush()
+            message = Message(thread_id=thread.id, sender_id=client.id, from_client=True,
+                              body="A question", created_at=datetime.now(UTC))
+            away = MessageSettings(user_id=self.practitioner[owner].id,
+                                   away_until=local_today() + timedelta(days=7))
+            db.session.add_all([message, away])
             db.session.flush()
             self.records[owner] = {"response": response.id, "note": note.id, "flag": flag.id,
-                                   "erasure": erasure.id, "invitation": invitation.id}
+                                   "erasure": erasure.id, "invitation": invitation.id,
+                                   "session": device.id, "thread": thread.id,
+                                   "message": message.id}
         db.session.commit()
         self.module_id, self.lesson_id = module.id, lesson.id
 
@@ -221,7 +256,10 @@ class World:
             "note_id": records["note"],
             "flag_id": records["flag"],
             "request_id": records["erasure"],
+            "session_id": records["session"],
             "invitation_id": records["invitation"],
+            "thread_id": records["thread"],
+            "message_id": records["message"],
             "enquiry_id": self.enquiry.id,
             "module_id": self.module_id,
             "lesson_id": self.lesson_id,

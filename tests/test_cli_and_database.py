@@ -1,5 +1,6 @@
 """CLI commands, the demo data, the migrations and the SQLite settings."""
 
+import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -91,3 +92,44 @@ def test_sqlite_reading_holds_no_write_lock_and_may_write_after_another_writer(a
         sa.select(users.c.full_name, users.c.locale).where(users.c.id == client_id)
     ).one()
     assert tuple(row) == ("B", "en")
+
+
+# --- No demo numbers in production. ---------------------------------------------------------
+
+PRODUCTION_ENV = {
+    "SECRET_KEY": "a long random production secret",
+    "DATABASE_URL": "postgresql+psycopg://portal@/portal",
+    "TOTP_ENCRYPTION_KEY": "a key",
+    "PRACTICE_PHONE": "030-765 43 21",
+    "HUISARTSENPOST_PHONE": "0900-450 12 12",
+}
+
+
+@pytest.mark.parametrize(
+    "missing",
+    [("PRACTICE_PHONE",), ("HUISARTSENPOST_PHONE",), ("PRACTICE_PHONE", "HUISARTSENPOST_PHONE")],
+)
+def test_production_refuses_to_start_with_the_demo_phone_numbers(monkeypatch, missing):
+    from config import ProductionConfig
+
+    for name, value in PRODUCTION_ENV.items():
+        monkeypatch.setenv(name, value)
+    for name in missing:
+        monkeypatch.delenv(name)
+    with pytest.raises(RuntimeError) as refused:
+        ProductionConfig.check()
+    for name in missing:
+        assert name in str(refused.value)
+    for name in set(PRODUCTION_ENV) - set(missing):
+        assert name not in str(refused.value)
+
+
+def test_production_starts_with_the_practices_own_numbers(monkeypatch):
+    from config import ProductionConfig
+
+    for name, value in PRODUCTION_ENV.items():
+        monkeypatch.setenv(name, value)
+    ProductionConfig.check()
+    monkeypatch.setenv("HUISARTSENPOST_PHONE", "  ")
+    with pytest.raises(RuntimeError, match="HUISARTSENPOST_PHONE"):
+        ProductionConfig.check()

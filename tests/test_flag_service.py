@@ -50,16 +50,16 @@ def test_low_mood_streak_raises_one_flag_and_upgrades_its_level(mother):
     log_moods(mother, [4, 2, 2, 2, 2, 2])
     [flag] = flags_of(mother, "low_mood")
     assert flag.level == "high"
-    assert flag.evidence["streak"] == 5
+    assert flag.evidence["low_days"] == 5
 
 
 def test_a_cleared_condition_closes_the_flag_and_a_return_raises_a_new_one(mother):
-    log_moods(mother, [2, 2, 2], end=local_today() - timedelta(days=1))
+    log_moods(mother, [2, 2, 2], end=local_today() - timedelta(days=3))
     assert flags_of(mother, "low_mood")[0].is_open
-    log_moods(mother, [4])
+    log_moods(mother, [4, 4, 4])  # 2 low of the last 5 logged days
     [old] = flags_of(mother, "low_mood")
     assert old.cleared_at is not None and not old.is_open
-    # Three low days again, today's good day overwritten: the condition returns.
+    # Three low days again, the good days overwritten: the condition returns.
     log_moods(mother, [2, 2, 2])
     rows = flags_of(mother, "low_mood")
     assert len(rows) == 2 and rows[-1].is_open
@@ -140,7 +140,98 @@ def test_an_acknowledged_urgent_flag_is_not_escalated(mother, make, outbox, runn
     assert not [m for m in outbox if m.to == (admin.email,)]
 
 
+def test_silence_ranks_medium_once_a_safety_answer_is_open(mother):
+    save_checkin(mother, local_today() - timedelta(days=5), {"mood": 4})
+    db.session.commit()
+    [flag] = flags_of(mother, "silent")
+    assert flag.level == "low"
+    epds(mother, item10=1)  # the urgent flag rises in the same run as the silent one is kept
+    [flag] = flags_of(mother, "silent")
+    assert flag.level == "medium" and flag.level_rank == 2
+    [urgent] = flags_of(mother, "safety")
+    urgent.acknowledged_at = datetime.now(UTC)
+    db.session.commit()
+    flag_service.evaluate_client(mother)
+    db.session.commit()
+    assert flags_of(mother, "silent")[0].level == "low"
+
+
+def test_short_sleep_in_the_first_weeks_raises_nothing(make):
+    early = make.client(delivery_date=local_today() - timedelta(days=20))
+    for offset in range(7):
+        save_checkin(early, local_today() - timedelta(days=offset), {"mood": 3, "sleep_hours": 3})
+    db.session.commit()
+    assert flags_of(early, "short_sleep") == []
+
+
 def test_thresholds_come_from_configuration(app, mother):
     app.config["FLAG_THRESHOLDS"] = {"low_mood_days": 2}
     log_moods(mother, [4, 2, 2])
     assert flags_of(mother, "low_mood")
+
+
+# Questionnaire flags close only by acknowledgement (DOMAIN.md, Flags).
+
+
+def answer(client, key: str, scores: list[int]):
+    """Submit a questionnaire whose items score as given; return the response."""
+    from portal.questionnaires.instruments import load_instrument
+
+    instrument = load_instrument(key)
+    answers = {i.id: i.scores.index(s) for i, s in zip(instrument.items, scores, strict=True)}
+    response, _news = submit(client, key, answers, "nl")
+    db.session.commit()
+    return response
+
+
+EPDS_14 = [2, 2, 2, 2, 2, 2, 1, 1, 0, 0]
+EPDS_11 = [2, 2, 2, 2, 1, 1, 1, 0, 0, 0]
+EPDS_6 = [1, 1, 1, 1, 1, 1, 0, 0, 0, 0]
+GAD7_16 = [3, 3, 2, 2, 2, 2, 2]
+GAD7_12 = [2, 2, 2, 2, 2, 1, 1]
+GAD7_0 = [0] * 7
+
+
+def test_a_softer_epds_minutes_later_does_not_close_the_high_epds_flag(mother):
+    first = answer(mother, "epds", EPDS_14)
+    answer(mother, "epds", EPDS_6)
+    [flag] = flags_of(mother, "epds_high")
+    assert flag.is_open and flag.cleared_at is None
+    assert flag.level == "high" and flag.evidence["total"] == 14
+    assert flag.evidence["response_id"] == first.id
+
+
+def test_a_softer_epds_does_not_close_a_raised_epds_flag(mother):
+    answer(mother, "epds", EPDS_11)
+    answer(mother, "epds", EPDS_6)
+    [flag] = flags_of(mother, "epds_raised")
+    assert flag.is_open and flag.evidence["total"] == 11
+
+
+@pytest.mark.parametrize("later", [GAD7_0, GAD7_12])
+def test_a_softer_gad7_neither_closes_nor_lowers_the_anxiety_flag(mother, later):
+    answer(mother, "gad7", GAD7_16)
+    answer(mother, "gad7", later)
+    [flag] = flags_of(mother, "anxiety")
+    assert flag.is_open and flag.level == "high" and flag.evidence["total"] == 16
+
+
+def test_a_higher_gad7_raises_the_open_anxiety_flag_to_high(mother):
+    answer(mother, "gad7", GAD7_12)
+    later = answer(mother, "gad7", GAD7_16)
+    [flag] = flags_of(mother, "anxiety")
+    assert flag.is_open and flag.level == "high"
+    assert flag.evidence["response_id"] == later.id
+
+
+def test_an_acknowledged_epds_flag_is_raised_again_only_by_a_new_high_score(mother):
+    answer(mother, "epds", EPDS_14)
+    [flag] = flags_of(mother, "epds_high")
+    flag.acknowledged_at = datetime.now(UTC)
+    flag.acknowledgement_note = "Discussed; she has an appointment with her GP."
+    db.session.commit()
+    answer(mother, "epds", EPDS_6)
+    assert len(flags_of(mother, "epds_high")) == 1
+    answer(mother, "epds", EPDS_14)
+    rows = flags_of(mother, "epds_high")
+    assert len(rows) == 2 and rows[-1].is_open

@@ -3,6 +3,7 @@ notes, phone consults, bounded queries and the access log entries they write."""
 
 import re
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
@@ -12,6 +13,7 @@ from portal.auth.services import create_user
 from portal.dates import local_today
 from portal.extensions import db
 from portal.flags import LEVEL_RANK
+from portal.messages import services as messages
 from portal.models import (
     AuditEvent,
     CheckIn,
@@ -141,8 +143,11 @@ def test_dashboard_row_shows_weeks_checkins_sparklines_epds_and_badges(practitio
     assert "2 days ago" in html
     assert html.count('class="sparkline"') == 3
     assert 'alt="Mood, last 14 days: ' in html
-    assert "Probable depression" in html
-    assert '<span class="badge urgent">Urgent: safety answer (EPDS item 10)</span>' in html
+    assert "EPDS 14 – item 10 (thoughts of harming herself) scored 1" in html
+    assert (
+        '<span class="badge urgent">Urgent: EPDS item 10 ≥ 1 (thoughts of harming herself)</span>'
+        in html
+    )
     # The drawings are images of their own, fetched lazily; each is a real SVG of her data.
     sources = re.findall(r'<img src="([^"]+)" alt="[^"]*" class="sparkline"', html)
     assert len(sources) == 3
@@ -253,6 +258,11 @@ def _caseload(practitioner: User, count: int, first: int = 0) -> None:
         add_flag(client, "silent", "low", number + 1)
         if number % 3 == 0:
             add_flag(client, "epds_high", "high", number + 2)
+        # Every client has a message waiting (and unread): the waiting list and the unread
+        # badge must not cost a query per client either.
+        thread = messages.thread_between(client, practitioner, create=True)
+        messages.send_message(thread, client, f"question {number}")
+    db.session.commit()
 
 
 def _count_queries(app, test_client, path: str) -> tuple[list[str], str]:
@@ -290,6 +300,9 @@ def test_dashboard_runs_the_same_number_of_queries_for_5_and_60_clients(
     many, html = _count_queries(app, test_client, "/practice/")
     assert len(client_links(html)) == 50
     assert html.count('class="sparkline"') == 150
+    waiting = html[html.index('id="waiting"') :].split("</section>")[0]
+    assert waiting.count("<li>") == 20 and "60 conversations wait" in waiting
+    assert '<span class="badge unread"' in html
     assert same_statements(few, many)
     assert len(many) <= 10
 
@@ -421,8 +434,8 @@ def test_client_page_shows_the_record(record, login_as, app):
     assert "Hard night with the baby" in html and "Long ago" not in html
     assert "A hug of 20 seconds or more" in html
     assert "recorded by practitioner" in html
-    assert "Possible depression: discuss" in html
-    assert '<strong class="badge urgent">Item 10 (thoughts of self-harm): 2</strong>' in html
+    assert "EPDS 11 – 10 or more: discuss (Dutch cut-off 12/13)" in html
+    assert '<strong class="badge urgent">Item 10 (thoughts of harming herself): 2</strong>' in html
     assert "Mood 2 or lower on 3 logged days in a row" in html
     assert "Phoned: on holiday" in html and "Acknowledged by Petra Practitioner" in html
     assert "First words" in html
@@ -748,7 +761,7 @@ def test_phone_consult_upsert_survives_a_concurrent_insert(record, app):
         ({"tension": "0"}, "Not a valid choice"),
         ({"sleep_hours": "17"}, "Enter hours from 0 to 16."),
         ({"sleep_hours": "5.3"}, "quarter hours"),
-        ({"sleep_hours": "nan"}, "Not a valid decimal value"),
+        ({"sleep_hours": "nan"}, "Enter hours from 0 to 16."),
         ({"night_wakings": "21"}, "Enter a number from 0 to 20."),
         ({"skin_to_skin_minutes": "-1"}, "from 0 to 600"),
         ({"activities": "flying"}, "is not a valid choice"),
@@ -849,3 +862,242 @@ def test_client_page_charts_are_described_in_words_and_drawn_as_images(practitio
         test_client.get(f"/practice/clients/{anna.id}/charts/scales.svg?days=7").status_code == 404
     )
     assert test_client.get(f"/practice/clients/{anna.id}/charts/weight.svg").status_code == 404
+
+
+# A later, softer score is shown beside an open questionnaire flag, never closes it.
+
+
+def _short_date(moment: datetime) -> str:
+    """Return a moment's local date as the pages write it ("4 Dec")."""
+    day = moment.astimezone(ZoneInfo("Europe/Amsterdam")).date()
+    return f"{day.day} {day:%b}"
+
+
+def test_a_later_lower_score_is_shown_beside_the_open_flag(practitioner_client):
+    test_client, practitioner = practitioner_client
+    anna = quick_client(practitioner, "Anna")
+    high = add_epds(anna, 14, days_ago=3)
+    later = add_epds(anna, 6, days_ago=1)
+    add_flag(
+        anna,
+        "epds_high",
+        "high",
+        72,
+        evidence={
+            "response_id": high.id,
+            "total": 14,
+            "submitted_on": high.submitted_at.date().isoformat(),
+        },
+    )
+    since = f"since then: EPDS 6 on {_short_date(later.submitted_at)}"
+    dashboard = test_client.get("/practice/").get_data(as_text=True)
+    assert since in dashboard
+    page = test_client.get(f"/practice/clients/{anna.id}").get_data(as_text=True)
+    assert since in page
+
+
+def test_no_context_when_the_flag_shows_the_latest_score(practitioner_client):
+    test_client, practitioner = practitioner_client
+    anna = quick_client(practitioner, "Anna")
+    add_epds(anna, 6, days_ago=5)
+    high = add_epds(anna, 14, days_ago=1)
+    add_flag(
+        anna,
+        "epds_high",
+        "high",
+        24,
+        evidence={"response_id": high.id, "total": 14, "submitted_on": TODAY.isoformat()},
+    )
+    assert "since then" not in test_client.get("/practice/").get_data(as_text=True)
+    page = test_client.get(f"/practice/clients/{anna.id}").get_data(as_text=True)
+    assert "since then" not in page
+
+
+def test_every_evidence_sentence_names_its_dates(practitioner_client):
+    test_client, practitioner = practitioner_client
+    anna = quick_client(practitioner, "Anna")
+    days = [TODAY - timedelta(days=d) for d in (6, 3, 0)]
+    add_flag(
+        anna,
+        "low_mood",
+        "medium",
+        5,
+        evidence={
+            "low_days": 3,
+            "logged_days": 4,
+            "calendar_days": 7,
+            "days": [day.isoformat() for day in days],
+            "moods": [2, 2, 1],
+        },
+    )
+    add_flag(
+        anna,
+        "bonding",
+        "medium",
+        5,
+        evidence={
+            "low_days": 3,
+            "logged_days": 6,
+            "calendar_days": 14,
+            "days": [day.isoformat() for day in days],
+            "bondings": [2, 2, 2],
+        },
+    )
+    add_flag(
+        anna,
+        "worsening",
+        "low",
+        5,
+        evidence={
+            "recent_mean": 3.0,
+            "previous_mean": 4.33,
+            "drop": 1.33,
+            "recent_days": 7,
+            "previous_days": 3,
+            "from": (TODAY - timedelta(days=13)).isoformat(),
+            "to": TODAY.isoformat(),
+        },
+    )
+    html = test_client.get(f"/practice/clients/{anna.id}").get_data(as_text=True)
+    listed = ", ".join(f"{day.day} {day:%b}" for day in days)
+
+    def short(days_ago: int) -> str:
+        day = TODAY - timedelta(days=days_ago)
+        return f"{day.day} {day:%b}"
+
+    assert (
+        f"Mood 2 or lower on 3 of the last 4 logged days within 7 days: {listed}." in html
+    )
+    assert f"Bonding 2 or lower on 3 of the last 6 logged days: {listed}." in html
+    assert (
+        f"Mean mood fell from 4.3 ({short(13)} to {short(7)}) to 3.0 ({short(6)} to {short(0)})."
+        in html
+    )
+
+
+# A phone-consult check-in does not silently close flags.
+
+
+@pytest.fixture
+def silent_sophie(make):
+    """Sophie, silent for six days, with her open silent flag; her practitioner reads English."""
+    from portal import flag_service
+
+    practitioner = english(make.practitioner(name="Petra Practitioner"))
+    sophie = make.client(practitioner=practitioner, name="Sophie de Groot")
+    add_checkin(sophie, 6, mood=3)
+    flag_service.evaluate_client(sophie)
+    db.session.commit()
+    flag = db.session.scalar(sa.select(Flag).where(Flag.rule == "silent"))
+    assert flag is not None and flag.is_open
+    return practitioner, sophie, flag
+
+
+def test_a_phone_consult_check_in_leaves_the_silent_flag_open(silent_sophie, login_as):
+    practitioner, sophie, flag = silent_sophie
+    test_client, _user = login_as(user=practitioner)
+    page = f"/practice/clients/{sophie.id}"
+    response = post_form(
+        test_client, f"{page}/checkins", checkin_form(TODAY, mood=4), token_from=page
+    )
+    assert response.status_code == 302
+    db.session.expire_all()
+    flag = db.session.get(Flag, flag.id)
+    assert flag.is_open
+    followed = test_client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "stays open until she checks in herself" in followed
+    assert f"A practitioner entered {TODAY:%b} {TODAY.day}, {TODAY.year} during a phone" in followed
+    # The dashboard says who entered today's check-in.
+    dashboard = test_client.get("/practice/").get_data(as_text=True)
+    row = dashboard.split("Sophie de Groot", 1)[1].split("</tr>", 1)[0]
+    assert "Today" in row and "entered by practitioner" in row
+
+
+def test_a_phone_consult_closes_the_silent_flag_with_an_acknowledgement_note(
+    silent_sophie, login_as
+):
+    practitioner, sophie, flag = silent_sophie
+    test_client, _user = login_as(user=practitioner)
+    page = f"/practice/clients/{sophie.id}"
+    form_page = test_client.get(page).get_data(as_text=True)
+    assert 'name="silent_note"' in form_page
+    data = checkin_form(TODAY, mood=4)
+    data["silent_note"] = "Phoned her: the app was not working on her new phone."
+    response = post_form(test_client, f"{page}/checkins", data, token_from=page)
+    assert response.status_code == 302
+    db.session.expire_all()
+    flag = db.session.get(Flag, flag.id)
+    assert not flag.is_open and flag.acknowledged_by_id == practitioner.id
+    assert flag.acknowledgement_note == "Phoned her: the app was not working on her new phone."
+
+
+def test_her_values_are_kept_when_a_phone_consult_changes_them(record, login_as):
+    from portal.models import CheckInRevision
+
+    practitioner, client, _flag, _note = record
+    own = add_checkin(client, 0, mood=4, sleep_hours=7, bonding=5, note="Her own words")
+    test_client, _user = login_as(user=practitioner)
+    page = f"/practice/clients/{client.id}"
+    post_form(test_client, f"{page}/checkins", checkin_form(TODAY, mood=2), token_from=page)
+    [revision] = db.session.scalars(sa.select(CheckInRevision)).all()
+    assert revision.checkin_id == own.id and revision.entered_by_id is None
+    assert (revision.mood, revision.sleep_hours, revision.bonding, revision.note) == (
+        4,
+        7,
+        5,
+        "Her own words",
+    )
+    assert revision.replaced_by_id == practitioner.id
+    html = test_client.get(page).get_data(as_text=True)
+    assert "Her own values before the phone consult" in html
+    # A day she never logged herself keeps no revision.
+    yesterday = TODAY - timedelta(days=1)
+    post_form(test_client, f"{page}/checkins", checkin_form(yesterday), token_from=page)
+    assert db.session.scalar(sa.select(sa.func.count(CheckInRevision.id))) == 1
+
+
+def test_her_own_history_marks_the_days_her_practitioner_entered(record, login_as):
+    practitioner, client, _flag, _note = record
+    english(client)
+    add_checkin(client, 1, mood=3, entered_by_id=practitioner.id)
+    add_checkin(client, 2, mood=4)
+    test_client, _user = login_as(user=client)
+    html = test_client.get("/me/history").get_data(as_text=True)
+    assert html.count("entered by your practitioner") == 1
+
+
+# Scores answered on placeholder or unvalidated wording are marked.
+
+
+def test_scores_on_placeholder_or_unvalidated_wording_are_marked(practitioner_client):
+    test_client, practitioner = practitioner_client
+    anna = quick_client(practitioner, "Anna")
+    placeholder = add_epds(anna, 6, days_ago=2)
+    placeholder.wording, placeholder.wording_locale = "placeholder", "nl"
+    placeholder.wording_validated = False
+    validated = add_epds(anna, 5, days_ago=1)
+    validated.wording, validated.wording_locale, validated.wording_validated = (
+        "licensed",
+        "nl",
+        True,
+    )
+    db.session.commit()
+    page = test_client.get(f"/practice/clients/{anna.id}").get_data(as_text=True)
+    assert page.count("placeholder wording") == 1
+    dashboard = test_client.get("/practice/").get_data(as_text=True)
+    assert "placeholder wording" not in dashboard  # the latest was on validated wording
+    validated.wording_validated = False
+    db.session.commit()
+    dashboard = test_client.get("/practice/").get_data(as_text=True)
+    assert "unvalidated wording" in dashboard
+
+
+def test_the_client_number_of_an_urgent_mail_finds_her(practitioner_client):
+    test_client, practitioner = practitioner_client
+    anna = quick_client(practitioner, "Anna Mine")
+    quick_client(practitioner, "Bea Other")
+    html = test_client.get(f"/practice/?q={anna.id}").get_data(as_text=True)
+    assert client_links(html) == ["Anna Mine"]
+    page = test_client.get(f"/practice/clients/{anna.id}").get_data(as_text=True)
+    assert f"client {anna.id}" in page
+    assert test_client.get("/practice/?q=99999999999999999999").status_code == 200

@@ -26,6 +26,9 @@ from portal.models import (
     Invitation,
     Lesson,
     LessonProgress,
+    Message,
+    MessageSettings,
+    MessageThread,
     Module,
     Note,
     NoteRevision,
@@ -126,6 +129,22 @@ def fill_record(client: User, practitioner: User) -> None:
         [
             Assignment(client_id=client.id, module_id=module.id, assigned_by_id=practitioner.id),
             LessonProgress(client_id=client.id, lesson_id=lesson.id),
+        ]
+    )
+    thread = MessageThread(client_id=client.id, practitioner_id=practitioner.id,
+                           handled_by_id=practitioner.id)
+    db.session.add(thread)
+    db.session.flush()
+    now = datetime.now(UTC)
+    db.session.add_all(
+        [
+            Message(thread_id=thread.id, sender_id=client.id, from_client=True,
+                    body="MY QUESTION: is crying normal?", created_at=now, read_at=now),
+            Message(thread_id=thread.id, sender_id=practitioner.id, from_client=False,
+                    body="Shared reply: yes, often.", created_at=now),
+            Message(thread_id=thread.id, sender_id=practitioner.id, from_client=False,
+                    body="WITHDRAWN TEXT", created_at=now, withdrawn_at=now),
+            MessageSettings(user_id=client.id, notices=False),
         ]
     )
     audit.record("login", actor=client)
@@ -257,10 +276,8 @@ def ask_for_new_email(browser, address: str, password: str = PASSWORD):
     )
 
 
-def test_a_new_email_address_needs_the_password_and_must_be_free(login_as, make, outbox):
-    browser, user = login_as("client")
-    taken = make.client()
-    assert ask_for_new_email(browser, taken.email).status_code == 422
+def test_a_new_email_address_needs_the_password(login_as, outbox):
+    browser, _user = login_as("client")
     assert ask_for_new_email(browser, "new@example.test", "wrong password!").status_code == 422
     assert outbox == []
     assert db.session.scalar(sa.select(sa.func.count()).select_from(EmailChange)) == 0
@@ -389,13 +406,28 @@ def test_export_holds_all_her_data_but_no_private_notes(login_as, make):
     assert "submission_id" not in data["questionnaire_responses"][0]  # plumbing, not her data
     assert data["flags"][0]["rule"] == "low_mood"
     assert [n["body"] for n in data["shared_notes"]] == ["Shared: rest more"]
+    assert [m["body"] for m in data["messages"]] == [
+        "MY QUESTION: is crying normal?",
+        "Shared reply: yes, often.",
+        None,
+    ]
+    assert data["messages"][0]["read_at"] and data["messages"][2]["withdrawn_at"]
+    message_rows = list(csv.DictReader(io.StringIO(archive.read("csv/messages.csv").decode())))
+    assert [row["body"] for row in message_rows][:2] == [
+        "MY QUESTION: is crying normal?",
+        "Shared reply: yes, often.",
+    ]
     assert data["consents"][0]["text"] == "I agree."
     assert data["lessons_completed"][0]["lesson"] == "why"
+    # Where she is signed in, without anything that would open the session.
+    [device] = data["signed_in_devices"]
+    assert device["ip_address"] == "127.0.0.1" and "token_hash" not in device
     # The export speaks her language (Dutch by default).
     assert any(entry["what"] == "Dossier van cliënt bekeken" for entry in data["access_log"])
     everything = b"".join(archive.read(name) for name in names).decode("utf-8", "replace")
     assert "PRIVATE NOTE" not in everything
     assert "PRIVATE ACK NOTE" not in everything
+    assert "WITHDRAWN TEXT" not in everything
     assert "OTHER" not in everything
     rows = list(csv.DictReader(io.StringIO(archive.read("csv/checkins.csv").decode())))
     assert len(rows) == 2
@@ -478,7 +510,7 @@ def test_erasure_request_reaches_the_admin_once(login_as, make, outbox):
     assert request_erasure(browser).status_code == 302
     requests = db.session.scalars(sa.select(ErasureRequest)).all()
     assert len(requests) == 1
-    assert requests[0].pseudonym == services.pseudonym(user.id)
+    assert requests[0].pseudonym == services.pseudonym(user)
     assert outbox[0].to == (admin.email,)
     assert user.email not in outbox[0].body
     page = english(browser, user).get("/account/").get_data(as_text=True)
@@ -568,12 +600,14 @@ def test_inactive_accounts_uses_the_configured_default(app, make):
     assert services.inactive_accounts(months=36) == []
 
 
-def test_pseudonym_is_a_keyed_hash_of_the_id(app):
-    first = services.pseudonym(7)
-    assert first == services.pseudonym(7) != services.pseudonym(8)
-    assert len(first) == 64 and "7" != first
+def test_pseudonym_is_random_per_account_and_kept_with_it(app, make):
+    first, second = make.client(), make.client()
+    assert len(services.pseudonym(first)) == 64
+    assert services.pseudonym(first) != services.pseudonym(second)
+    before = services.pseudonym(first)
     app.config["SECRET_KEY"] = "another key"
-    assert services.pseudonym(7) != first
+    db.session.expire_all()
+    assert services.pseudonym(db.session.get(User, first.id)) == before
 
 
 def test_a_new_client_record_needs_no_consent_row_to_render(app, make):

@@ -3,7 +3,7 @@
 import subprocess
 import sys
 import textwrap
-import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -15,6 +15,7 @@ from portal import create_app
 from portal.extensions import db
 from portal.models import AuditEvent
 from tests.conftest import CSRF_RE, BrowserClient, login, post_form
+from tests.test_sessions import age, row_of
 
 ROOT = Path(__file__).resolve().parent.parent
 REDIS_URI = "redis://127.0.0.1:6379/15"
@@ -132,8 +133,7 @@ def test_idle_timeout_signs_out(login_as, role, idle_minutes, signed_out):
     browser, _user = login_as(role)
     home = {"client": "/me/", "practitioner": "/practice/", "admin": "/admin/"}[role]
     assert browser.get(home).status_code == 200
-    with browser.session_transaction() as session:
-        session["last_seen"] = int(time.time()) - idle_minutes * 60
+    age(browser, idle=timedelta(minutes=idle_minutes))
     response = browser.get(home)
     if signed_out:
         assert response.status_code == 302
@@ -216,6 +216,8 @@ def test_activity_moves_the_idle_clock_on(login_as):
     browser, _user = login_as("practitioner")
     assert browser.get("/practice/").status_code == 200
     for _step in range(6):
-        with browser.session_transaction() as session:  # 20 minutes pass
-            session["last_seen"] -= 20 * 60
+        row = row_of(browser)  # 20 minutes pass
+        row.created_at -= timedelta(minutes=20)
+        row.last_seen_at -= timedelta(minutes=20)
+        db.session.commit()
         assert browser.get("/practice/").status_code == 200

@@ -13,6 +13,7 @@ import pypdf
 import pytest
 from flask_babel import force_locale, gettext
 
+from portal.dates import local_today
 from portal.extensions import db
 from portal.reports.pdf import (
     ForbiddenURL,
@@ -23,7 +24,13 @@ from portal.reports.pdf import (
 )
 from portal.reports.summary import build_summary
 from tests.conftest import login
-from tests.test_reports_factory import add_checkin, add_note, fill_client
+from tests.test_reports_factory import (
+    FullClient,
+    add_checkin,
+    add_note,
+    add_response,
+    fill_client,
+)
 
 ROW_RE = re.compile(
     r'<tr data-average="(?P<key>\w+)">\s*<th scope="row">(?P<label>[^<]*)'
@@ -95,7 +102,7 @@ def test_the_practitioner_pdf_adds_private_notes_and_flag_detail(app, full):
     assert "Private: ask about support at home." in text
     assert "Shared: keep up the evening walks." in text
     assert "Called her; she is seeing her GP." in text
-    assert "Low mood on several days in a row" in text
+    assert "mood ≤ 2 on 3 of 5 days" in text
     assert "Practitioner's version" in text
     assert "EPDS-3A" in text or "3A" in text
 
@@ -329,3 +336,38 @@ def test_page_and_pdf_show_the_same_averages(app, full):
         .average("mood")
         .value_text
     )
+
+
+def test_both_pdfs_head_an_item_ten_answer_with_it(app, make):
+    """Issue 14: "EPDS 1 of 30 · Few symptoms" hid an answer about harming herself."""
+    mother = make.client(practitioner=make.practitioner(), name="Lotte Bakker")
+    today = local_today(mother.timezone)
+    add_checkin(mother, today)
+    add_response(mother, "epds", [0, 0, 0, 0, 0, 0, 0, 0, 0, 1], today)
+    db.session.commit()
+    made = FullClient(mother, None, today)
+    _summary, data = make_pdf(app, made, days=7)
+    text = squeeze("\n".join(pdf_pages(data)))
+    assert squeeze("One answer about harming yourself – please talk about it") in text
+    assert squeeze("Few symptoms") not in text
+    _summary, data = make_pdf(app, made, audience="practitioner", days=7)
+    text = squeeze("\n".join(pdf_pages(data)))
+    assert squeeze("item 10 (thoughts of harming herself) scored 1") in text
+    assert squeeze("Few symptoms") not in text
+
+
+def test_both_pdfs_mark_a_score_on_placeholder_wording(app, make):
+    mother = make.client(practitioner=make.practitioner(), name="Lotte Bakker")
+    today = local_today(mother.timezone)
+    add_checkin(mother, today)
+    response = add_response(mother, "epds", [1] * 9 + [0], today)
+    response.wording, response.wording_locale, response.wording_validated = (
+        "placeholder",
+        "en",
+        False,
+    )
+    db.session.commit()
+    made = FullClient(mother, None, today)
+    for audience in ("client", "practitioner"):
+        _summary, data = make_pdf(app, made, audience=audience, days=7)
+        assert squeeze("placeholder wording") in squeeze("\n".join(pdf_pages(data))), audience

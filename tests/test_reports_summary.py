@@ -165,18 +165,29 @@ def test_questionnaires_in_the_period_with_bands_and_licence(mother):
     assert (epds.instrument, epds.total, epds.max_total) == ("epds", 12, 30)
     assert epds.submitted_on == START + timedelta(days=2)
     assert (gad7.total, gad7.band_key) == (12, "moderate")
-    assert gad7.band_label == "Moderate anxiety: contact your practitioner"
+    assert gad7.band_label == (
+        "Quite a few complaints of worry or tension – please contact your practitioner"
+    )
     assert gad7.contact_practitioner and gad7.band_meaning
+    # Item 10 scored 1: her headline says so, whatever the total.
+    assert epds.safety_answer
+    assert epds.band_label == "One answer about harming yourself – please talk about it"
     assert epds.subscales == ()  # EPDS-3A is for the practitioner only
     licences = {source.key: source.licence for source in client_version.instruments}
     assert "Royal College of Psychiatrists" in licences["epds"]
     assert "Pfizer" in licences["gad7"]
 
     practitioner_version = summary(mother, audience="practitioner")
-    label, value, maximum, _note = practitioner_version.questionnaires[0].subscales[0]
+    staff_epds, staff_gad7 = practitioner_version.questionnaires
+    label, value, maximum, _note = staff_epds.subscales[0]
     assert (value, maximum) == (4, 9) and "3A" in label
+    assert staff_epds.band_label == (
+        "EPDS 12 – item 10 (thoughts of harming herself) scored 1"
+    )
+    assert staff_gad7.band_label == "GAD-7 12 – moderate (10–14): follow-up from 10"
+    # The Dutch wording of these labels arrives with the merged catalogue (i18n/signals.po).
     dutch = summary(mother, locale="nl").questionnaires[1]
-    assert dutch.band_label == "Matige angstklachten: neem contact op"
+    assert dutch.band_label and dutch.band_meaning.startswith("Uw antwoorden")
 
 
 def test_the_practices_licensed_wording_adds_its_licence_line(mother):
@@ -243,17 +254,17 @@ def test_flags_for_the_client_are_counts_in_safe_words(mother, make):
     details = summary(mother, audience="practitioner").flags.details
     assert [flag.rule for flag in details] == ["worsening", "safety", "short_sleep"]
     safety = details[1]
-    assert safety.rule_label == "Safety answer in the EPDS" and safety.level_label == "Urgent"
-    assert ("Item 10", "2") in safety.evidence and (
-        "Filled in on",
-        "Oct 2, 2026",
-    ) in safety.evidence
-    assert all(label != "response_id" for label, _value in safety.evidence)
+    assert safety.rule_label == "EPDS item 10 ≥ 1 (thoughts of harming herself)"
+    assert safety.level_label == "Urgent"
+    # The same sentence as the client page, with its date; no internal ids.
+    assert safety.evidence == (
+        "EPDS of Oct 2, 2026: item 10 (thoughts of harming herself) scored 2; total 14."
+    )
     assert safety.acknowledged_by == practitioner.full_name
     assert safety.acknowledgement_note == "Spoke with her and her GP the same afternoon."
-    assert details[2].status_text == "Open" and details[2].evidence == (
-        ("Average sleep (hours)", "4.25"),
-    )
+    # Evidence of a shape no sentence covers still reads as named values.
+    assert details[2].status_text == "Open"
+    assert details[2].evidence == "Average sleep (hours): 4.25"
 
 
 def test_activities_done_most_top_five(mother):

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from argon2 import PasswordHasher
 
 from portal.auth import throttle, twofactor
+from portal.auth.services import set_password
 from portal.extensions import db, limiter
 from portal.models import AuditEvent, RecoveryCode, User
 from portal.passwords import hash_password
@@ -265,8 +266,7 @@ def test_a_password_change_voids_a_pending_sign_in(client, make):
     user = make.practitioner()
     secret = enrol(user)
     login(client, user)
-    stored = db.session.get(User, user.id)
-    stored.session_version += 1
+    set_password(db.session.get(User, user.id), "a new password after the first step")
     db.session.commit()
     response = post_form(client, "/login/code", {"code": code_at(secret)}, token_from="/help")
     assert response.headers["Location"] == "/login"

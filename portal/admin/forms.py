@@ -41,6 +41,24 @@ class InviteForm(FlaskForm):
 class EditUserForm(FlaskForm):
     practitioner_id = SelectField(_l("Practitioner"), coerce=int, default=0)
     active = BooleanField(_l("Account is active"))
+    # Only for a practitioner who still has clients: who takes them over when she is deactivated.
+    handover_id = SelectField(
+        _l("Hand her clients to"),
+        coerce=int,
+        default=0,
+        description=_l("Needed when you deactivate a practitioner who still has clients."),
+    )
+
+
+class ReassignClientForm(FlaskForm):
+    """Hand a client with an urgent flag to a practitioner who can act on it."""
+
+    practitioner_id = SelectField(
+        _l("Hand her to"),
+        coerce=int,
+        default=0,
+        validators=[DataRequired(message=_l("Choose a practitioner who can act on it."))],
+    )
 
 
 class ResetTwoFactorForm(FlaskForm):

@@ -1,9 +1,18 @@
-"""Admin pages: accounts and invitations, enquiries."""
+"""Admin pages: accounts and invitations, enquiries, and the open urgent flags."""
 
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
@@ -11,7 +20,12 @@ from flask_login import current_user
 from portal import audit, outbox
 from portal.access import roles_required
 from portal.admin import services
-from portal.admin.forms import EditUserForm, InviteForm, ResetTwoFactorForm
+from portal.admin.forms import (
+    EditUserForm,
+    InviteForm,
+    ReassignClientForm,
+    ResetTwoFactorForm,
+)
 from portal.auth import services as auth_services
 from portal.extensions import db
 from portal.models import Enquiry, Invitation, OutboxMessage, Role, User
@@ -36,7 +50,57 @@ def index():
         now=datetime.now(UTC),
         new_enquiries=sum(1 for e in services.recent_enquiries() if e.handled_at is None),
         mail=outbox.stats(),
+        urgent_count=services.open_urgent_count(),
     )
+
+
+@bp.route("/flags")
+def urgent_flags():
+    """List the open urgent flags (and clients nobody can see) so she can hand them on."""
+    return _render_urgent_flags()
+
+
+def _render_urgent_flags(failed: tuple[int, ReassignClientForm] | None = None, status: int = 200):
+    hours = current_app.config["URGENT_ESCALATION_HOURS"]
+    choices = services.practitioner_choices()
+    html = render_template(
+        "admin/urgent_flags.html",
+        flags=services.open_urgent_flags(datetime.now(UTC), hours),
+        unassigned=services.unassigned_clients_with_flags(),
+        practitioners=choices[1:],
+        hours=hours,
+        failed_client_id=failed[0] if failed else None,
+        failed_form=failed[1] if failed else None,
+    )
+    # The page names clients with urgent flags: the look is logged like a look at a record.
+    audit.record("urgent_flags_viewed")
+    db.session.commit()
+    return html, status
+
+
+@bp.route("/flags/clients/<int:client_id>/practitioner", methods=["POST"])
+def reassign_client(client_id: int):
+    """Hand a client to another (active) practitioner, who is told of her urgent flags."""
+    client = db.get_or_404(User, client_id)
+    if not client.is_client or client.profile is None:
+        abort(404)
+    form = ReassignClientForm()
+    form.practitioner_id.choices = services.practitioner_choices()
+    if form.validate_on_submit():
+        practitioner = db.session.get(User, form.practitioner_id.data)
+        services.assign_practitioner(client, practitioner)
+        db.session.commit()
+        flash(
+            _(
+                "%(client)s is now a client of %(name)s, who was told about her urgent flags.",
+                client=client.full_name,
+                name=practitioner.full_name,
+            ),
+            "success",
+        )
+        return redirect(url_for("admin.urgent_flags"))
+    db.session.rollback()
+    return _render_urgent_flags((client.id, form), 422)
 
 
 @bp.route("/invite", methods=["GET", "POST"])
@@ -106,6 +170,22 @@ def edit_user(user_id: int):
             chosen = db.session.get(User, practitioner_id)
             if chosen is None or not chosen.is_practitioner:
                 abort(400)
+        if user.is_practitioner and user.active and not form.active.data:
+            clients = len(services.clients_of(user))
+            if clients and not form.handover_id.data:
+                form.handover_id.errors.append(
+                    ngettext(
+                        "%(name)s still has %(num)d client. Choose a practitioner to hand "
+                        "her to, or assign her to someone else first.",
+                        "%(name)s still has %(num)d clients. Choose a practitioner to hand "
+                        "them to, or assign them to someone else first.",
+                        clients,
+                        name=user.full_name,
+                    )
+                )
+                return _render_edit_user(user, form, status=422)
+            if clients:
+                services.hand_over_clients(user, db.session.get(User, form.handover_id.data))
         services.update_user(user, active=form.active.data, practitioner_id=practitioner_id)
         db.session.commit()
         flash(_("The changes were saved."), "success")
@@ -139,7 +219,17 @@ def reset_two_factor(user_id: int):
 def _edit_user_form(user: User, *, filled: bool) -> EditUserForm:
     """The account form; filled with what the account holds now, or else from the request."""
     form = EditUserForm(formdata=None) if filled else EditUserForm()
-    form.practitioner_id.choices = services.practitioner_choices()
+    choices = services.practitioner_choices()
+    current = user.profile.practitioner if user.profile is not None else None
+    if current is not None and not current.active:
+        # Listed so that saving the page keeps her practitioner instead of silently dropping
+        # it; the page says the account is deactivated.
+        choices.append((current.id, _("%(name)s (deactivated)", name=current.full_name)))
+    form.practitioner_id.choices = choices
+    # Only active colleagues can take a practitioner's clients over.
+    form.handover_id.choices = [
+        (id_, name) for id_, name in services.practitioner_choices() if id_ != user.id
+    ]
     if filled:
         form.active.data = user.active
         if user.profile is not None:
@@ -148,11 +238,16 @@ def _edit_user_form(user: User, *, filled: bool) -> EditUserForm:
 
 
 def _render_edit_user(user: User, form: EditUserForm, reset_form=None, *, status: int):
+    profile = user.profile
     return render_template(
         "admin/edit_user.html",
         form=form,
         reset_form=reset_form or ResetTwoFactorForm(formdata=None),
         user=user,
+        client_count=len(services.clients_of(user)) if user.is_practitioner else 0,
+        practitioner_inactive=bool(
+            profile and profile.practitioner and not profile.practitioner.active
+        ),
     ), status
 
 

@@ -9,12 +9,13 @@ import sqlalchemy as sa
 from flask import Blueprint, Response, current_app, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField
+from wtforms import SelectField
 from wtforms.validators import Optional, ValidationError
 
 from portal import audit
 from portal.access import roles_required
 from portal.extensions import db
+from portal.input_guard import QueryDateField
 from portal.models import AuditEvent, Role, User
 from portal.practice.services import action_label
 from portal.templating import ROLE_LABELS
@@ -35,8 +36,8 @@ class AccessLogFilterForm(FlaskForm):
 
     client = SelectField(_l("Client"), coerce=int, default=0, validators=[Optional()])
     user = SelectField(_l("Done by"), coerce=int, default=0, validators=[Optional()])
-    date_from = DateField(_l("From"), validators=[Optional()])
-    date_to = DateField(_l("Up to and including"), validators=[Optional()])
+    date_from = QueryDateField(_l("From"), validators=[Optional()])
+    date_to = QueryDateField(_l("Up to and including"), validators=[Optional()])
 
     def validate_date_to(self, field):
         if field.data and self.date_from.data and field.data < self.date_from.data:

@@ -30,6 +30,13 @@ PASSWORD_MESSAGES = {
 class LoginForm(FlaskForm):
     email = StringField(_l("E-mail address"), validators=[DataRequired(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1000)])
+    remember = BooleanField(
+        _l("Stay signed in on this phone"),
+        description=_l(
+            "For 30 days, only on a phone or computer that is yours alone. Practice staff are"
+            " always signed out after 12 hours."
+        ),
+    )
 
 
 class NewPasswordMixin:

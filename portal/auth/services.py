@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from types import SimpleNamespace
 
 import sqlalchemy as sa
 from flask import current_app, render_template
@@ -9,6 +10,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from portal import audit
+from portal.auth.sessions import revoke_sessions
 from portal.extensions import db
 from portal.links import absolute_url
 from portal.mail import send_mail
@@ -19,6 +21,7 @@ from portal.models import (
     PasswordReset,
     Role,
     User,
+    UserSession,
 )
 from portal.passwords import hash_password, needs_rehash, verify_password
 from portal.tokens import hash_token, live_row, new_token
@@ -92,10 +95,23 @@ def mark_signed_in(user: User) -> None:
     user.last_login_at = datetime.now(UTC)
 
 
-def set_password(user: User, password: str) -> None:
-    """Change the password and end every other session of the account."""
+def set_password(user: User, password: str, *, keep: UserSession | None = None) -> int:
+    """Change the password, end every session but `keep` and void every open reset link.
+
+    Returns how many sessions were ended. A reset link sent earlier would otherwise still
+    change the new password (to someone else's choice, if her mailbox was read).
+    """
     user.password_hash = hash_password(password)
-    user.session_version += 1
+    _void_open_resets(user)
+    return revoke_sessions(user, keep=keep)
+
+
+def _void_open_resets(user: User) -> None:
+    db.session.execute(
+        sa.delete(PasswordReset).where(
+            PasswordReset.user_id == user.id, PasswordReset.used_at.is_(None)
+        )
+    )
 
 
 def create_invitation(
@@ -216,28 +232,33 @@ def record_consent(user: User, text: str) -> Consent:
 
 
 def request_password_reset(email: str) -> None:
-    """E-mail a reset link if the account exists; say nothing either way."""
+    """E-mail a reset link if the account exists; say nothing either way, and take as long.
+
+    The token and the message are made whether or not the account exists, so the time an
+    answer takes does not tell; only storing the link and queueing the mail (two rows in the
+    outbox era) are skipped for an unknown address. Nothing here hashes a password.
+    """
     user = find_user_by_email(email)
-    if user is None or not user.active:
-        return
+    known = user is not None and user.active
+    if known:
+        _void_open_resets(user)  # only the newest link works
     token, token_hash = new_token()
+    hours = current_app.config["PASSWORD_RESET_HOURS"]
+    link = absolute_url("auth.reset_password", token=token)
+    default_locale = current_app.config["BABEL_DEFAULT_LOCALE"]
+    reader = user if known else SimpleNamespace(full_name="", locale=default_locale)
+    with force_locale(reader.locale):
+        subject = _("Choose a new password")
+        body = render_template("emails/password_reset.txt", user=reader, link=link, hours=hours)
+    if not known:
+        return
     db.session.add(
         PasswordReset(
             user_id=user.id,
             token_hash=token_hash,
-            expires_at=datetime.now(UTC)
-            + timedelta(hours=current_app.config["PASSWORD_RESET_HOURS"]),
+            expires_at=datetime.now(UTC) + timedelta(hours=hours),
         )
     )
-    link = absolute_url("auth.reset_password", token=token)
-    with force_locale(user.locale):
-        subject = _("Choose a new password")
-        body = render_template(
-            "emails/password_reset.txt",
-            user=user,
-            link=link,
-            hours=current_app.config["PASSWORD_RESET_HOURS"],
-        )
     send_mail(user.email, subject, body, kind="password_reset")
 
 
@@ -247,8 +268,9 @@ def reset_for_token(token: str) -> PasswordReset | None:
 
 
 def complete_password_reset(reset: PasswordReset, password: str) -> User:
-    """Set the new password, use up the token and notify the account holder."""
+    """Set the new password, use up the token, end every session and notify the holder."""
     reset.used_at = datetime.now(UTC)
+    db.session.flush()  # used: it stays as a record while the open ones are voided
     set_password(reset.user, password)
     notify_password_changed(reset.user)
     audit.record("password_reset", actor=reset.user)

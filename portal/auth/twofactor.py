@@ -1,10 +1,10 @@
 """Two-factor sign-in: TOTP secrets encrypted at rest, replay-proof codes, hashed recovery codes.
 
-The sign-in is two steps. After the password, the session only holds a pending marker (who, which
-session version, since when); the person is signed in once a code from the authenticator app or
-an unused recovery code is accepted; five wrong codes end the pending sign-in (auth.throttle keeps
-the count). Each recovery code is stored as an argon2 hash with a keyed lookup beside it, so an
-attempt checks at most one hash. Practitioners and administrators must enrol before they can
+The sign-in is two steps. After the password, the session only holds a pending marker (who, a
+mark of her password, since when); the person is signed in once a code from the authenticator app
+or an unused recovery code is accepted; five wrong codes end the pending sign-in (auth.throttle
+keeps the count). Each recovery code is stored as an argon2 hash with a keyed lookup beside it, so
+an attempt checks at most one hash. Practitioners and administrators must enrol before they can
 reach any other page (see require_enrolment); for clients it is optional.
 """
 
@@ -267,7 +267,7 @@ def verify_code(user: User, code: str) -> str | None:
 # --- the pending sign-in --------------------------------------------------------------------
 
 
-def start_pending(user: User, next_url: str | None) -> None:
+def start_pending(user: User, next_url: str | None, *, remember: bool = False) -> None:
     """Remember that the password was right; the person is not signed in yet."""
     session.clear()
     session[PENDING_KEY] = {
@@ -275,14 +275,21 @@ def start_pending(user: User, next_url: str | None) -> None:
         # bring the tries back.
         "id": secrets.token_urlsafe(16),
         "user_id": user.id,
-        "version": user.session_version,
+        "password_mark": _password_mark(user),
         "since": int(time.time()),
         "next": next_url,
+        "remember": bool(remember),
     }
 
 
-def pending_user() -> tuple[User, str | None] | None:
-    """Return the account waiting for its code (and where to go next), if still valid."""
+def _password_mark(user: User) -> str:
+    """Return a keyed digest of the password hash: a new password voids a pending sign-in."""
+    key = current_app.config["SECRET_KEY"].encode("utf-8")
+    return hmac.new(key, (user.password_hash or "").encode(), hashlib.sha256).hexdigest()
+
+
+def pending_user() -> tuple[User, str | None, bool] | None:
+    """Return the account waiting for its code, where to go next and "stay signed in"."""
     pending = session.get(PENDING_KEY)
     if not isinstance(pending, dict):
         return None
@@ -290,9 +297,11 @@ def pending_user() -> tuple[User, str | None] | None:
         session.pop(PENDING_KEY, None)
         return None
     user = db.session.get(User, pending.get("user_id"))
-    if user is None or not user.active or user.session_version != pending.get("version"):
+    if user is None or not user.active:
         return None
-    return user, pending.get("next")
+    if not hmac.compare_digest(_password_mark(user), str(pending.get("password_mark", ""))):
+        return None
+    return user, pending.get("next"), bool(pending.get("remember"))
 
 
 def pending_id() -> str:

@@ -13,10 +13,10 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, logout_user
 
 from portal import audit
-from portal.auth import services, throttle, twofactor
+from portal.auth import services, sessions, throttle, twofactor
 from portal.auth.consent import consent_text
 from portal.auth.forms import (
     AcceptClientInvitationForm,
@@ -75,12 +75,11 @@ def login():
             target = safe_next(request.args.get("next"))
             if user.totp_enabled:
                 # Not signed in yet: the second step decides (and ends a run of failures).
-                twofactor.start_pending(user, target)
+                twofactor.start_pending(user, target, remember=form.remember.data)
                 audit.record("login_password_ok", actor=user)
                 db.session.commit()
                 return redirect(url_for("auth.two_factor"))
-            session.clear()
-            login_user(user)
+            sessions.sign_in(user, remember=form.remember.data)
             services.mark_signed_in(user)
             throttle.forget_failures(account)
             audit.record("login", actor=user)
@@ -116,7 +115,7 @@ def two_factor():
         twofactor.clear_pending()
         flash(_("Please sign in again."), "info")
         return redirect(url_for("auth.login"))
-    user, target = pending
+    user, target, remember = pending
     sign_in = twofactor.pending_id()
     if throttle.wrong_codes(sign_in) >= twofactor.WRONG_CODES_PER_SIGN_IN:
         return _back_to_password_step()
@@ -128,8 +127,7 @@ def two_factor():
             return _too_early("auth/two_factor.html", form, wait)
         used = twofactor.verify_code(user, form.code.data)
         if used is not None:
-            session.clear()
-            login_user(user)
+            sessions.sign_in(user, remember=remember)
             services.mark_signed_in(user)
             throttle.forget_failures(account)
             audit.record("login", actor=user, detail=used)
@@ -250,8 +248,9 @@ def two_factor_disable():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
-    """Sign out and end this session."""
+    """Sign out and end this session on the server, so no copy of the cookie opens it."""
     if current_user.is_authenticated:
+        sessions.revoke_session(sessions.current_session())
         audit.record("logout")
         db.session.commit()
     logout_user()
@@ -285,9 +284,8 @@ def accept_invitation(token: str):
         except services.InvitationError:
             db.session.rollback()
             return render_template("auth/invitation_invalid.html", reason="exists"), 410
+        sessions.sign_in(user)
         db.session.commit()
-        session.clear()
-        login_user(user)
         flash(_("Welcome, %(name)s. Your account is ready.", name=user.full_name), "success")
         return redirect(url_for(services.home_endpoint(user)))
     status = 422 if request.method == "POST" else 200

@@ -17,7 +17,8 @@ from portal.dates import local_today
 from portal.extensions import db
 from portal.links import absolute_url
 from portal.mail import send_mail
-from portal.models import CheckIn, ClientProfile, Role, User
+from portal.models import CheckIn, CheckInRevision, ClientProfile, Role, User
+from portal.models.base import UTCDateTime
 
 CHECKIN_FIELDS = (
     "mood",
@@ -61,6 +62,8 @@ def save_checkin(
         field for field in CHECKIN_FIELDS if not keep_unanswered or row[field] not in (None, "", [])
     )
     row["activities"] = list(row["activities"] or [])
+    if entered_by is not None:
+        _keep_replaced_values(client.id, day, entered_by, now)
     row.update(
         client_id=client.id,
         day=day,
@@ -87,6 +90,32 @@ def save_checkin(
         )
     flag_service.evaluate_and_notify(client)
     return checkin_id
+
+
+REVISION_FIELDS = (*CHECKIN_FIELDS, "entered_by_id")
+
+
+def _keep_replaced_values(client_id: int, day: date, practitioner: User, now: datetime) -> None:
+    """Copy a day's values into its revision history before a consult entry replaces them.
+
+    One INSERT ... SELECT, so what is kept is what the row holds at that moment. On PostgreSQL
+    the row is locked first, so her own save cannot slip in between the copy and the upsert;
+    on SQLite the copy's write takes the single write lock, with the same effect.
+    """
+    table = CheckIn.__table__
+    this_day = sa.and_(table.c.client_id == client_id, table.c.day == day)
+    db.session.execute(sa.select(table.c.id).where(this_day).with_for_update())
+    db.session.execute(
+        sa.insert(CheckInRevision.__table__).from_select(
+            [*REVISION_FIELDS, "checkin_id", "replaced_by_id", "replaced_at"],
+            sa.select(
+                *(table.c[field] for field in REVISION_FIELDS),
+                table.c.id,
+                sa.literal(practitioner.id, sa.Integer),
+                sa.literal(now, UTCDateTime()),
+            ).where(this_day),
+        )
+    )
 
 
 @cache

@@ -14,6 +14,7 @@ from portal.checkins.history import build_history
 from portal.dates import local_today
 from portal.extensions import db
 from portal.guidance.services import recommendations_for
+from portal.input_guard import query_day
 from portal.models import Role
 from portal.questionnaires.schedule import due_questionnaires
 
@@ -28,9 +29,8 @@ def require_client():
 
 
 def _requested_day(today: date) -> date:
-    try:
-        chosen = date.fromisoformat(request.args.get("day", ""))
-    except ValueError:
+    chosen = query_day(request.args.get("day"))
+    if chosen is None:
         return today
     backfill = current_app.config["CHECKIN_BACKFILL_DAYS"]
     return chosen if today - timedelta(days=backfill) <= chosen <= today else today

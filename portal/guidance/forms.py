@@ -12,7 +12,11 @@ from wtforms.validators import (
     ValidationError,
 )
 
-MAX_BODY = 50_000
+# Lesson and module texts are Markdown, parsed on every preview and view. The slowest texts
+# for markdown-it-py (tests/perf/test_bench_bounded_input.py) cost a preview up to about 20
+# microseconds of CPU per character, so this length keeps it well within a second even on a
+# busy machine; the longest built-in lesson has under 3,000 characters.
+MAX_BODY = 10_000
 MAX_SUMMARY = 500
 MAX_MESSAGE = 2_000
 
@@ -69,12 +73,22 @@ class _TextForm(FlaskForm):
         return bool(self.preview.data)
 
 
+def _markdown_length() -> Length:
+    return Length(
+        max=MAX_BODY,
+        message=_l(
+            "Please keep the text under %(max)d characters, so that it stays quick to show.",
+            max=MAX_BODY,
+        ),
+    )
+
+
 class ModuleTextForm(_TextForm):
     body = TextAreaField(
         _l("Introduction (Markdown)"),
         description=_l("Shown at the top of the module page."),
         filters=[_newlines],
-        validators=[Optional(), Length(max=MAX_BODY), no_nul],
+        validators=[Optional(), _markdown_length(), no_nul],
     )
 
 
@@ -89,12 +103,12 @@ class LessonTextForm(_TextForm):
         description=_l(
             "Link to a lesson with [text](lesson:module/lesson) and to a module with "
             "[text](module:module). A paragraph with only [[breathing-pacer]] shows the "
-            "breathing pacer. Up to 50,000 characters."
+            "breathing pacer. Up to 10,000 characters."
         ),
         filters=[_newlines],
         validators=[
             DataRequired(message=_l("Write the lesson text.")),
-            Length(max=MAX_BODY),
+            _markdown_length(),
             no_nul,
         ],
     )

@@ -12,6 +12,8 @@ No Flask here: the caller passes the link resolver and the pacer HTML.
 
 from __future__ import annotations
 
+import importlib
+import itertools
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -73,6 +75,17 @@ _cleaner = nh3.Cleaner(
     link_rel="noopener noreferrer",
     strip_comments=True,
 )
+# markdown-it-py fills each short table row with empty cells, up to 65,536 per table, so a
+# 1,500-character text became a table of 65,000 cells (seconds to parse), and a lesson could
+# hold many such tables. Real lesson tables fill their rows; after this many filled-in cells a
+# table ends and its remaining lines read as text, which keeps tables no slower per character
+# than any other Markdown. (A module constant of the library, read at every table; the package
+# exports the rule function under the module's name, hence the import by path. The test
+# tests/test_bounded_input.py notices if the constant moves.)
+MAX_FILLED_TABLE_CELLS = 32
+importlib.import_module("markdown_it.rules_block.table").MAX_AUTOCOMPLETED_CELLS = (
+    MAX_FILLED_TABLE_CELLS
+)
 # Raw HTML is parsed (and then sanitised) so a practice's harmless <abbr> keeps working.
 _markdown = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
 _PACER_PARAGRAPH = re.compile(r"<p>\s*" + re.escape(PACER_MARKER) + r"\s*</p>")
@@ -107,20 +120,22 @@ def _inline_links(tokens: list[Token]) -> Iterator[tuple[Token, list[Token]]]:
 
 def internal_links(source: str) -> list[InternalLink]:
     """List the lesson: and module: links in a Markdown text, in order."""
+    return _internal_links_in(_markdown.parse(source or ""))
+
+
+def _internal_links_in(tokens: list[Token]) -> list[InternalLink]:
     found = []
-    for _inline, children in _inline_links(_markdown.parse(source or "")):
-        for index, child in enumerate(children):
-            if child.type != "link_open":
-                continue
-            parsed = _split_internal(str(child.attrGet("href") or ""))
-            if parsed is None:
-                continue
-            text = ""
-            for follower in children[index + 1 :]:
-                if follower.type == "link_close":
-                    break
-                text += follower.content
-            found.append(InternalLink(parsed[0], parsed[1], text))
+    for _inline, children in _inline_links(tokens):
+        text, link = "", None
+        for child in children:
+            if child.type == "link_open":
+                link = _split_internal(str(child.attrGet("href") or ""))
+                text = ""
+            elif child.type == "link_close" and link is not None:
+                found.append(InternalLink(link[0], link[1], text))
+                link = None
+            elif link is not None:
+                text += child.content
     return found
 
 
@@ -165,11 +180,22 @@ def render_markdown(
     pacer: PacerRenderer | None = None,
 ) -> Markup:
     """Render lesson Markdown to sanitised HTML, with internal links and the pacer in place."""
+    return render_with_links(source, resolve_link=resolve_link, pacer=pacer)[0]
+
+
+def render_with_links(
+    source: str,
+    *,
+    resolve_link: LinkResolver | None = None,
+    pacer: PacerRenderer | None = None,
+) -> tuple[Markup, list[InternalLink]]:
+    """Render lesson Markdown and list its internal links from one parse (the editor's preview)."""
     tokens = _markdown.parse(source or "")
+    links = _internal_links_in(tokens)
     _rewrite_links(tokens, resolve_link)
     _demote_top_headings(tokens)
     html = sanitise(_markdown.renderer.render(tokens, _markdown.options, {}))
     if pacer is not None:
-        counter = iter(range(1, 1000))
+        counter = itertools.count(1)
         html = _PACER_PARAGRAPH.sub(lambda _match: pacer(next(counter)), html)
-    return Markup(html)
+    return Markup(html), links

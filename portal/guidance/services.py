@@ -24,7 +24,12 @@ from portal.extensions import db
 from portal.flags import DayLog
 from portal.guidance import recommendations as rules
 from portal.guidance.loader import CONTENT_DIR
-from portal.guidance.rendering import InternalLink, LinkResolver, internal_links, render_markdown
+from portal.guidance.rendering import (
+    InternalLink,
+    LinkResolver,
+    render_markdown,
+    render_with_links,
+)
 from portal.models import (
     Assignment,
     CheckIn,
@@ -298,10 +303,11 @@ def render_content(source: str, *, published_only: bool = True) -> Markup:
     return render_markdown(source, resolve_link=link_resolver(published_only), pacer=render_pacer)
 
 
-def broken_links(source: str) -> list[InternalLink]:
-    """List the internal links of a text that lead to no existing module or lesson."""
+def preview(source: str) -> tuple[Markup, list[InternalLink]]:
+    """Render a text as it will show, unpublished links included; list links that lead nowhere."""
     resolve = link_resolver(published_only=False)
-    return [link for link in internal_links(source) if resolve(link.kind, link.target) is None]
+    html, links = render_with_links(source, resolve_link=resolve, pacer=render_pacer)
+    return html, [link for link in links if resolve(link.kind, link.target) is None]
 
 
 # ---------------------------------------------------------------- recommendations

@@ -166,11 +166,8 @@ def _values(form) -> services.TextValues:
 
 
 def _preview(form) -> dict:
-    body = form.body.data or ""
-    return {
-        "html": services.render_content(body, published_only=False),
-        "broken_links": services.broken_links(body),
-    }
+    html, broken_links = services.preview(form.body.data or "")
+    return {"html": html, "broken_links": broken_links}
 
 
 @bp.route("/admin/")

@@ -1,7 +1,7 @@
 """Typed SQLAlchemy models, one module per aggregate; imported here so Alembic sees them all."""
 
 from portal.models.audit import AuditEvent
-from portal.models.checkins import ACTIVITIES, CheckIn
+from portal.models.checkins import ACTIVITIES, CheckIn, CheckInRevision
 from portal.models.flags import Flag
 from portal.models.guidance import (
     Assignment,
@@ -13,9 +13,11 @@ from portal.models.guidance import (
     ModuleText,
     RecommendationDismissal,
 )
+from portal.models.messages import Message, MessageSettings, MessageThread
 from portal.models.notes import Note, NoteRevision
 from portal.models.outbox import OutboxMessage, ScheduledJob
 from portal.models.questionnaires import InstrumentText, QuestionnaireResponse
+from portal.models.sessions import UserSession
 from portal.models.users import (
     ClientProfile,
     Consent,
@@ -34,6 +36,7 @@ __all__ = [
     "Assignment",
     "AuditEvent",
     "CheckIn",
+    "CheckInRevision",
     "ClientProfile",
     "Consent",
     "ContentRevision",
@@ -46,6 +49,9 @@ __all__ = [
     "LessonProgress",
     "LessonText",
     "Module",
+    "Message",
+    "MessageSettings",
+    "MessageThread",
     "ModuleText",
     "Note",
     "NoteRevision",
@@ -58,4 +64,5 @@ __all__ = [
     "Role",
     "ScheduledJob",
     "User",
+    "UserSession",
 ]

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.extensions import db
-from portal.models.base import UTCDateTime, utcnow
+from portal.models.base import NEVER_REUSE_IDS, UTCDateTime, utcnow
 
 
 class AuditEvent(db.Model):
@@ -22,6 +22,7 @@ class AuditEvent(db.Model):
     __table_args__ = (
         sa.Index("ix_audit_client_at", "client_id", "at"),
         sa.Index("ix_audit_actor_at", "actor_id", "at"),
+        NEVER_REUSE_IDS,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

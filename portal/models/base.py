@@ -27,3 +27,9 @@ class UTCDateTime(TypeDecorator):
         if value is not None and value.tzinfo is None:
             value = value.replace(tzinfo=UTC)
         return value
+
+
+# Every table with an integer key gets SQLite's AUTOINCREMENT: without it SQLite hands the
+# highest id out again after a delete, and an erased person's id would name the next account.
+# (PostgreSQL's sequences never reuse a number; the option means nothing there.)
+NEVER_REUSE_IDS = {"sqlite_autoincrement": True}

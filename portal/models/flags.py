@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
-from portal.models.base import UTCDateTime, utcnow
+from portal.models.base import NEVER_REUSE_IDS, UTCDateTime, utcnow
 from portal.models.users import User
 
 LEVEL_RANK = {"urgent": 0, "high": 1, "medium": 2, "low": 3}
@@ -33,6 +33,7 @@ class Flag(db.Model):
         ),
         sa.Index("ix_flags_client_raised", "client_id", "raised_at"),
         sa.CheckConstraint("level in ('urgent', 'high', 'medium', 'low')", name="level_known"),
+        NEVER_REUSE_IDS,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

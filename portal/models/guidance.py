@@ -8,11 +8,12 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
-from portal.models.base import UTCDateTime, utcnow
+from portal.models.base import NEVER_REUSE_IDS, UTCDateTime, utcnow
 
 
 class Module(db.Model):
     __tablename__ = "modules"
+    __table_args__ = NEVER_REUSE_IDS
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(sa.String(80), unique=True)
@@ -30,7 +31,10 @@ class Module(db.Model):
 
 class ModuleText(db.Model):
     __tablename__ = "module_texts"
-    __table_args__ = (sa.UniqueConstraint("module_id", "locale", name="uq_module_texts_locale"),)
+    __table_args__ = (
+        sa.UniqueConstraint("module_id", "locale", name="uq_module_texts_locale"),
+        NEVER_REUSE_IDS,
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     module_id: Mapped[int] = mapped_column(sa.ForeignKey("modules.id", ondelete="CASCADE"))
@@ -46,7 +50,10 @@ class ModuleText(db.Model):
 
 class Lesson(db.Model):
     __tablename__ = "lessons"
-    __table_args__ = (sa.UniqueConstraint("module_id", "slug", name="uq_lessons_module_slug"),)
+    __table_args__ = (
+        sa.UniqueConstraint("module_id", "slug", name="uq_lessons_module_slug"),
+        NEVER_REUSE_IDS,
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     module_id: Mapped[int] = mapped_column(sa.ForeignKey("modules.id", ondelete="CASCADE"))
@@ -62,7 +69,10 @@ class Lesson(db.Model):
 
 class LessonText(db.Model):
     __tablename__ = "lesson_texts"
-    __table_args__ = (sa.UniqueConstraint("lesson_id", "locale", name="uq_lesson_texts_locale"),)
+    __table_args__ = (
+        sa.UniqueConstraint("lesson_id", "locale", name="uq_lesson_texts_locale"),
+        NEVER_REUSE_IDS,
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     lesson_id: Mapped[int] = mapped_column(sa.ForeignKey("lessons.id", ondelete="CASCADE"))
@@ -84,6 +94,7 @@ class ContentRevision(db.Model):
     """A saved earlier version of a lesson text: who changed it and when."""
 
     __tablename__ = "content_revisions"
+    __table_args__ = NEVER_REUSE_IDS
 
     id: Mapped[int] = mapped_column(primary_key=True)
     lesson_text_id: Mapped[int] = mapped_column(
@@ -99,6 +110,7 @@ class Assignment(db.Model):
     __tablename__ = "assignments"
     __table_args__ = (
         sa.UniqueConstraint("client_id", "module_id", name="uq_assignments_client_module"),
+        NEVER_REUSE_IDS,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -117,6 +129,7 @@ class LessonProgress(db.Model):
     __tablename__ = "lesson_progress"
     __table_args__ = (
         sa.UniqueConstraint("client_id", "lesson_id", name="uq_lesson_progress_client_lesson"),
+        NEVER_REUSE_IDS,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -129,6 +142,7 @@ class RecommendationDismissal(db.Model):
     __tablename__ = "recommendation_dismissals"
     __table_args__ = (
         sa.UniqueConstraint("client_id", "module_slug", name="uq_dismissals_client_module"),
+        NEVER_REUSE_IDS,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

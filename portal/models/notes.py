@@ -8,13 +8,16 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
-from portal.models.base import UTCDateTime, utcnow
+from portal.models.base import NEVER_REUSE_IDS, UTCDateTime, utcnow
 from portal.models.users import User
 
 
 class Note(db.Model):
     __tablename__ = "notes"
-    __table_args__ = (sa.Index("ix_notes_client_created", "client_id", "created_at"),)
+    __table_args__ = (
+        sa.Index("ix_notes_client_created", "client_id", "created_at"),
+        NEVER_REUSE_IDS,
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     client_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
@@ -35,6 +38,7 @@ class Note(db.Model):
 
 class NoteRevision(db.Model):
     __tablename__ = "note_revisions"
+    __table_args__ = NEVER_REUSE_IDS
 
     id: Mapped[int] = mapped_column(primary_key=True)
     note_id: Mapped[int] = mapped_column(sa.ForeignKey("notes.id", ondelete="CASCADE"), index=True)

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.extensions import db
-from portal.models.base import UTCDateTime, utcnow
+from portal.models.base import NEVER_REUSE_IDS, UTCDateTime, utcnow
 
 
 class OutboxMessage(db.Model):
@@ -25,6 +25,7 @@ class OutboxMessage(db.Model):
     __table_args__ = (
         # The worker's query: unsent, not dead, due.
         sa.Index("ix_outbox_messages_due", "sent_at", "dead_at", "next_attempt_at"),
+        NEVER_REUSE_IDS,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
-from portal.models.base import UTCDateTime, utcnow
+from portal.models.base import NEVER_REUSE_IDS, UTCDateTime, utcnow
 from portal.models.users import User
 
 
@@ -21,6 +21,7 @@ class QuestionnaireResponse(db.Model):
         # The same submission arriving twice (reload, double tap, retry) is stored once: the
         # index, not a look-up first, decides, so two copies arriving together cannot both pass.
         sa.Index("uq_responses_submission_id", "submission_id", unique=True),
+        NEVER_REUSE_IDS,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -40,6 +41,13 @@ class QuestionnaireResponse(db.Model):
     )
     # The one-time id drawn with the form it was sent from; None for older rows and seeds.
     submission_id: Mapped[uuid.UUID | None] = mapped_column(sa.Uuid)
+    # The wording she answered on: "placeholder" (the portal's neutral topics) or "licensed"
+    # text, in which language, whether that text is validated, and a fingerprint of the exact
+    # text (a practice may install a new version). None on responses from before it was kept.
+    wording: Mapped[str | None] = mapped_column(sa.String(20))
+    wording_locale: Mapped[str | None] = mapped_column(sa.String(5))
+    wording_validated: Mapped[bool | None]
+    wording_version: Mapped[str | None] = mapped_column(sa.String(64))
 
     client: Mapped[User] = relationship(foreign_keys=[client_id])
 
@@ -48,7 +56,10 @@ class InstrumentText(db.Model):
     """Licensed wording a practice installed for one instrument and language."""
 
     __tablename__ = "instrument_texts"
-    __table_args__ = (sa.UniqueConstraint("instrument", "locale", name="uq_instrument_locale"),)
+    __table_args__ = (
+        sa.UniqueConstraint("instrument", "locale", name="uq_instrument_locale"),
+        NEVER_REUSE_IDS,
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     instrument: Mapped[str] = mapped_column(sa.String(20))

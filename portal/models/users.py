@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import secrets
 from datetime import date, datetime, time
 
 import sqlalchemy as sa
@@ -10,7 +11,7 @@ from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
-from portal.models.base import UTCDateTime, utcnow
+from portal.models.base import NEVER_REUSE_IDS, UTCDateTime, utcnow
 
 
 class Role(enum.StrEnum):
@@ -31,10 +32,16 @@ DELIVERY_TYPES = (
 FEEDING_TYPES = ("breast", "bottle", "both")
 
 
+def new_pseudonym() -> str:
+    """Return a fresh random pseudonym for an account (256 bits, hex)."""
+    return secrets.token_hex(32)
+
+
 class User(UserMixin, db.Model):
     __tablename__ = "users"
     __table_args__ = (
         sa.CheckConstraint("role in ('client', 'practitioner', 'admin')", name="role_known"),
+        NEVER_REUSE_IDS,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -45,8 +52,9 @@ class User(UserMixin, db.Model):
     locale: Mapped[str] = mapped_column(sa.String(5), default="nl")
     timezone: Mapped[str] = mapped_column(sa.String(64), default="Europe/Amsterdam")
     active: Mapped[bool] = mapped_column(default=True)
-    # Bumped on logout-everywhere and password change; sessions carrying an old value are void.
-    session_version: Mapped[int] = mapped_column(default=1)
+    # Names her in the access log once she is erased. Random, not derived from the id: an id
+    # says nothing about who had it, and no two accounts ever share a pseudonym.
+    pseudonym: Mapped[str] = mapped_column(sa.String(64), default=new_pseudonym)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -61,9 +69,13 @@ class User(UserMixin, db.Model):
         cascade="all, delete-orphan",
     )
 
-    def get_id(self) -> str:
-        """Tie the login cookie to the session version so old sessions can be revoked."""
-        return f"{self.id}:{self.session_version}"
+    # The id of the session this object was loaded for or signed in with (set by
+    # portal.auth.sessions, never stored). Without one the login cookie opens nothing.
+    session_token = None
+
+    def get_id(self) -> str | None:
+        """Return what the login cookie carries: the random id of a server-side session."""
+        return self.session_token
 
     @property
     def is_active(self) -> bool:
@@ -83,8 +95,13 @@ class User(UserMixin, db.Model):
 
     @property
     def initials(self) -> str:
-        """Return her initials ("M.M."), how e-mails name a client without her full name."""
-        return "".join(f"{part[0].upper()}." for part in self.full_name.split() if part[:1])
+        """Return the initials of her name as written ("Sophie de Groot": "S.d.G.")."""
+        return "".join(f"{part[0]}." for part in self.full_name.split() if part[0].isalnum())
+
+    @property
+    def client_number(self) -> int:
+        """Return the number the practice knows her by in e-mails and lists (her account id)."""
+        return self.id
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.role}>"
@@ -127,6 +144,7 @@ class ClientProfile(db.Model):
 
 class Invitation(db.Model):
     __tablename__ = "invitations"
+    __table_args__ = NEVER_REUSE_IDS
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(sa.String(254), index=True)
@@ -152,6 +170,7 @@ class Invitation(db.Model):
 
 class PasswordReset(db.Model):
     __tablename__ = "password_resets"
+    __table_args__ = NEVER_REUSE_IDS
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
@@ -167,6 +186,7 @@ class EmailChange(db.Model):
     """A new sign-in address she asked for, waiting for the link sent to that address."""
 
     __tablename__ = "email_changes"
+    __table_args__ = NEVER_REUSE_IDS
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
@@ -181,6 +201,7 @@ class EmailChange(db.Model):
 
 class Consent(db.Model):
     __tablename__ = "consents"
+    __table_args__ = NEVER_REUSE_IDS
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
@@ -193,6 +214,7 @@ class Consent(db.Model):
 
 class RecoveryCode(db.Model):
     __tablename__ = "recovery_codes"
+    __table_args__ = NEVER_REUSE_IDS
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
@@ -207,6 +229,7 @@ class Enquiry(db.Model):
     """A prospective client's question or registration request; creates no account."""
 
     __tablename__ = "enquiries"
+    __table_args__ = NEVER_REUSE_IDS
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(sa.String(20))
@@ -221,6 +244,7 @@ class Enquiry(db.Model):
 
 class ErasureRequest(db.Model):
     __tablename__ = "erasure_requests"
+    __table_args__ = NEVER_REUSE_IDS
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # Set to NULL when the account is erased; the pseudonym stays for the record.

@@ -1,6 +1,7 @@
 """Practice forms: dashboard filters, flag acknowledgement, notes and the phone-consult check-in."""
 
 from datetime import date, timedelta
+from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -19,6 +20,7 @@ from wtforms.validators import (
     Length,
     NumberRange,
     Optional,
+    StopValidation,
     ValidationError,
 )
 
@@ -116,13 +118,31 @@ def _scale(label, field: str, required: bool = False) -> SelectField:
 
 
 class FiniteDecimalField(DecimalField):
-    """A decimal field that refuses NaN and infinity (Decimal NaN cannot even be compared)."""
+    """A decimal field that refuses NaN, infinity and huge numbers with its range's message.
+
+    Decimal NaN cannot even be compared, and arithmetic on 1e30 (the quarter-hour check)
+    raises InvalidOperation, so such values stop here, with the words of the field's
+    NumberRange, and no later check sees them.
+    """
+
+    LARGEST = Decimal(10) ** 9
 
     def process_formdata(self, valuelist):
+        self.absurd = False
         super().process_formdata(valuelist)
-        if self.data is not None and not self.data.is_finite():
-            self.data = None
-            raise ValueError(self.gettext("Not a valid decimal value."))
+        if self.data is not None and not (self.data.is_finite() and abs(self.data) < self.LARGEST):
+            self.data, self.absurd = None, True
+            raise ValueError(self._range_message())
+
+    def pre_validate(self, form):
+        if getattr(self, "absurd", False):
+            raise StopValidation()  # the message is given; NumberRange would repeat it
+
+    def _range_message(self) -> str:
+        for validator in self.validators:
+            if isinstance(validator, NumberRange) and validator.message:
+                return str(validator.message)
+        return self.gettext("Not a valid decimal value.")
 
 
 class PhoneCheckInForm(SubmittedOnceForm):
@@ -172,6 +192,23 @@ class PhoneCheckInForm(SubmittedOnceForm):
                 message=_l("Please keep the note under %(max)d characters.", max=CHECKIN_NOTE_MAX),
             ),
         ],
+    )
+
+    # Shown while her "no check-in" flag is open: an entry by phone closes it only with a note.
+    silent_note = TextAreaField(
+        _l("Acknowledge her no-check-in flag"),
+        filters=[_strip],
+        validators=[
+            Optional(),
+            Length(
+                max=ACKNOWLEDGEMENT_MAX,
+                message=_l("Please keep this under %(max)d characters.", max=ACKNOWLEDGEMENT_MAX),
+            ),
+        ],
+        description=_l(
+            "Optional. With a note on what was done, the flag is acknowledged; without one it "
+            "stays open until she checks in herself."
+        ),
     )
 
     def set_window(self, today: date, backfill_days: int) -> None:

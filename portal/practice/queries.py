@@ -17,6 +17,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from portal.extensions import db
 from portal.models import (
     CheckIn,
+    CheckInRevision,
     ClientProfile,
     Flag,
     Note,
@@ -53,6 +54,8 @@ class ClientListRow:
     delivery_type: str | None
     started_on: date | None
     last_checkin: date | None
+    # The last check-in was entered by a practitioner during a phone consult.
+    last_checkin_by_practitioner: bool = False
 
 
 @dataclass(frozen=True)
@@ -90,14 +93,17 @@ def _caseload(practitioner_id: int, today: date, filters: DashboardFilters):
             .scalar_subquery()
         )
 
-    last_checkin = (
-        sa.select(CheckIn.day)
-        .where(CheckIn.client_id == User.id)
-        .order_by(CheckIn.day.desc())
-        .limit(1)
-        .correlate(User)
-        .scalar_subquery()
-    )
+    def latest_checkin(column):
+        return (
+            sa.select(column)
+            .where(CheckIn.client_id == User.id)
+            .order_by(CheckIn.day.desc())
+            .limit(1)
+            .correlate(User)
+            .scalar_subquery()
+        )
+
+    last_checkin = latest_checkin(CheckIn.day)
     query = (
         sa.select(
             User.id.label("client_id"),
@@ -106,6 +112,7 @@ def _caseload(practitioner_id: int, today: date, filters: DashboardFilters):
             ClientProfile.delivery_type,
             ClientProfile.started_on,
             last_checkin.label("last_checkin"),
+            latest_checkin(CheckIn.entered_by_id).label("last_checkin_entered_by"),
             most_urgent_open_flag(Flag.level_rank).label("flag_rank"),
             most_urgent_open_flag(Flag.raised_at).label("flag_raised_at"),
         )
@@ -115,7 +122,12 @@ def _caseload(practitioner_id: int, today: date, filters: DashboardFilters):
     if filters.delivery_type:
         query = query.where(ClientProfile.delivery_type == filters.delivery_type)
     if filters.search:
-        query = query.where(User.full_name.icontains(filters.search, autoescape=True))
+        matches = User.full_name.icontains(filters.search, autoescape=True)
+        number = filters.search.strip()
+        # The client number an urgent e-mail names her by (short enough for an integer column).
+        if number.isdigit() and len(number) <= 9:
+            matches = sa.or_(matches, User.id == int(number))
+        query = query.where(matches)
     caseload = query.subquery("caseload")
     conditions = []
     if filters.flagged:
@@ -166,6 +178,7 @@ def client_list_page(
             delivery_type=row.delivery_type,
             started_on=row.started_on,
             last_checkin=row.last_checkin,
+            last_checkin_by_practitioner=row.last_checkin_entered_by is not None,
         )
         for row in result
     ]
@@ -220,28 +233,40 @@ def recent_checkins_by_client(
 
 @dataclass(frozen=True)
 class LatestScore:
-    """A client's latest questionnaire total and its band key."""
+    """A client's latest response of one questionnaire: total, band and item 10."""
 
+    id: int
+    instrument: str
     total: int
     band: str
     safety: bool
     submitted_at: object
+    item_10: int | None = None
+    wording: str | None = None
+    wording_validated: bool | None = None
 
 
-def latest_scores_by_client(client_ids: list[int], instrument: str) -> dict[int, LatestScore]:
-    """Return each client's latest response of an instrument."""
+def latest_scores_by_client(
+    client_ids: list[int], instruments: tuple[str, ...] = ("epds", "gad7")
+) -> dict[int, dict[str, LatestScore]]:
+    """Return each client's latest response of each instrument, in one query."""
     if not client_ids:
         return {}
     ranked = (
         sa.select(
+            QuestionnaireResponse.id,
             QuestionnaireResponse.client_id,
+            QuestionnaireResponse.instrument,
             QuestionnaireResponse.total,
             QuestionnaireResponse.band,
             QuestionnaireResponse.safety,
+            QuestionnaireResponse.item_scores,
             QuestionnaireResponse.submitted_at,
+            QuestionnaireResponse.wording,
+            QuestionnaireResponse.wording_validated,
             sa.func.row_number()
             .over(
-                partition_by=QuestionnaireResponse.client_id,
+                partition_by=(QuestionnaireResponse.client_id, QuestionnaireResponse.instrument),
                 order_by=(
                     QuestionnaireResponse.submitted_at.desc(),
                     QuestionnaireResponse.id.desc(),
@@ -251,15 +276,25 @@ def latest_scores_by_client(client_ids: list[int], instrument: str) -> dict[int,
         )
         .where(
             QuestionnaireResponse.client_id.in_(client_ids),
-            QuestionnaireResponse.instrument == instrument,
+            QuestionnaireResponse.instrument.in_(instruments),
         )
         .subquery()
     )
-    rows = db.session.execute(sa.select(ranked).where(ranked.c.position == 1))
-    return {
-        row.client_id: LatestScore(row.total, row.band, row.safety, row.submitted_at)
-        for row in rows
-    }
+    latest: dict[int, dict[str, LatestScore]] = defaultdict(dict)
+    for row in db.session.execute(sa.select(ranked).where(ranked.c.position == 1)):
+        scores = row.item_scores or []
+        latest[row.client_id][row.instrument] = LatestScore(
+            id=row.id,
+            instrument=row.instrument,
+            total=row.total,
+            band=row.band,
+            safety=row.safety,
+            submitted_at=row.submitted_at,
+            item_10=scores[9] if row.instrument == "epds" and len(scores) >= 10 else None,
+            wording=row.wording,
+            wording_validated=row.wording_validated,
+        )
+    return latest
 
 
 # The client page.
@@ -270,7 +305,10 @@ def checkins_between(client_id: int, first_day: date, last_day: date) -> list[Ch
     return list(
         db.session.scalars(
             sa.select(CheckIn)
-            .options(joinedload(CheckIn.entered_by))
+            .options(
+                joinedload(CheckIn.entered_by),
+                selectinload(CheckIn.revisions).joinedload(CheckInRevision.replaced_by),
+            )
             .where(
                 CheckIn.client_id == client_id,
                 CheckIn.day >= first_day,

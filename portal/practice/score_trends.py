@@ -17,7 +17,7 @@ from babel.dates import format_date
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
-from portal import charts
+from portal import charts, labels
 from portal.models import QuestionnaireResponse
 from portal.questionnaires import trends
 from portal.questionnaires.instruments import Instrument, load_instrument
@@ -116,7 +116,11 @@ def _trend(
             TrendRow(
                 date_text=format_date(row.administration.submitted_on, "medium", locale=locale),
                 total=response.total,
-                band_label=band.label(locale) if band else response.band,
+                band_label=(
+                    labels.staff_band_label(instrument.key, band.key, band.label(locale))
+                    if band
+                    else response.band
+                ),
                 band_level=band.level if band else 0,
                 since_first=_change_view(row.since_first),
                 since_previous=_change_view(row.since_previous),
@@ -124,7 +128,9 @@ def _trend(
         )
     short = _short_name(instrument)
     bands_text = "; ".join(
-        f"{band.min}–{band.max} {band.label(locale)}" for band in instrument.bands
+        f"{band.min}–{band.max} "
+        f"{labels.staff_band_label(instrument.key, band.key, band.label(locale))}"
+        for band in instrument.bands
     )
     latest = rows[-1]
     summary = _(

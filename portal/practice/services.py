@@ -17,7 +17,7 @@ from flask_babel import format_date, format_decimal, get_locale, get_translation
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from portal import audit
+from portal import audit, labels
 from portal.charts import Chart, Series, line_chart, sparkline, trend_summary
 from portal.checkins.services import save_checkin
 from portal.dates import weeks_postpartum
@@ -30,19 +30,6 @@ from portal.questionnaires.instruments import load_instrument
 from portal.reports.summary import ProgressSummary, summary_for_header
 from portal.templating import LEVEL_LABELS, ROLE_LABELS
 
-RULE_LABELS = {
-    "safety": _l("safety answer (EPDS item 10)"),
-    "epds_high": _l("EPDS high"),
-    "epds_rose": _l("EPDS rose reliably"),
-    "epds_raised": _l("EPDS raised"),
-    "anxiety": _l("anxiety (GAD-7)"),
-    "low_mood": _l("low mood streak"),
-    "short_sleep": _l("short sleep"),
-    "bonding": _l("bonding difficulty"),
-    "worsening": _l("mood worsening"),
-    "silent": _l("no check-ins"),
-}
-
 # Plain-language names of access-log actions, for the admin's log and a client's own log.
 ACTION_LABELS = {
     # The practice's own reads and changes of a client record.
@@ -54,6 +41,11 @@ ACTION_LABELS = {
     "checkin_entered_for_client": _l("Recorded a check-in during a phone consult"),
     "questionnaire_entered_for_client": _l("Recorded a questionnaire during a phone consult"),
     "summary_downloaded": _l("Downloaded the progress summary"),
+    "message_sent": _l("Sent a message"),
+    "message_withdrawn": _l("Withdrew a message"),
+    "message_thread_viewed": _l("Read the messages"),
+    "message_thread_handled": _l("Marked the messages as handled"),
+    "message_thread_covered": _l("Read the messages while covering for the practitioner"),
     "progress_viewed": _l("Looked at the progress page"),
     "guidance_progress_viewed": _l("Looked at the guidance progress"),
     "guidance_module_assigned": _l("Assigned a guidance module"),
@@ -64,6 +56,7 @@ ACTION_LABELS = {
     "checkin_saved": _l("Saved a check-in"),
     "own_account_viewed": _l("Looked at her own account"),
     "own_history_viewed": _l("Looked at her own history"),
+    "own_messages_viewed": _l("Read her messages"),
     "data_exported": _l("Exported the data"),
     "consent_given": _l("Gave consent"),
     "consent_withdrawn": _l("Withdrew consent"),
@@ -77,6 +70,8 @@ ACTION_LABELS = {
     "login_failed": _l("Failed to sign in"),
     "login_code_failed": _l("Entered a wrong sign-in code"),
     "logout": _l("Signed out"),
+    "session_revoked": _l("Signed out a device"),
+    "sessions_revoked": _l("Signed out on every device"),
     "password_reset": _l("Reset the password"),
     "password_changed": _l("Changed the password"),
     "email_change_requested": _l("Asked to change the e-mail address"),
@@ -103,6 +98,7 @@ ACTION_LABELS = {
     "guidance_lesson_moved": _l("Moved a lesson"),
     "instrument_installed": _l("Installed questionnaire wording"),
     "access_log_viewed": _l("Looked at the access log"),
+    "urgent_flags_viewed": _l("Looked at the list of urgent flags"),
     "access_log_exported": _l("Downloaded the access log"),
     "authorisation_denied": _l("Was refused a page"),
 }
@@ -130,110 +126,15 @@ def format_hours(value: float) -> str:
     return format_decimal(value, "0.##")
 
 
-def _day(value: str | None) -> str:
-    return format_date(date.fromisoformat(value), "medium") if value else ""
-
-
-def rule_label(rule: str) -> str:
-    """Return a flag rule in words."""
-    label = RULE_LABELS.get(rule)
-    return str(label) if label is not None else rule.replace("_", " ")
-
-
-def evidence_in_words(flag: Flag) -> str:
-    """Say in one sentence what raised a flag, from its evidence."""
-    evidence = flag.evidence or {}
-    try:
-        return _evidence_sentence(flag.rule, evidence)
-    except (KeyError, TypeError, ValueError):
-        # Evidence of an older or unknown shape: still show the plain values, never fail.
-        return "; ".join(f"{key}: {value}" for key, value in sorted(evidence.items()))
-
-
-def _evidence_sentence(rule: str, evidence: dict) -> str:
-    if rule == "safety":
-        return _(
-            "EPDS of %(day)s: item 10 (thoughts of self-harm) scored %(score)s; total %(total)s.",
-            day=_day(evidence["submitted_on"]),
-            score=evidence.get("item_10", "?"),
-            total=evidence["total"],
-        )
-    if rule in ("epds_high", "epds_raised"):
-        return _(
-            "EPDS total %(total)s on %(day)s.",
-            total=evidence["total"],
-            day=_day(evidence["submitted_on"]),
-        )
-    if rule == "epds_rose":
-        return _(
-            "EPDS total rose from %(before)s on %(before_day)s to %(total)s on %(day)s:"
-            " %(rise)s points, more than the measurement error.",
-            before=evidence["previous_total"],
-            before_day=_day(evidence["previous_submitted_on"]),
-            total=evidence["total"],
-            day=_day(evidence["submitted_on"]),
-            rise=evidence["rise"],
-        )
-    if rule == "anxiety":
-        return _(
-            "GAD-7 total %(total)s on %(day)s.",
-            total=evidence["total"],
-            day=_day(evidence["submitted_on"]),
-        )
-    if rule == "low_mood":
-        days = evidence["days"]
-        return _(
-            "Mood 2 or lower on %(count)s logged days in a row, %(first)s to %(last)s.",
-            count=evidence["streak"],
-            first=_day(days[0]),
-            last=_day(days[-1]),
-        )
-    if rule == "short_sleep":
-        return _(
-            "On average %(hours)s hours of sleep over %(count)s logged nights, "
-            "%(first)s to %(last)s.",
-            hours=_number(evidence["mean_sleep_hours"]),
-            count=evidence["logged_days"],
-            first=_day(evidence["from"]),
-            last=_day(evidence["to"]),
-        )
-    if rule == "bonding":
-        return _(
-            "Bonding 2 or lower on %(low)s of the last %(logged)s logged days.",
-            low=evidence["low_days"],
-            logged=evidence["logged_days"],
-        )
-    if rule == "worsening":
-        return _(
-            "Mean mood fell from %(before)s to %(after)s (the week before against the last "
-            "week, up to %(last)s).",
-            before=_number(evidence["previous_mean"]),
-            after=_number(evidence["recent_mean"]),
-            last=_day(evidence["to"]),
-        )
-    if rule == "silent":
-        if evidence.get("last_checkin"):
-            return _(
-                "No check-in for %(days)s days; the last one was on %(day)s.",
-                days=evidence["days"],
-                day=_day(evidence["last_checkin"]),
-            )
-        return _(
-            "No check-in for %(days)s days since the start on %(day)s.",
-            days=evidence["days"],
-            day=_day(evidence.get("started_on")),
-        )
-    raise KeyError(rule)
-
-
 @dataclass(frozen=True)
 class FlagBadge:
-    """An open flag as the dashboard shows it: level and rule in words."""
+    """An open flag as the dashboard shows it: level and rule in words, later scores beside it."""
 
     level: str
     level_label: str
     rule_label: str
     raised_at: datetime
+    since: str | None = None
 
 
 SPARKLINE_MEASURES = ("mood", "sleep", "bonding")
@@ -255,13 +156,17 @@ class Sparkline:
 
 @dataclass(frozen=True)
 class ScoreView:
-    """A questionnaire total with its band in words."""
+    """A questionnaire total with its band in staff wording ("EPDS 14 – above the cut-off")."""
 
     total: int
     band_label: str
     band_level: int
     safety: bool
     submitted_at: datetime
+    # The whole score in words, led by an item-10 answer when there is one.
+    text: str = ""
+    # Set when it was answered on placeholder or unvalidated wording.
+    wording_note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -274,6 +179,7 @@ class DashboardRow:
     sparklines: list[Sparkline]
     epds: ScoreView | None
     flags: list[FlagBadge]
+    last_checkin_by_practitioner: bool = False
 
 
 @dataclass(frozen=True)
@@ -291,12 +197,17 @@ def _band_views(instrument_key: str) -> dict:
 
 def _score_view(score, bands: dict, locale: str) -> ScoreView:
     band = bands.get(score.band)
+    fallback = band.label(locale) if band else score.band
     return ScoreView(
         total=score.total,
-        band_label=band.label(locale) if band else score.band,
+        band_label=labels.staff_band_label(score.instrument, score.band, fallback),
         band_level=band.level if band else 0,
         safety=score.safety,
         submitted_at=score.submitted_at,
+        text=labels.staff_headline(
+            score.instrument, score.total, score.band, score.item_10, fallback
+        ),
+        wording_note=labels.wording_note(score.wording, score.wording_validated),
     )
 
 
@@ -323,8 +234,16 @@ class _PageTexts:
             _("Bonding, last 14 days"),
         )
         self.short_labels = (_("Mood"), _("Sleep"), _("Bonding"))
-        self.rules = {rule: str(label) for rule, label in RULE_LABELS.items()}
         self.levels = {level: str(label) for level, label in LEVEL_LABELS.items()}
+        self.limits = labels.configured_thresholds()
+        self._rules: dict[tuple[str, str], str] = {}
+
+    def rule(self, rule: str, level: str) -> str:
+        """Return a rule's label for this page, worded once per rule and level."""
+        key = (rule, level)
+        if key not in self._rules:
+            self._rules[key] = labels.rule_label(rule, level, self.limits)
+        return self._rules[key]
 
     def gettext(self, message: str, **variables) -> str:
         """Translate like flask-babel's gettext, with the catalogue already in hand."""
@@ -391,7 +310,7 @@ def build_dashboard(
     client_ids = [row.client_id for row in page.rows]
     open_flags = queries.open_flags_by_client(client_ids)
     recent = queries.recent_checkins_by_client(client_ids, today)
-    epds = queries.latest_scores_by_client(client_ids, "epds")
+    latest = queries.latest_scores_by_client(client_ids)
     bands = _band_views("epds")
     locale = _locale()
     texts = _PageTexts()
@@ -404,18 +323,26 @@ def build_dashboard(
                 weeks_postpartum=weeks_postpartum(row.delivery_date, today),
                 delivery_type=row.delivery_type,
                 days_since_checkin=(today - row.last_checkin).days if row.last_checkin else None,
+                last_checkin_by_practitioner=row.last_checkin_by_practitioner,
                 sparklines=client_sparklines(
                     row.client_id, recent.get(row.client_id, {}), today, texts
                 ),
-                epds=_score_view(epds[row.client_id], bands, locale)
-                if row.client_id in epds
+                epds=_score_view(latest[row.client_id]["epds"], bands, locale)
+                if "epds" in latest.get(row.client_id, {})
                 else None,
                 flags=[
                     FlagBadge(
                         level=flag.level,
                         level_label=texts.levels.get(flag.level, flag.level),
-                        rule_label=texts.rules.get(flag.rule, flag.rule.replace("_", " ")),
+                        rule_label=texts.rule(flag.rule, flag.level),
                         raised_at=flag.raised_at,
+                        since=labels.later_scores_in_words(
+                            flag,
+                            labels.later_scores(
+                                flag,
+                                map(labels.as_later_score, latest.get(row.client_id, {}).values()),
+                            ),
+                        ),
                     )
                     for flag in open_flags.get(row.client_id, [])
                 ],
@@ -440,6 +367,11 @@ class ResponseView:
     safety_answer: bool
     subscales: list[tuple[str, int, int]]
 
+    @property
+    def item_10_text(self) -> str:
+        """Return the safety item's score in words."""
+        return labels.item_10_text(self.item_10) if self.item_10 is not None else ""
+
 
 @dataclass(frozen=True)
 class FlagView:
@@ -447,6 +379,7 @@ class FlagView:
     level_label: str
     rule_label: str
     evidence: str
+    since: str | None = None
 
 
 @dataclass
@@ -480,16 +413,19 @@ def _response_view(response: QuestionnaireResponse, locale: str) -> ResponseView
     band = None
     if instrument is not None:
         band = next((b for b in instrument.bands if b.key == response.band), None)
+    fallback = band.label(locale) if band else response.band
     score = ScoreView(
         total=response.total,
-        band_label=band.label(locale) if band else response.band,
+        band_label=labels.staff_band_label(response.instrument, response.band, fallback),
         band_level=band.level if band else 0,
         safety=response.safety,
         submitted_at=response.submitted_at,
+        text=labels.staff_score_text(
+            response.instrument, response.total, response.band, fallback
+        ),
+        wording_note=labels.wording_note(response.wording, response.wording_validated),
     )
-    item_10 = None
-    if response.instrument == "epds" and len(response.item_scores or []) >= 10:
-        item_10 = response.item_scores[9]
+    item_10 = labels.item_10(response.instrument, response.item_scores)
     subscales = []
     if instrument is not None:
         for subscale in instrument.subscales:
@@ -507,12 +443,16 @@ def _response_view(response: QuestionnaireResponse, locale: str) -> ResponseView
     )
 
 
-def _flag_view(flag: Flag) -> FlagView:
+def _flag_view(flag: Flag, responses: Sequence[labels.LaterScore] = ()) -> FlagView:
+    since = None
+    if flag.is_open:
+        since = labels.later_scores_in_words(flag, labels.later_scores(flag, responses))
     return FlagView(
         flag=flag,
         level_label=str(LEVEL_LABELS.get(flag.level, flag.level)),
-        rule_label=rule_label(flag.rule),
-        evidence=evidence_in_words(flag),
+        rule_label=labels.rule_label(flag.rule, flag.level),
+        evidence=labels.evidence_in_words(flag),
+        since=since,
     )
 
 
@@ -596,8 +536,9 @@ def client_record(client: User, days: int, today: date) -> ClientRecord:
     first_day = today - timedelta(days=days - 1)
     checkins = queries.checkins_between(client.id, first_day, today)
     locale = _locale()
-    flags = [_flag_view(flag) for flag in queries.flag_history(client.id)]
-    history = queries.questionnaire_history(client.id)
+    responses = queries.questionnaire_history(client.id)
+    scores = [labels.as_later_score(response) for response in responses]
+    flag_views = [_flag_view(flag, scores) for flag in queries.flag_history(client.id)]
     notes = queries.notes_for(client.id)
     editor_ids = {rev.edited_by_id for note in notes for rev in note.revisions if rev.edited_by_id}
     profile = client.profile
@@ -609,14 +550,14 @@ def client_record(client: User, days: int, today: date) -> ClientRecord:
         weeks_postpartum=weeks_postpartum(profile.delivery_date if profile else None, today),
         charts=client_chart_links(client.id, checkins, first_day, today),
         checkins=checkins,
-        responses=[_response_view(response, locale) for response in history],
-        open_flags=[view for view in flags if view.flag.is_open],
-        closed_flags=[view for view in flags if not view.flag.is_open],
+        responses=[_response_view(response, locale) for response in responses],
+        open_flags=[view for view in flag_views if view.flag.is_open],
+        closed_flags=[view for view in flag_views if not view.flag.is_open],
         notes=notes,
         summary=summary_for_header(client, days),
         guidance_progress=progress_for(client),
         names=queries.names_by_id(editor_ids),
-        score_trends=score_trends(history, locale, client.timezone or "Europe/Amsterdam"),
+        score_trends=score_trends(responses, locale, client.timezone or "Europe/Amsterdam"),
     )
 
 
@@ -719,15 +660,33 @@ def withdraw_note(note: Note, by: User, reason: str) -> bool:
 # The phone consult.
 
 
-def record_checkin_for_client(client: User, practitioner: User, values: dict) -> int:
+def record_checkin_for_client(
+    client: User, practitioner: User, values: dict, silent_note: str | None = None
+) -> str:
     """Store a check-in taken during a phone consult, marked as entered by the practitioner.
 
     The same atomic upsert as her own check-in; fields the consult left empty keep what she
-    logged that day, and the flag rules run as after her own check-in.
+    logged that day, the values it replaced are kept as a revision, and the flag rules run as
+    after her own check-in. Her "no check-in" flag stays open (only her own check-ins end it)
+    unless the practitioner acknowledges it with a note. Returns what became of that flag:
+    "acknowledged", "open" or "none".
     """
     values = dict(values)
     day = values.pop("day")
-    return save_checkin(client, day, values, entered_by=practitioner, keep_unanswered=True)
+    save_checkin(client, day, values, entered_by=practitioner, keep_unanswered=True)
+    silent = db.session.scalar(
+        sa.select(Flag).where(
+            Flag.client_id == client.id,
+            Flag.rule == "silent",
+            Flag.acknowledged_at.is_(None),
+            Flag.cleared_at.is_(None),
+        )
+    )
+    if silent is None:
+        return "none"
+    if silent_note and acknowledge_flag(silent, practitioner, silent_note):
+        return "acknowledged"
+    return "open"
 
 
 # A client's own access log (reused by the privacy pages).

@@ -1,4 +1,7 @@
-"""The practitioner's pages: dashboard, client page, flag acknowledgement, notes, phone consult."""
+"""The practitioner's pages: dashboard, client page, flag acknowledgement, notes, messages and
+the phone consult."""
+
+from datetime import UTC, datetime
 
 from flask import (
     Blueprint,
@@ -19,6 +22,9 @@ from portal.access import client_record_for_practitioner, roles_required
 from portal.checkins.forms import ACTIVITY_LABELS
 from portal.dates import local_today
 from portal.extensions import db, login_manager
+from portal.messages import services as messages
+from portal.messages.forms import HandledForm, MessageForm
+from portal.messages.views import withdrawable
 from portal.models import Flag, Note, Role, User
 from portal.practice import queries, services
 from portal.practice.forms import (
@@ -71,6 +77,8 @@ def dashboard():
         board=board,
         form=form,
         filter_args=filter_args,
+        waiting=messages.waiting_list(current_user.id),
+        now=datetime.now(UTC),
     )
 
 
@@ -97,6 +105,11 @@ def _render_client_page(client: User, status: int = 200, **forms):
         if note.withdrawn_at is None
     }
     withdraw_forms.update(forms.get("withdraw_forms", {}))
+    thread = messages.thread_with_messages(client.id, current_user.id)
+    if thread is not None:
+        # Opening her record opens the conversation: her messages count as read from now
+        # (before rendering, so the navigation's badge agrees).
+        messages.mark_read(thread, reader_is_client=False)
     html = render_template(
         "practice/client.html",
         record=record,
@@ -109,9 +122,16 @@ def _render_client_page(client: User, status: int = 200, **forms):
         open_section=forms.get("open_section"),
         activity_labels=ACTIVITY_LABELS,
         decimal=services.format_hours,
+        thread=thread,
+        message_form=forms.get("message_form") or MessageForm(formdata=None, prefix="message"),
+        handled_form=HandledForm(formdata=None, prefix="handled"),
+        withdrawable=withdrawable([thread] if thread else [], current_user),
+        now=datetime.now(UTC),
     )
     # Committed after rendering: a commit expires the loaded rows, and the page reads them all.
     services.record_view(client, days)
+    if thread is not None:
+        audit.record("message_thread_viewed", client=client, detail=f"thread {thread.id}")
     db.session.commit()
     return html, status
 
@@ -240,6 +260,36 @@ def withdraw_note(client_id: int, note_id: int):
     return _render_client_page(client, 422, withdraw_forms={note.id: form})
 
 
+@bp.route("/clients/<int:client_id>/messages", methods=["POST"])
+def send_message(client_id: int):
+    """Write to the client in the conversation between the two of them."""
+    client = client_record_for_practitioner(client_id)
+    form = MessageForm(prefix="message")
+    if form.validate_on_submit():
+        thread = messages.thread_between(client, current_user, create=True)
+        messages.send_message(thread, current_user, form.body.data)
+        db.session.commit()
+        flash(_("The message was sent."), "success")
+        return _back_to(client, "messages")
+    return _render_client_page(client, 422, message_form=form)
+
+
+@bp.route("/clients/<int:client_id>/messages/handled", methods=["POST"])
+def mark_thread_handled(client_id: int):
+    """Take her conversation off the waiting list: handled, no reply needed."""
+    client = client_record_for_practitioner(client_id)
+    form = HandledForm(prefix="handled")
+    if not form.validate_on_submit():
+        abort(400)
+    thread = messages.thread_between(client, current_user)
+    if thread is not None and messages.mark_handled(thread, current_user):
+        flash(_("Marked as handled, no reply needed."), "success")
+    else:
+        flash(_("Nothing was waiting for an answer."), "info")
+    db.session.commit()
+    return _back_to(client, "messages")
+
+
 @bp.route("/clients/<int:client_id>/checkins", methods=["POST"])
 def record_checkin(client_id: int):
     """Record a check-in taken during a phone consult, marked as entered by the practitioner."""
@@ -253,9 +303,21 @@ def record_checkin(client_id: int):
         )
         return _render_client_page(client, 409, checkin_form=form, open_section="checkin")
     if form.validate_on_submit():
-        # Kept once by the day, as her own check-in (see checkins.views.today).
-        services.record_checkin_for_client(client, current_user, form.cleaned())
+        silent = services.record_checkin_for_client(
+            client, current_user, form.cleaned(), form.silent_note.data or None
+        )
         db.session.commit()
-        flash(_("The check-in was saved."), "success")
+        if silent == "acknowledged":
+            flash(_("The check-in was saved and her no-check-in flag was acknowledged."), "success")
+        elif silent == "open":
+            flash(
+                _(
+                    "The check-in was saved. Her no-check-in flag stays open until she checks in "
+                    "herself or you acknowledge it with a note."
+                ),
+                "info",
+            )
+        else:
+            flash(_("The check-in was saved."), "success")
         return _back_to(client, "checkins", 303)
     return _render_client_page(client, 422, checkin_form=form, open_section="checkin")

@@ -4,16 +4,21 @@ The rows to remove are found by walking the schema (every foreign key to users, 
 rows that hang off those), so a table added later is covered without touching this module.
 What references her without a foreign key is handled by name: the access log (plain ids and
 labels), invitations and enquiries (by e-mail address).
+
+Deleted rows also have to leave the database files. SQLite overwrites freed space with zeros
+(PRAGMA secure_delete, set on every connection in portal/database.py), and after the commit
+`clear_old_copies` empties the WAL, which still holds earlier versions of her pages.
+PostgreSQL keeps deleted rows as dead tuples until VACUUM; see the README.
 """
 
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
-from flask import render_template
+from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
-from portal import audit
+from portal import audit, database
 from portal.extensions import db
 from portal.mail import send_mail
 from portal.models import AuditEvent, Enquiry, ErasureRequest, Invitation, OutboxMessage, User
@@ -34,7 +39,8 @@ def erase_client(erasure: ErasureRequest, admin: User) -> None:
     client = db.session.get(User, erasure.user_id)
     if client is None or not client.is_client:
         raise ErasureError("not a client")
-    client_id, email, label = client.id, client.email, pseudonym_label(client.id)
+    client_id, email = client.id, client.email
+    label = pseudonym_label(pseudonym(client))
 
     # Mail still waiting for her is moot now. The confirmation below is the one message that
     # keeps her address, until the worker has sent it (forget_recipient).
@@ -48,7 +54,7 @@ def erase_client(erasure: ErasureRequest, admin: User) -> None:
     erasure.decided_at = datetime.now(UTC)
     erasure.decided_by_id = admin.id
     erasure.decision = "erased"
-    erasure.pseudonym = pseudonym(client_id)
+    erasure.pseudonym = pseudonym(client)
     db.session.flush()
 
     _pseudonymise_audit_log(client_id, email, label)
@@ -63,6 +69,15 @@ def erase_client(erasure: ErasureRequest, admin: User) -> None:
     audit.record(
         "account_erased", actor=admin, detail=f"erasure request {erasure.id}", client_label=label
     )
+
+
+def clear_old_copies() -> None:
+    """After the erasure's commit, move SQLite's WAL into the file and empty it (else nothing)."""
+    result = database.checkpoint_wal(current_app)
+    if result is not None and result[0]:
+        # Readers of older snapshots outlasted the busy timeout: the next checkpoint
+        # (SQLite's automatic one, or the next erasure's) finishes the job.
+        current_app.logger.warning("after an erasure the WAL could not be emptied: %s", result)
 
 
 def _pseudonymise_audit_log(client_id: int, email: str, label: str) -> None:

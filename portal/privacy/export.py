@@ -1,7 +1,8 @@
 """Everything the portal holds about a client, as one ZIP: JSON, a CSV per table and her summary.
 
 Practitioners' private notes are not part of it (nor the note a practitioner writes when
-acknowledging a flag): they are the practice's working notes. Shared notes are.
+acknowledging a flag): they are the practice's working notes. Shared notes are, and so are her
+messages with the practice (a message the practice withdrew is listed without its text).
 """
 
 import csv
@@ -14,23 +15,28 @@ from datetime import UTC, date, datetime, time
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
+from sqlalchemy.orm import aliased
 
 from portal.dates import local_today
 from portal.extensions import db
 from portal.models import (
     Assignment,
     CheckIn,
+    CheckInRevision,
     Consent,
     EmailChange,
     ErasureRequest,
     Flag,
     Lesson,
     LessonProgress,
+    Message,
+    MessageThread,
     Module,
     Note,
     QuestionnaireResponse,
     RecommendationDismissal,
     User,
+    UserSession,
 )
 from portal.practice.services import access_log_for_client
 from portal.privacy.services import own_activity
@@ -118,6 +124,28 @@ def collect(client: User) -> dict[str, object]:
             .order_by(LessonProgress.completed_at)
         )
     ]
+    practitioner_user = aliased(User)
+    messages = [
+        {
+            "sent_at": _plain(message.created_at),
+            "from": _("you") if message.from_client else sender,
+            "to": practitioner_name if message.from_client else _("you"),
+            # A message someone else withdrew is not hers to keep; her own stays hers.
+            "body": message.body
+            if message.withdrawn_at is None or message.from_client
+            else None,
+            "read_at": _plain(message.read_at),
+            "withdrawn_at": _plain(message.withdrawn_at),
+        }
+        for message, sender, practitioner_name in db.session.execute(
+            sa.select(Message, User.full_name, practitioner_user.full_name)
+            .join(MessageThread, MessageThread.id == Message.thread_id)
+            .join(User, User.id == Message.sender_id)
+            .join(practitioner_user, practitioner_user.id == MessageThread.practitioner_id)
+            .where(MessageThread.client_id == client.id)
+            .order_by(Message.created_at, Message.id)
+        )
+    ]
     access_log = [
         {"at": _plain(entry.at), "who": entry.who, "role": entry.role, "what": entry.what}
         for entry in access_log_for_client(client, limit=None)
@@ -130,6 +158,14 @@ def collect(client: User) -> dict[str, object]:
         "account": [account],
         "checkins": _rows(
             CheckIn, CheckIn.client_id == client.id, (CheckIn.day,), exclude=("client_id",)
+        ),
+        # Her values as they were before a practitioner changed a day during a phone consult.
+        "checkin_revisions": _rows(
+            CheckInRevision,
+            CheckInRevision.checkin_id.in_(
+                sa.select(CheckIn.id).where(CheckIn.client_id == client.id)
+            ),
+            (CheckInRevision.replaced_at, CheckInRevision.id),
         ),
         "questionnaire_responses": _rows(
             QuestionnaireResponse,
@@ -145,6 +181,7 @@ def collect(client: User) -> dict[str, object]:
             exclude=("client_id", "acknowledgement_note", "acknowledged_by_id"),
         ),
         "shared_notes": notes,
+        "messages": messages,
         "guidance_assigned": assignments,
         "lessons_completed": lessons_done,
         "recommendations_dismissed": _rows(
@@ -161,6 +198,13 @@ def collect(client: User) -> dict[str, object]:
             EmailChange.user_id == client.id,
             (EmailChange.created_at,),
             exclude=("user_id", "token_hash"),
+        ),
+        # Where she was signed in: devices and addresses are data about her too.
+        "signed_in_devices": _rows(
+            UserSession,
+            UserSession.user_id == client.id,
+            (UserSession.created_at,),
+            exclude=("id", "user_id", "token_hash"),
         ),
         "erasure_requests": _rows(
             ErasureRequest,

@@ -6,7 +6,7 @@ from wtforms import BooleanField, RadioField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, InputRequired, Length, ValidationError
 
 from portal.auth.forms import CurrentPasswordMixin, NewPasswordMixin
-from portal.auth.services import find_user_by_email, normalise_email
+from portal.auth.services import normalise_email
 
 REASON_MAX = 2000
 
@@ -35,12 +35,10 @@ class EmailChangeForm(CurrentPasswordMixin, FlaskForm):
     account_email = ""
 
     def validate_new_email(self, field):
-        address = normalise_email(field.data or "")
-        if address == self.account_email:
+        # Whether another account has this address is not checked here: the answer would tell
+        # anyone who signs in which addresses have accounts. The service deals with it.
+        if normalise_email(field.data or "") == self.account_email:
             raise ValidationError(_l("This is already your e-mail address."))
-        if find_user_by_email(address) is not None:
-            # Same words as for any other refusal: no hint whether the address has an account.
-            raise ValidationError(_l("This address cannot be used. Please choose another one."))
 
 
 class EmailConfirmForm(FlaskForm):
@@ -61,6 +59,10 @@ class ErasureRequestForm(CurrentPasswordMixin, FlaskForm):
 
 class ConsentWithdrawForm(FlaskForm):
     pass
+
+
+class SignOutForm(FlaskForm):
+    """A "sign out" button on her list of devices (one device, or all of them)."""
 
 
 class ConsentGiveForm(FlaskForm):

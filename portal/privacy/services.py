@@ -4,8 +4,6 @@ Services flush; the views commit once. Notices by e-mail never carry health data
 """
 
 import calendar
-import hashlib
-import hmac
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
@@ -17,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from portal import audit
 from portal.auth.consent import consent_text
 from portal.auth.services import (
+    find_user_by_email,
     normalise_email,
     notify_password_changed,
     record_consent,
@@ -25,17 +24,26 @@ from portal.auth.services import (
 from portal.extensions import db
 from portal.links import absolute_url
 from portal.mail import send_mail
-from portal.models import AuditEvent, Consent, EmailChange, ErasureRequest, Role, User
+from portal.models import (
+    AuditEvent,
+    Consent,
+    EmailChange,
+    ErasureRequest,
+    Role,
+    User,
+    UserSession,
+)
 from portal.tokens import live_row, new_token
 
 # --- password and e-mail --------------------------------------------------------------------
 
 
-def change_password(user: User, password: str) -> None:
-    """Set a new password, end every other session and tell the account holder."""
-    set_password(user, password)
+def change_password(user: User, password: str, *, keep: UserSession | None) -> int:
+    """Set a new password, end every session but this one and tell the account holder."""
+    ended = set_password(user, password, keep=keep)
     notify_password_changed(user)
     audit.record("password_changed", actor=user)
+    return ended
 
 
 def request_email_change(user: User, new_email: str) -> EmailChange:
@@ -44,6 +52,11 @@ def request_email_change(user: User, new_email: str) -> EmailChange:
     A mistyped address would otherwise lock her out of password resets. One request is
     pending at a time: a new one voids the earlier link. The current address gets a notice
     without the new address in it, so a stranger who took over the session learns nothing.
+
+    An address that belongs to another account is handled alike, so that the answer does not
+    tell which addresses have accounts: the request is recorded the same way, but its owner
+    gets a warning instead of a link (she learns nothing about who tried), and the change can
+    never be confirmed.
     """
     db.session.execute(
         sa.delete(EmailChange).where(EmailChange.user_id == user.id, EmailChange.used_at.is_(None))
@@ -57,19 +70,30 @@ def request_email_change(user: User, new_email: str) -> EmailChange:
         expires_at=datetime.now(UTC) + timedelta(hours=hours),
     )
     db.session.add(change)
-    link = absolute_url("privacy.confirm_email", token=token)
+    owner = find_user_by_email(change.new_email)
+    if owner is None:
+        link = absolute_url("privacy.confirm_email", token=token)
+        with force_locale(user.locale):
+            subject = _("Confirm your new e-mail address")
+            body = render_template(
+                "privacy/emails/confirm_email.txt", user=user, link=link, hours=hours
+            )
+    else:
+        with force_locale(owner.locale):
+            subject = _("Someone tried to use your e-mail address")
+            body = render_template("privacy/emails/address_in_use.txt", user=owner)
+    send_mail(change.new_email, subject, body, kind="email_change")
     with force_locale(user.locale):
-        confirm = (
-            _("Confirm your new e-mail address"),
-            render_template("privacy/emails/confirm_email.txt", user=user, link=link, hours=hours),
-        )
         notice = (
             _("A new e-mail address was asked for your account"),
             render_template("privacy/emails/email_change_requested.txt", user=user),
         )
-    send_mail(change.new_email, *confirm, kind="email_change")
     send_mail(user.email, *notice, kind="email_change")
-    audit.record("email_change_requested", actor=user)
+    audit.record(
+        "email_change_requested",
+        actor=user,
+        detail="the address belongs to another account" if owner is not None else None,
+    )
     return change
 
 
@@ -161,15 +185,14 @@ def _notify_practitioner(client: User, *, withdrawn: bool) -> None:
 # --- erasure requests -----------------------------------------------------------------------
 
 
-def pseudonym(user_id: int) -> str:
-    """Return the stable pseudonym of an account: an HMAC of its id keyed by SECRET_KEY."""
-    key = current_app.config["SECRET_KEY"].encode("utf-8")
-    return hmac.new(key, f"user:{user_id}".encode(), hashlib.sha256).hexdigest()
+def pseudonym(user: User) -> str:
+    """Return the account's pseudonym: random, drawn when the account was made."""
+    return user.pseudonym
 
 
-def pseudonym_label(user_id: int) -> str:
+def pseudonym_label(pseudonym: str) -> str:
     """Return the label that replaces an erased person's address in the access log."""
-    return f"erased:{pseudonym(user_id)[:16]}"
+    return f"erased:{pseudonym[:16]}"
 
 
 def latest_erasure_request(user: User) -> ErasureRequest | None:
@@ -187,7 +210,7 @@ def request_erasure(client: User) -> ErasureRequest:
     latest = latest_erasure_request(client)
     if latest is not None and latest.decided_at is None:
         return latest
-    erasure = ErasureRequest(user_id=client.id, pseudonym=pseudonym(client.id))
+    erasure = ErasureRequest(user_id=client.id, pseudonym=pseudonym(client))
     db.session.add(erasure)
     db.session.flush()
     audit.record("erasure_requested", client=client)

@@ -6,25 +6,29 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from flask import (
     Blueprint,
+    abort,
     current_app,
     flash,
     redirect,
     render_template,
     send_file,
+    session,
     url_for,
 )
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user
+from flask_login import current_user, login_required, logout_user
 
 from portal import audit
 from portal.access import roles_required
-from portal.auth import twofactor
+from portal.auth import sessions, twofactor
 from portal.auth.consent import consent_text
 from portal.extensions import db, limiter
+from portal.messages import services as messages
+from portal.messages.forms import MessageSettingsForm
 from portal.models import ErasureRequest, Role, User
 from portal.practice.services import access_log_for_client
 from portal.privacy import export, services
-from portal.privacy.erasure import ErasureError, erase_client
+from portal.privacy.erasure import ErasureError, clear_old_copies, erase_client
 from portal.privacy.forms import (
     ConsentGiveForm,
     ConsentWithdrawForm,
@@ -34,6 +38,7 @@ from portal.privacy.forms import (
     ErasureRequestForm,
     ExportForm,
     PasswordChangeForm,
+    SignOutForm,
 )
 
 bp = Blueprint("privacy", __name__)
@@ -47,7 +52,7 @@ def _reauth_limit() -> str:
 
 def _account_key() -> str:
     # Per account as well as per address: a stolen session cannot guess the password quickly.
-    return f"reauth:{current_user.get_id() if current_user.is_authenticated else '-'}"
+    return f"reauth:{current_user.id if current_user.is_authenticated else '-'}"
 
 
 def reauth_limited(view):
@@ -65,6 +70,10 @@ def _forms(user: User) -> dict:
     forms = {
         "password_form": PasswordChangeForm(prefix="password"),
         "email_form": EmailChangeForm(prefix="email"),
+        "sign_out_form": SignOutForm(formdata=None),
+        "message_settings_form": MessageSettingsForm(
+            formdata=None, obj=messages.settings_for(user)
+        ),
     }
     if user.is_client:
         forms.update(
@@ -86,6 +95,8 @@ def _account_page(status: int = 200, **bound):
         "two_factor_required": twofactor.enrolment_required(user),
         "recovery_codes_left": twofactor.unused_recovery_codes(user) if user.totp_enabled else 0,
         "pending_email": services.pending_email_change(user),
+        "devices": sessions.live_sessions(user),
+        "this_device": sessions.current_session(),
     }
     if user.is_client:
         context.update(
@@ -112,19 +123,61 @@ def account():
 @login_required
 @reauth_limited
 def change_password():
-    """Change the password; other sessions end, this one continues under the new version."""
+    """Change the password; every other session ends, this one goes on."""
     user = _user()
     form = PasswordChangeForm(prefix="password")
     form.account_email = user.email
     form.account_password_hash = user.password_hash
     if form.validate_on_submit():
-        services.change_password(user, form.password.data)
+        services.change_password(user, form.password.data, keep=sessions.current_session())
         db.session.commit()
-        # The session version moved on: sign in again so only this session survives.
-        login_user(user)
         flash(_("Your password is changed. Other devices are signed out."), "success")
         return redirect(url_for("privacy.account"))
     return _account_page(422, password_form=form)
+
+
+@bp.route("/sessions/<int:session_id>/sign-out", methods=["POST"])
+@login_required
+def sign_out_device(session_id: int):
+    """Sign out one of her devices (this one included) from her list of devices."""
+    user = _user()
+    row = sessions.session_of(user, session_id)
+    if row is None:
+        abort(404)
+    if not SignOutForm().validate_on_submit():
+        abort(400)
+    this_device = sessions.current_session()
+    sessions.revoke_session(row)
+    audit.record("session_revoked", actor=user, detail=_device_label(row))
+    db.session.commit()
+    if this_device is not None and row.id == this_device.id:
+        return _signed_out()
+    flash(_("That device is signed out."), "success")
+    return redirect(url_for("privacy.account"))
+
+
+@bp.route("/sessions/sign-out-everywhere", methods=["POST"])
+@login_required
+def sign_out_everywhere():
+    """Sign out every device of hers, this one too."""
+    user = _user()
+    if not SignOutForm().validate_on_submit():
+        abort(400)
+    ended = sessions.revoke_sessions(user)
+    audit.record("sessions_revoked", actor=user, detail=f"{ended} sessions")
+    db.session.commit()
+    return _signed_out()
+
+
+def _device_label(row) -> str:
+    return " / ".join(part for part in (row.browser, row.system, row.ip_address) if part)
+
+
+def _signed_out():
+    logout_user()
+    session.clear()
+    flash(_("You are signed out. Take care."), "info")
+    return redirect(url_for("auth.login"))
 
 
 @bp.route("/email", methods=["POST"])
@@ -149,6 +202,31 @@ def change_email():
         )
         return redirect(url_for("privacy.account"))
     return _account_page(422, email_form=form)
+
+
+@bp.route("/messages", methods=["POST"])
+@login_required
+def message_settings():
+    """Save the message settings: e-mail notices, and for staff the digest and absence."""
+    user = _user()
+    form = MessageSettingsForm()
+    # Only the fields this person is shown count (a client has no digest, only a practitioner
+    # is ever away).
+    if user.is_client:
+        del form.digest
+    if not user.is_practitioner:
+        del form.away_until
+    if form.validate_on_submit():
+        messages.save_settings(
+            user,
+            notices=bool(form.notices.data),
+            digest=form.digest.data if "digest" in form else None,
+            away_until=form.away_until.data if "away_until" in form else None,
+        )
+        db.session.commit()
+        flash(_("Your message settings are saved."), "success")
+        return redirect(url_for("privacy.account", _anchor="messages-heading"))
+    return _account_page(422, message_settings_form=form)
 
 
 @bp.route("/email/confirm/<token>", methods=["GET", "POST"])
@@ -294,11 +372,13 @@ def decide_erasure(request_id: int):
             db.session.rollback()
             flash(_("This request cannot be carried out any more."), "error")
             return redirect(url_for("privacy.erasure_requests"))
+        db.session.commit()
+        clear_old_copies()
         message = _("The client's data and account are erased.")
     else:
         services.keep_record(erasure, admin, form.reason.data)
+        db.session.commit()
         message = _("The record is kept; the client has been told why.")
-    db.session.commit()
     flash(message, "success")
     return redirect(url_for("privacy.erasure_requests"))
 

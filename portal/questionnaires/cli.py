@@ -1,11 +1,14 @@
 """`flask instruments install FILE`: install a practice's licensed questionnaire wording."""
 
-import json
-
 import click
 from flask.cli import AppGroup
 
 from portal.extensions import db
+from portal.questionnaires.instruments import (
+    MAX_DEFINITION_BYTES,
+    UnreadableDefinition,
+    read_licensed_definition,
+)
 from portal.questionnaires.services import install_licensed
 
 instruments_cli = AppGroup("instruments", help="Manage questionnaire wording.")
@@ -16,12 +19,10 @@ instruments_cli = AppGroup("instruments", help="Manage questionnaire wording.")
 def install(path: str) -> None:
     """Install licensed wording from a JSON definition file (validated against the scale)."""
     try:
-        with open(path, encoding="utf-8") as handle:
-            definition = json.load(handle)
-    except (OSError, ValueError) as error:
+        with open(path, "rb") as handle:
+            definition = read_licensed_definition(handle.read(MAX_DEFINITION_BYTES + 1))
+    except (OSError, UnreadableDefinition) as error:
         raise click.ClickException(f"cannot read {path}: {error}") from error
-    if not isinstance(definition, dict):
-        raise click.ClickException("the file must hold one JSON object")
     errors = install_licensed(str(definition.get("instrument", "")), definition, None)
     if errors:
         db.session.rollback()

@@ -19,6 +19,7 @@ cannot be scored the wrong way round.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Mapping
@@ -37,6 +38,13 @@ LICENSED = "licensed"
 _LOCALE_PATTERN = re.compile(r"^[a-z]{2}(_[A-Z]{2})?$")
 _UPLOAD_FIELDS = {"instrument", "locale", "licence", "validated", "instructions", "items"}
 _UPLOAD_ITEM_FIELDS = {"id", "scores", "text", "options"}
+# An uploaded wording file is a few kilobytes and nests four deep (object, items, item,
+# options). The limits refuse anything far beyond that before parsing: json.loads recurses once
+# per level, so "[" x 100,000 would otherwise end in a RecursionError.
+MAX_DEFINITION_BYTES = 256 * 1024
+MAX_DEFINITION_DEPTH = 8
+MAX_LISTED_ERRORS = 20
+_JSON_STRUCTURE = re.compile(r'[][{}"\\]')
 
 
 class InvalidAnswers(ValueError):
@@ -49,6 +57,17 @@ class InvalidAnswers(ValueError):
         self.errors = dict(errors)
         detail = ", ".join(f"{item_id}: {key}" for item_id, key in self.errors.items())
         super().__init__(f"invalid answers ({detail})")
+
+
+class UnreadableDefinition(ValueError):
+    """An uploaded file that is not one JSON object within the size and nesting limits.
+
+    ``reason`` is ``too_large``, ``too_deep`` or ``not_json``; the message says it in English.
+    """
+
+    def __init__(self, reason: str, message: str) -> None:
+        self.reason = reason
+        super().__init__(message)
 
 
 class InvalidDefinition(ValueError):
@@ -198,6 +217,29 @@ class Instrument:
         """Return whether the wording shown for a locale is the portal's placeholder."""
         return self.text_status[_resolve_locale(locale, self.text_status)] == PLACEHOLDER
 
+    def text_locale(self, locale: str) -> str:
+        """Return the locale whose wording is shown for a requested locale."""
+        return _resolve_locale(locale, self.text_status)
+
+    def wording(self, locale: str) -> dict[str, object]:
+        """Describe the wording shown for a locale, as a response records it.
+
+        The version is a fingerprint of the exact text (instructions, items, options), so a
+        response answered on a newly installed version can be told from one on the old.
+        """
+        shown = self.text_locale(locale)
+        text = {
+            "instructions": self.instructions(shown),
+            "items": [[item.text(shown), list(item.option_labels(shown))] for item in self.items],
+        }
+        digest = hashlib.sha256(json.dumps(text, ensure_ascii=False).encode()).hexdigest()
+        return {
+            "wording": self.text_status[shown],
+            "wording_locale": shown,
+            "wording_validated": self.is_validated(locale),
+            "wording_version": digest[:16],
+        }
+
     def is_validated(self, locale: str) -> bool:
         """Return whether the wording shown for a locale is a validated text in its language."""
         shown = _resolve_locale(locale, self.text_status)
@@ -295,6 +337,55 @@ def band_for(instrument: Instrument, total: int) -> Band:
     raise ValueError(f"{instrument.key} total {total} is outside 0-{instrument.max_total}")
 
 
+def read_licensed_definition(raw: bytes) -> dict:
+    """Parse an uploaded wording file, refusing it unread when too large or too deeply nested.
+
+    Callers read at most MAX_DEFINITION_BYTES + 1 bytes, so a larger file is never held whole.
+    """
+    if len(raw) > MAX_DEFINITION_BYTES:
+        raise UnreadableDefinition(
+            "too_large", f"the file is larger than {MAX_DEFINITION_BYTES // 1024} KB"
+        )
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise UnreadableDefinition("not_json", "the file is not UTF-8 text") from error
+    if _nests_deeper_than(text, MAX_DEFINITION_DEPTH):
+        raise UnreadableDefinition(
+            "too_deep", f"the file is nested more than {MAX_DEFINITION_DEPTH} levels deep"
+        )
+    try:
+        definition = json.loads(text)
+    except ValueError as error:
+        raise UnreadableDefinition("not_json", f"the file is not valid JSON: {error}") from error
+    if not isinstance(definition, dict):
+        raise UnreadableDefinition("not_json", "the file must hold one JSON object")
+    return definition
+
+
+def _nests_deeper_than(text: str, limit: int) -> bool:
+    """Tell whether JSON text opens more than `limit` arrays or objects inside each other."""
+    depth, in_string, escaped = 0, False, -1
+    for match in _JSON_STRUCTURE.finditer(text):
+        char, position = match.group(), match.start()
+        if position == escaped:
+            continue
+        if in_string:
+            if char == "\\":
+                escaped = position + 1
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            if depth > limit:
+                return True
+        elif char in "]}":
+            depth -= 1
+    return False
+
+
 def validate_licensed_definition(instrument_key: str, data: dict) -> list[str]:
     """Check a practice's licensed wording against the scale; return English errors.
 
@@ -329,9 +420,10 @@ def validate_licensed_definition(instrument_key: str, data: dict) -> list[str]:
     errors: list[str] = []
     unknown_fields = sorted(str(field) for field in set(data) - _UPLOAD_FIELDS)
     if unknown_fields:
-        errors.append(f"Unknown field(s): {', '.join(unknown_fields)}.")
+        errors.append(f"Unknown field(s): {_listed(unknown_fields)}.")
     if data.get("instrument") != instrument_key:
-        errors.append(f'"instrument" must be "{instrument_key}", not {data.get("instrument")!r}.')
+        given_key = _shown(data.get("instrument"))
+        errors.append(f'"instrument" must be "{instrument_key}", not {given_key}.')
     locale = data.get("locale")
     if not isinstance(locale, str) or not _LOCALE_PATTERN.match(locale):
         errors.append('"locale" must be a language code such as "nl" or "en".')
@@ -345,7 +437,27 @@ def validate_licensed_definition(instrument_key: str, data: dict) -> list[str]:
     if not isinstance(items, list):
         errors.append('"items" must be a list with every item of the scale.')
         return errors
-    return errors + _licensed_item_errors(instrument, items)
+    return _first_errors(errors + _licensed_item_errors(instrument, items))
+
+
+def _first_errors(errors: list[str]) -> list[str]:
+    """Keep a long list of problems readable: the first ones and how many more there are."""
+    if len(errors) <= MAX_LISTED_ERRORS:
+        return errors
+    more = len(errors) - MAX_LISTED_ERRORS
+    return errors[:MAX_LISTED_ERRORS] + [f"... and {more} more problems."]
+
+
+def _shown(value: Any) -> str:
+    """Quote a value from the file for a message, cut short when long."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _listed(values: list[str]) -> str:
+    """Join values for a message, naming at most ten of them."""
+    shown = ", ".join(values[:10])
+    return shown if len(values) <= 10 else f"{shown} (and {len(values) - 10} more)"
 
 
 def _licensed_item_errors(instrument: Instrument, entries: list[Any]) -> list[str]:
@@ -354,12 +466,12 @@ def _licensed_item_errors(instrument: Instrument, entries: list[Any]) -> list[st
     expected = list(instrument.item_ids)
     given = [entry.get("id") if isinstance(entry, dict) else None for entry in entries]
     missing = [item_id for item_id in expected if item_id not in given]
-    extra = [repr(item_id) for item_id in given if item_id not in expected]
+    extra = [_shown(item_id) for item_id in given if item_id not in expected]
     repeated = sorted({item_id for item_id in expected if given.count(item_id) > 1})
     if missing:
         errors.append(f"Missing item(s): {', '.join(missing)}.")
     if extra:
-        errors.append(f"Unknown item(s): {', '.join(extra)}; the scale has {', '.join(expected)}.")
+        errors.append(f"Unknown item(s): {_listed(extra)}; the scale has {', '.join(expected)}.")
     if repeated:
         errors.append(f"Item(s) listed more than once: {', '.join(repeated)}.")
     if not (missing or extra or repeated) and given != expected:
@@ -374,11 +486,11 @@ def _licensed_item_errors(instrument: Instrument, entries: list[Any]) -> list[st
         item = instrument.item(entry["id"])
         unknown_fields = sorted(str(field) for field in set(entry) - _UPLOAD_ITEM_FIELDS)
         if unknown_fields:
-            errors.append(f"Item {item.id}: unknown field(s) {', '.join(unknown_fields)}.")
+            errors.append(f"Item {item.id}: unknown field(s) {_listed(unknown_fields)}.")
         entry_scores = entry.get("scores")
         if not _is_int_list(entry_scores) or list(entry_scores) != list(item.scores):
             errors.append(
-                f"Item {item.id}: scores must be {list(item.scores)}, not {entry_scores!r}; "
+                f"Item {item.id}: scores must be {list(item.scores)}, not {_shown(entry_scores)}; "
                 "list the options in the order the scale scores them."
             )
         if not _is_text(entry.get("text")):

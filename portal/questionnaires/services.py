@@ -54,7 +54,8 @@ def submit(
     """
     if client.profile is not None and client.profile.collection_paused:
         raise CollectionPaused
-    result = score(instrument(key), answers)
+    shown = instrument(key)
+    result = score(shown, answers)
     response = QuestionnaireResponse(
         client_id=client.id,
         instrument=key,
@@ -67,6 +68,7 @@ def submit(
         locale=locale,
         entered_by_id=entered_by.id if entered_by else None,
         submission_id=submission_id,
+        **shown.wording(locale),
     )
     # The unique index decides, in a savepoint: a look-up first would let two copies arriving
     # at the same moment both find nothing. The loser waits for the winner's commit, then finds

@@ -1,19 +1,25 @@
 """Questionnaires: fill one in, see the result and history; the admin installs licensed wording."""
 
-import json
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from portal import labels
 from portal.access import client_record_for_practitioner, roles_required
 from portal.dates import local_today
 from portal.extensions import db
 from portal.models import Role, User
 from portal.questionnaires import services
 from portal.questionnaires.forms import InstallWordingForm, answers_from, questionnaire_form
-from portal.questionnaires.instruments import INSTRUMENT_KEYS, band_for
+from portal.questionnaires.instruments import (
+    INSTRUMENT_KEYS,
+    MAX_DEFINITION_BYTES,
+    MAX_DEFINITION_DEPTH,
+    UnreadableDefinition,
+    band_for,
+    read_licensed_definition,
+)
 from portal.questionnaires.schedule import due_questionnaires
 
 bp = Blueprint("questionnaires", __name__)
@@ -34,14 +40,20 @@ def _instrument_or_404(key: str):
 def index():
     """List the questionnaires, which are due, and her earlier results."""
     instruments = [services.instrument(key) for key in INSTRUMENT_KEYS]
+    history = services.history(current_user)
     return render_template(
         "questionnaires/index.html",
         instruments=instruments,
         due=due_questionnaires(current_user, local_today(current_user.timezone)),
-        history=services.history(current_user),
-        by_key={instrument.key: instrument for instrument in instruments},
+        history=[(response, _headline(response)) for response in history],
         locale=_locale(),
     )
+
+
+def _headline(response) -> str:
+    """Return what heads one of her results: an item-10 answer first, else her band."""
+    safety = labels.has_safety_answer(response.instrument, response.item_scores, response.safety)
+    return labels.client_headline(response.instrument, response.band, safety)
 
 
 def _fill(client: User, key: str, entered_by: User | None, template_args: dict):
@@ -104,11 +116,17 @@ def result(response_id: int):
     if response is None:
         abort(404)
     instrument = services.instrument(response.instrument)
+    band = band_for(instrument, response.total)
     return render_template(
         "questionnaires/result.html",
         response=response,
         instrument=instrument,
-        band=band_for(instrument, response.total),
+        band=band,
+        safety_answer=labels.has_safety_answer(
+            response.instrument, response.item_scores, response.safety
+        ),
+        headline=_headline(response),
+        band_label=labels.client_band_label(response.instrument, band.key),
         locale=_locale(),
     )
 
@@ -136,6 +154,22 @@ def fill_for_client(client_id: int, key: str):
     return _fill(client, key, current_user._get_current_object(), {})
 
 
+def _unreadable_message(error: UnreadableDefinition) -> str:
+    if error.reason == "too_large":
+        return _(
+            "The file is larger than %(size)d KB. A wording file is a few kilobytes; "
+            "please check that this is the right file.",
+            size=MAX_DEFINITION_BYTES // 1024,
+        )
+    if error.reason == "too_deep":
+        return _(
+            "The file is nested more than %(depth)d levels deep. Please follow the shape of "
+            "the example file.",
+            depth=MAX_DEFINITION_DEPTH,
+        )
+    return _("The file is not a readable JSON definition.")
+
+
 @bp.route("/admin/instruments", methods=["GET", "POST"])
 @roles_required(Role.ADMIN)
 def admin_instruments():
@@ -143,15 +177,12 @@ def admin_instruments():
     form = InstallWordingForm()
     errors: list[str] = []
     if form.validate_on_submit():
-        raw = form.definition.data.read(2_000_001)
         try:
-            if len(raw) > 2_000_000:
-                raise ValueError("too large")
-            definition = json.loads(raw.decode("utf-8"))
-            if not isinstance(definition, dict):
-                raise ValueError("not an object")
-        except (ValueError, UnicodeDecodeError):
-            errors = [_("The file is not a readable JSON definition.")]
+            definition = read_licensed_definition(
+                form.definition.data.read(MAX_DEFINITION_BYTES + 1)
+            )
+        except UnreadableDefinition as error:
+            errors = [_unreadable_message(error)]
         else:
             errors = services.install_licensed(form.instrument.data, definition, current_user)
         if not errors:

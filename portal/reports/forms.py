@@ -4,9 +4,10 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField
+from wtforms import SelectField
 from wtforms.validators import Optional, ValidationError
 
+from portal.input_guard import QueryDateField
 from portal.reports.summary import (
     DEFAULT_DAYS,
     PERIOD_CHOICES,
@@ -36,12 +37,12 @@ class PeriodForm(FlaskForm):
         default=str(DEFAULT_DAYS),
         validate_choice=False,
     )
-    start = DateField(
+    start = QueryDateField(
         _l("Or from"),
         validators=[Optional()],
         description=_l("Choose both dates for a period of your own (at most a year)."),
     )
-    end = DateField(_l("to"), validators=[Optional()])
+    end = QueryDateField(_l("to"), validators=[Optional()])
 
     def __init__(self, *args, today: date, **kwargs) -> None:
         super().__init__(*args, **kwargs)

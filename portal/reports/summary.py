@@ -27,7 +27,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
-from portal import charts
+from portal import charts, labels
 from portal.checkins.forms import ACTIVITY_LABELS
 from portal.dates import local_today, weeks_postpartum
 from portal.extensions import db
@@ -61,47 +61,6 @@ MAX_RANGE_DAYS = 366
 MIN_DAYS_FOR_CHARTS = 2
 TOP_ACTIVITIES = 5
 NO_VALUE = "–"
-
-FLAG_RULE_LABELS = {
-    "safety": _l("Safety answer in the EPDS"),
-    "epds_high": _l("EPDS total high"),
-    "epds_raised": _l("EPDS total raised"),
-    "epds_rose": _l("EPDS total rose reliably"),
-    "anxiety": _l("Anxiety (GAD-7)"),
-    "low_mood": _l("Low mood on several days in a row"),
-    "short_sleep": _l("Short sleep"),
-    "bonding": _l("Bonding felt difficult"),
-    "worsening": _l("Mood worse than the week before"),
-    "silent": _l("No check-in for several days"),
-}
-
-EVIDENCE_LABELS = {
-    "total": _l("Total"),
-    "submitted_on": _l("Filled in on"),
-    "item_10": _l("Item 10"),
-    "streak": _l("Days in a row"),
-    "days": _l("Days"),
-    "moods": _l("Mood"),
-    "bondings": _l("Bonding"),
-    "mean_sleep_hours": _l("Average sleep (hours)"),
-    "logged_days": _l("Logged days"),
-    "low_days": _l("Low days"),
-    "from": _l("From"),
-    "to": _l("To"),
-    "recent_mean": _l("Recent average"),
-    "previous_mean": _l("Earlier average"),
-    "drop": _l("Drop"),
-    "previous_total": _l("Previous total"),
-    "previous_submitted_on": _l("Previous filled in on"),
-    "rise": _l("Rise"),
-    "recent_days": _l("Recent logged days"),
-    "previous_days": _l("Earlier logged days"),
-    "last_checkin": _l("Last check-in"),
-    "started_on": _l("Started on"),
-}
-# Internal ids mean nothing to a reader.
-HIDDEN_EVIDENCE = {"response_id"}
-
 
 @dataclass(frozen=True)
 class Measure:
@@ -199,9 +158,13 @@ class QuestionnaireLine:
     total: int
     max_total: int
     band_key: str
+    # The headline: her words, or the staff's against the cut-off; an item-10 answer first.
     band_label: str
     band_meaning: str
     contact_practitioner: bool
+    safety_answer: bool = False
+    # Set when it was answered on placeholder or unvalidated wording.
+    wording_note: str | None = None
     # Practitioner only: (label, value, maximum, note) per subscale such as EPDS-3A.
     subscales: tuple[tuple[str, int, int, str], ...] = ()
 
@@ -227,7 +190,8 @@ class FlagLine:
     level: str
     level_label: str
     raised_text: str
-    evidence: tuple[tuple[str, str], ...]
+    # What raised it, in the same sentence as the client page ("Mood 2 or lower on ...").
+    evidence: str
     status_text: str
     acknowledged_text: str | None
     acknowledged_by: str | None
@@ -506,6 +470,21 @@ def _questionnaires(
                 if subscale.key in (response.subscales or {})
             )
         submitted_on = response.submitted_at.astimezone(zone).date()
+        safety = labels.has_safety_answer(instrument.key, response.item_scores, response.safety)
+        if practitioner_version:
+            headline = labels.staff_headline(
+                instrument.key,
+                response.total,
+                band.key,
+                labels.item_10(instrument.key, response.item_scores),
+                band.label(locale),
+            )
+        else:
+            headline = labels.client_headline(instrument.key, band.key, safety, band.label(locale))
+        meaning = band.meaning(locale)
+        if safety:
+            # Under an item-10 answer, "few signs" would say the opposite of the headline.
+            meaning = labels.safety_meaning() + (f" {meaning}" if band.level > 0 else "")
         lines.append(
             QuestionnaireLine(
                 instrument=instrument.key,
@@ -516,10 +495,14 @@ def _questionnaires(
                 total=response.total,
                 max_total=instrument.max_total,
                 band_key=band.key,
-                band_label=band.label(locale),
-                band_meaning=band.meaning(locale),
-                contact_practitioner=band.contact_practitioner,
+                band_label=headline,
+                band_meaning=meaning,
+                contact_practitioner=band.contact_practitioner or safety,
                 subscales=subscales,
+                safety_answer=safety,
+                wording_note=labels.wording_note(
+                    response.wording, response.wording_validated, staff=practitioner_version
+                ),
             )
         )
     used = dict.fromkeys(line.instrument for line in lines)
@@ -607,18 +590,13 @@ def _flag_line(flag: Flag, zone: ZoneInfo, locale: str) -> FlagLine:
         status = _("Cleared")
     else:
         status = _("Open")
-    evidence = tuple(
-        (str(EVIDENCE_LABELS.get(key, key)), _evidence_value(value, locale))
-        for key, value in (flag.evidence or {}).items()
-        if key not in HIDDEN_EVIDENCE
-    )
     return FlagLine(
         rule=flag.rule,
-        rule_label=str(FLAG_RULE_LABELS.get(flag.rule, flag.rule)),
+        rule_label=labels.rule_label(flag.rule, flag.level),
         level=flag.level,
         level_label=str(LEVEL_LABELS.get(flag.level, flag.level)),
         raised_text=_moment_text(flag.raised_at, zone, locale),
-        evidence=evidence,
+        evidence=labels.evidence_in_words(flag),
         status_text=status,
         acknowledged_text=(
             _moment_text(flag.acknowledged_at, zone, locale) if flag.acknowledged_at else None
@@ -632,22 +610,6 @@ def _short_name(name: str, key: str) -> str:
     """Return the abbreviation an instrument's name ends with, e.g. "GAD-7"."""
     match = re.search(r"\(([^()]+)\)\s*$", name)
     return match.group(1) if match else key.upper()
-
-
-def _evidence_value(value: object, locale: str) -> str:
-    """Format one evidence value (a number, an ISO date, a list of them) for reading."""
-    if isinstance(value, list | tuple):
-        return ", ".join(_evidence_value(item, locale) for item in value)
-    if value is None:
-        return NO_VALUE
-    if isinstance(value, float):
-        return format_decimal(value, "0.0#", locale=locale)
-    if isinstance(value, str):
-        try:
-            return _date_text(date.fromisoformat(value), locale, "medium")
-        except ValueError:
-            return value
-    return str(value)
 
 
 def _guidance(

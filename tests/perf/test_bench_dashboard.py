@@ -1,15 +1,16 @@
 """Benchmark of the practice pages on a year of data (run by `make bench`, never by `make test`).
 
-A practice of 20 practitioners and 500 clients, each with 365 days of check-ins (~182,500 rows)
-and an EPDS every 4 weeks, bulk-inserted. In one run it measures, through the Flask test client:
-the dashboard of a practitioner with 25 clients, the dashboard of one with all 500 clients
-(the caseload is reassigned for that), and a client page with 365 days of data (30 and 90 day
-periods). For each: p50/p95 over 30 requests, the number of SQL statements, the time of the
-page's own SQL alone (cursor executes, timed with before/after_cursor_execute) and the ratio
-page/SQL. A framework floor (the help page, signed in) is measured in the same run as the
-baseline. Targets: dashboard p95 < 150 ms at 500 clients, client page p95 < 100 ms, page time
-<= 2x its SQL time. It prints and compares; it fails only on wrong pages or on a query count
-that grows with the caseload, never on timing.
+A practice of 20 practitioners and 500 clients, each with 365 days of check-ins (~182,500 rows) and
+an EPDS every 4 weeks, and a conversation of 6 messages each (a third of them waiting for an answer
+and unread, so the waiting list and the unread badge are full), bulk-inserted. In one run it
+measures, through the Flask test client: the dashboard of a practitioner with 25 clients, the
+dashboard of one with all 500 clients (the caseload is reassigned for that), and a client page with
+365 days of data (30 and 90 day periods). For each: p50/p95 over 30 requests, the number of SQL
+statements, the time of the page's own SQL alone (cursor executes, timed with
+before/after_cursor_execute) and the ratio page/SQL. A framework floor (the help page, signed in)
+is measured in the same run as the baseline. Targets: dashboard p95 < 150 ms at 500 clients, client
+page p95 < 100 ms, page time <= 2x its SQL time. It prints and compares; it fails only on wrong
+pages or on a query count that grows with the caseload, never on timing.
 
 SQLite always; PostgreSQL too when TEST_DATABASE_URL (or the Makefile's default URL) answers.
 The PostgreSQL database is wiped and rebuilt: point TEST_DATABASE_URL at a scratch database.
@@ -41,10 +42,13 @@ from portal.models import (
     CheckIn,
     ClientProfile,
     Flag,
+    Message,
+    MessageThread,
     Note,
     QuestionnaireResponse,
     User,
 )
+from portal.models.users import new_pseudonym
 from portal.passwords import hash_password
 from tests.conftest import PASSWORD, BrowserClient, login
 
@@ -178,7 +182,7 @@ def generate_practice(seed: int = 7) -> dict:
         )
     for row in users:
         row.setdefault("timezone", "Europe/Amsterdam")
-        row.update(active=True, session_version=1, created_at=now, totp_enabled=False)
+        row.update(active=True, pseudonym=new_pseudonym(), created_at=now, totp_enabled=False)
     _insert(User, users)
     _insert(ClientProfile, profiles)
 
@@ -277,6 +281,9 @@ def generate_practice(seed: int = 7) -> dict:
     _insert(QuestionnaireResponse, responses)
     _insert(Flag, flags)
     _insert(Note, notes)
+    threads, messages = _conversations(rng, client_ids, practitioner_ids, now)
+    _insert(MessageThread, threads)
+    _insert(Message, messages)
     db.session.commit()
     if db.engine.dialect.name == "postgresql":
         # Explicit ids above: move the sequences past them, and give the planner statistics.
@@ -285,6 +292,12 @@ def generate_practice(seed: int = 7) -> dict:
                 sa.text(
                     "SELECT setval(pg_get_serial_sequence('users', 'id'), "
                     "(SELECT max(id) FROM users))"
+                )
+            )
+            conn.execute(
+                sa.text(
+                    "SELECT setval(pg_get_serial_sequence('message_threads', 'id'), "
+                    "(SELECT max(id) FROM message_threads))"
                 )
             )
             conn.execute(sa.text("ANALYZE"))
@@ -297,7 +310,47 @@ def generate_practice(seed: int = 7) -> dict:
         "checkins": len(checkins),
         "responses": len(responses),
         "flags": len(flags),
+        "messages": len(messages),
+        "waiting": sum(1 for thread in threads if thread["waiting_since"] is not None),
     }
+
+
+MESSAGES_PER_THREAD = 6
+
+
+def _conversations(rng, client_ids, practitioner_ids, now):
+    """A conversation per client: questions and answers, a third of them waiting and unread."""
+    threads, messages = [], []
+    for number, client_id in enumerate(client_ids):
+        practitioner_id = practitioner_ids[number % PRACTITIONERS]
+        thread_id = number + 1
+        waiting = number % 3 == 0
+        started = now - timedelta(days=rng.randint(5, 60))
+        for index in range(MESSAGES_PER_THREAD):
+            from_client = index % 2 == 0 or (waiting and index == MESSAGES_PER_THREAD - 1)
+            sent = started + timedelta(hours=12 * index)
+            last = index == MESSAGES_PER_THREAD - 1
+            messages.append(
+                dict(
+                    thread_id=thread_id,
+                    sender_id=client_id if from_client else practitioner_id,
+                    from_client=from_client,
+                    body="Mag ik iets vragen over de ademhalingsoefening?" * 3,
+                    created_at=sent,
+                    read_at=None if waiting and last else sent + timedelta(hours=1),
+                )
+            )
+        threads.append(
+            dict(
+                id=thread_id,
+                client_id=client_id,
+                practitioner_id=practitioner_id,
+                created_at=started,
+                last_message_at=messages[-1]["created_at"],
+                waiting_since=messages[-1]["created_at"] if waiting else None,
+            )
+        )
+    return threads, messages
 
 
 # Measuring.
@@ -429,7 +482,9 @@ def test_bench_practice_pages(bench_app):
     print(
         f"== {backend}: {PRACTITIONERS} practitioners, {CLIENTS} clients, "
         f"{practice['checkins']:,} check-ins, {practice['responses']:,} EPDS, "
-        f"{practice['flags']:,} flags; generated in {generated:.1f} s; {REQUESTS} requests each"
+        f"{practice['flags']:,} flags, {practice['messages']:,} messages "
+        f"({practice['waiting']} conversations waiting); generated in {generated:.1f} s; "
+        f"{REQUESTS} requests each"
     )
     header = (
         f"{'page':<26}{'p50 ms':>9}{'p95 ms':>9}{'queries':>9}{'SQL ms':>9}"

@@ -2,6 +2,7 @@
 
 import json
 import random
+from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
@@ -210,68 +211,109 @@ def test_anxiety_reads_only_the_latest_gad7():
 
 
 # --- low mood ----------------------------------------------------------------
+#
+# DOMAIN.md: mood <= 2 on 3 of the last 5 logged days within 7 calendar days (medium);
+# on 5 of the last 7 logged days within 10 calendar days (high). "Within N calendar days"
+# is today and the N - 1 days before it.
+
+
+def on_days(values: dict[int, float | None], field: str = "mood", **fixed) -> list[DayLog]:
+    """Return one log per {days ago: value}, oldest first (mood 3 unless it is the field)."""
+    logs = []
+    for days_ago, value in sorted(values.items(), reverse=True):
+        logs.append(DayLog(day=ago(days_ago), **{"mood": 3, **fixed, field: value}))
+    return logs
 
 
 @pytest.mark.parametrize(
-    ("moods", "expected", "streak"),
+    ("moods", "expected"),
     [
-        ([], None, 0),
-        ([2, 2], None, 2),
-        ([3, 2, 2], None, 2),
-        ([2, 2, 2], "medium", 3),
-        ([5, 1, 2, 2], "medium", 3),
-        ([1, 1, 1, 1], "medium", 4),
-        ([2, 2, 2, 2, 2], "high", 5),
-        ([1] * 9, "high", 9),
-        ([3, 3, 3], None, 0),  # 3 is not low
-        ([2, 2, 3, 2, 2], None, 2),  # broken streak
-        ([2, 2, 2, 2, 3, 2, 2], None, 2),  # an old streak does not count
-        ([2, 2, 2, 3], None, 0),  # the most recent logged day must be low
-        ([2, 3, 2, 2, 2, 2, 2], "high", 5),
+        ({}, None),
+        ({1: 2, 0: 2}, None),  # two low days are too few
+        ({2: 2, 1: 2, 0: 2}, "medium"),
+        ({2: 3, 1: 3, 0: 3}, None),  # 3 is not low
+        ({2: 1, 1: 1, 0: 1}, "medium"),
+        # The 7-calendar-day limit: today - 6 is inside, today - 7 outside.
+        ({6: 2, 5: 2, 0: 2}, "medium"),
+        ({7: 2, 5: 2, 0: 2}, None),
+        # Low days need not be in a row, and today need not be low.
+        ({4: 2, 3: 3, 2: 2, 1: 3, 0: 2}, "medium"),
+        ({4: 2, 3: 2, 2: 3, 1: 2, 0: 3}, "medium"),
+        # Only the last 5 logged days count: the low day 5 days ago is the sixth back.
+        ({5: 2, 4: 3, 3: 2, 2: 3, 1: 3, 0: 2}, None),
+        # Issue 14: two days of mood 1 forty days ago and a 2 today are not "3 in a row".
+        ({40: 1, 39: 1, 0: 2}, None),
+        ({10: 1, 9: 1, 8: 1, 7: 1, 0: 3}, None),  # an old run is outside every window
+        # High: 5 low of the last 7 logged days within 10 calendar days.
+        ({4: 2, 3: 2, 2: 2, 1: 2, 0: 2}, "high"),
+        ({4: 2, 3: 2, 2: 2, 1: 2, 0: 3}, "medium"),  # 4 low days
+        ({9: 2, 8: 2, 7: 2, 6: 2, 5: 2, 1: 4, 0: 4}, "high"),  # today - 9 is inside
+        ({10: 2, 8: 2, 7: 2, 6: 2, 5: 2, 1: 4, 0: 4}, None),  # today - 10 is outside
+        # The fifth low day is the eighth logged day back.
+        ({7: 2, 6: 2, 5: 2, 4: 2, 3: 2, 2: 4, 1: 4, 0: 4}, None),
+        ({6: 2, 5: 4, 4: 2, 3: 4, 2: 2, 1: 4, 0: 2}, "medium"),  # 4 of 7, 3 of 5
+        ({6: 2, 5: 2, 4: 2, 3: 4, 2: 2, 1: 4, 0: 2}, "high"),  # 5 of 7
     ],
 )
-def test_low_mood_streak(moods, expected, streak):
-    result = run("low_mood", client(series(moods)))
+def test_low_mood_windows(moods, expected):
+    result = run("low_mood", client(on_days(moods)))
     assert (result.level if result else None) == expected
     if result:
-        assert result.evidence["streak"] == streak
         assert result.key is None
 
 
-def test_low_mood_evidence_lists_the_streak_oldest_first():
-    logs = series([4, 2, 1, 2])
+def test_low_mood_on_21_days_of_2_2_3_fires():
+    """Issue 14: each 3 broke the old streak, so three weeks of low mood raised nothing."""
+    assert level("low_mood", client(series([2, 2, 3] * 7))) == "medium"
+
+
+def test_low_mood_evidence_names_the_low_days_oldest_first():
+    logs = on_days({6: 2, 5: 4, 3: 2, 0: 1})
     result = run("low_mood", client(reversed(logs)))  # input order does not matter
     assert result.evidence == {
-        "streak": 3,
-        "days": [ago(2).isoformat(), ago(1).isoformat(), TODAY.isoformat()],
-        "moods": [2, 1, 2],
+        "low_days": 3,
+        "logged_days": 4,
+        "calendar_days": 7,
+        "days": [ago(6).isoformat(), ago(3).isoformat(), TODAY.isoformat()],
+        "moods": [2, 2, 1],
     }
 
 
-def test_low_mood_counts_logged_entries_across_calendar_gaps():
-    logs = [DayLog(ago(9), 2), DayLog(ago(4), 1), DayLog(ago(2), 2)]
-    result = run("low_mood", client(logs))
-    assert result.level == "medium"
-    assert result.evidence["days"] == [
-        ago(9).isoformat(),
-        ago(4).isoformat(),
-        ago(2).isoformat(),
-    ]
+def test_low_mood_high_evidence_reads_the_high_window():
+    result = run("low_mood", client(on_days({9: 1, 8: 2, 7: 2, 6: 2, 5: 2, 1: 4, 0: 4})))
+    assert result.level == "high"
+    assert result.evidence["low_days"] == 5
+    assert result.evidence["logged_days"] == 7
+    assert result.evidence["calendar_days"] == 10
+    assert result.evidence["days"][0] == ago(9).isoformat()
 
 
 @pytest.mark.parametrize(
     ("overrides", "moods", "expected"),
     [
-        ({"low_mood_days": 2}, [2, 2], "medium"),
-        ({"low_mood_max": 3}, [3, 3, 3], "medium"),
-        ({"low_mood_days_high": 4}, [2, 2, 2, 2], "high"),
+        ({"low_mood_days": 2}, {1: 2, 0: 2}, "medium"),
+        ({"low_mood_max": 3}, {2: 3, 1: 3, 0: 3}, "medium"),
+        ({"low_mood_days_high": 4}, {3: 2, 2: 2, 1: 2, 0: 2}, "high"),
+        ({"low_mood_calendar_days": 8}, {7: 2, 5: 2, 0: 2}, "medium"),
+        ({"low_mood_window": 6}, {5: 2, 4: 3, 3: 2, 2: 3, 1: 3, 0: 2}, "medium"),
     ],
 )
 def test_low_mood_thresholds(overrides, moods, expected):
-    assert level("low_mood", client(series(moods)), **overrides) == expected
+    assert level("low_mood", client(on_days(moods)), **overrides) == expected
 
 
 # --- short sleep -------------------------------------------------------------
+#
+# DOMAIN.md: from week 4 postpartum, mean sleep_hours < 5 over the last 7 logged days within
+# 14 calendar days, with at least 4 logged.
+
+
+def postpartum(checkins, weeks_ago: float | None = 8, days_ago: int | None = None, **kwargs):
+    """Return client data of a mother who gave birth some time ago (None: date unknown)."""
+    if days_ago is None and weeks_ago is not None:
+        days_ago = round(weeks_ago * 7)
+    delivery = ago(days_ago) if days_ago is not None else None
+    return client(checkins, delivery_date=delivery, **kwargs)
 
 
 @pytest.mark.parametrize(
@@ -292,7 +334,7 @@ def test_low_mood_thresholds(overrides, moods, expected):
     ],
 )
 def test_short_sleep(hours, expected, mean):
-    result = run("short_sleep", client(series(hours, field="sleep_hours")))
+    result = run("short_sleep", postpartum(series(hours, field="sleep_hours")))
     assert (result.level if result else None) == expected
     if result:
         assert result.evidence["mean_sleep_hours"] == mean
@@ -300,26 +342,60 @@ def test_short_sleep(hours, expected, mean):
         assert result.evidence["to"] == TODAY.isoformat()
 
 
+@pytest.mark.parametrize(
+    ("nights", "expected"),
+    [
+        ({13: 4.0, 2: 4.0, 1: 4.0, 0: 4.0}, "medium"),  # today - 13 is inside 14 days
+        ({14: 4.0, 2: 4.0, 1: 4.0, 0: 4.0}, None),  # today - 14 is outside
+        ({40: 1.0, 30: 1.0, 1: 4.0, 0: 4.0}, None),  # nights weeks ago never count
+    ],
+)
+def test_short_sleep_reads_14_calendar_days(nights, expected):
+    assert level("short_sleep", postpartum(on_days(nights, "sleep_hours"))) == expected
+
+
+@pytest.mark.parametrize(
+    ("delivered_days_ago", "expected"),
+    [
+        (27, None),  # still week 3: short nights are expected
+        (28, None),  # week 4 begins today: one night counts, too few
+        (30, None),  # three nights from week 4 on
+        (31, "medium"),  # four nights from week 4 on
+        (60, "medium"),
+        (None, "medium"),  # no delivery date: every night counts
+    ],
+)
+def test_short_sleep_counts_only_from_week_4_postpartum(delivered_days_ago, expected):
+    nights = on_days({3: 4.0, 2: 4.0, 1: 4.0, 0: 4.0}, "sleep_hours")
+    data = postpartum(nights, weeks_ago=None, days_ago=delivered_days_ago)
+    assert level("short_sleep", data) == expected
+
+
 def test_short_sleep_skips_days_without_sleep_hours():
     logs = series([4.0, None, 4.0, None, 4.0, None, None, 4.0], field="sleep_hours")
-    result = run("short_sleep", client(logs))
+    result = run("short_sleep", postpartum(logs))
     assert result.evidence == {
         "mean_sleep_hours": 4.0,
         "logged_days": 4,
         "from": ago(7).isoformat(),
         "to": TODAY.isoformat(),
     }
-    assert run("short_sleep", client(logs[1:])) is None  # 3 nights left
+    assert run("short_sleep", postpartum(logs[1:])) is None  # 3 nights left
 
 
 def test_short_sleep_threshold_from_config():
-    logs = client(series([5.5] * 4, field="sleep_hours"))
+    logs = postpartum(series([5.5] * 4, field="sleep_hours"))
     assert run("short_sleep", logs) is None
     thresholds = Thresholds.from_mapping({"short_sleep_hours": 6})
     assert RULES["short_sleep"](logs, thresholds).level == "medium"
+    early = postpartum(series([4.0] * 4, field="sleep_hours"), weeks_ago=3)
+    assert run("short_sleep", early) is None
+    assert run("short_sleep", early, short_sleep_from_week=2).level == "medium"
 
 
 # --- bonding -----------------------------------------------------------------
+#
+# DOMAIN.md: bonding <= 2 on 3 of the last 7 logged days within 14 calendar days.
 
 
 @pytest.mark.parametrize(
@@ -345,12 +421,25 @@ def test_bonding(bondings, expected, low_days):
         assert result.evidence["logged_days"] == min(len(bondings), 7)
 
 
+@pytest.mark.parametrize(
+    ("bondings", "expected"),
+    [
+        ({13: 2, 1: 2, 0: 2}, "medium"),  # today - 13 is inside 14 days
+        ({14: 2, 1: 2, 0: 2}, None),  # today - 14 is outside
+        ({40: 1, 30: 1, 0: 2}, None),  # issue 14: "last 7 logged days" reached back 45 days
+    ],
+)
+def test_bonding_reads_14_calendar_days(bondings, expected):
+    assert level("bonding", client(on_days(bondings, "bonding"))) == expected
+
+
 def test_bonding_skips_days_without_a_value():
     logs = series([2, None, None, None, None, 2, None, None, 2], field="bonding")
     result = run("bonding", client(logs))
     assert result.evidence == {
         "low_days": 3,
         "logged_days": 3,
+        "calendar_days": 14,
         "days": [ago(8).isoformat(), ago(3).isoformat(), TODAY.isoformat()],
         "bondings": [2, 2, 2],
     }
@@ -464,6 +553,40 @@ def test_silent_counts_from_the_start_if_she_never_logged(started, expected):
         }
 
 
+@pytest.mark.parametrize(
+    ("open_levels", "expected"),
+    [
+        (set(), "low"),
+        ({"low"}, "low"),
+        ({"medium"}, "low"),
+        ({"high"}, "medium"),
+        ({"urgent"}, "medium"),
+        ({"urgent", "low"}, "medium"),
+    ],
+)
+def test_silent_ranks_medium_after_an_open_high_or_urgent_flag(open_levels, expected):
+    data = client([DayLog(ago(5), 3)], open_levels=frozenset(open_levels))
+    assert level("silent", data) == expected
+
+
+def test_silent_counts_only_her_own_check_ins():
+    """Issue 14: a check-in a practitioner entered by phone closed the flag without a word."""
+    logs = [DayLog(ago(6), 3), DayLog(ago(0), 2, by_practitioner=True)]
+    result = run("silent", client(logs, started_on=ago(60)))
+    assert result.evidence == {
+        "last_checkin": ago(6).isoformat(),
+        "started_on": ago(60).isoformat(),
+        "days": 6,
+        "practitioner_entry": TODAY.isoformat(),
+    }
+    assert run("silent", client([DayLog(ago(6), 3), DayLog(ago(0), 2)])) is None
+
+
+def test_practitioner_entries_count_for_the_other_rules():
+    logs = [DayLog(ago(days), 2, by_practitioner=True) for days in (2, 1, 0)]
+    assert level("low_mood", client(logs)) == "medium"
+
+
 def test_silent_threshold_from_config():
     data = client([DayLog(ago(2), 3)])
     assert run("silent", data) is None
@@ -484,7 +607,7 @@ def test_rules_ignore_data_dated_after_today():
 
 
 def test_evaluate_sorts_most_urgent_first_keeping_rule_order_within_a_level():
-    checkins = series([1, 1, 1], end=ago(5), sleep_hours=4.0, bonding=1)
+    checkins = series([1, 1, 1], end=ago(4), sleep_hours=4.0, bonding=1)
     questionnaires = [epds(14, item_10=1, id=3), gad7(11, id=4)]
     results = evaluate(client(checkins, questionnaires))
     assert [(result.rule, result.level) for result in results] == [
@@ -529,18 +652,27 @@ def test_thresholds_defaults_match_the_domain_table():
     assert (
         defaults.low_mood_max,
         defaults.low_mood_days,
+        defaults.low_mood_window,
+        defaults.low_mood_calendar_days,
+    ) == (2, 3, 5, 7)
+    assert (
         defaults.low_mood_days_high,
-    ) == (2, 3, 5)
+        defaults.low_mood_window_high,
+        defaults.low_mood_calendar_days_high,
+    ) == (5, 7, 10)
     assert (
         defaults.short_sleep_hours,
         defaults.short_sleep_window,
+        defaults.short_sleep_calendar_days,
         defaults.short_sleep_min_logged,
-    ) == (5.0, 7, 4)
-    assert (defaults.bonding_max, defaults.bonding_days, defaults.bonding_window) == (
-        2,
-        3,
-        7,
-    )
+        defaults.short_sleep_from_week,
+    ) == (5.0, 7, 14, 4, 4)
+    assert (
+        defaults.bonding_max,
+        defaults.bonding_days,
+        defaults.bonding_window,
+        defaults.bonding_calendar_days,
+    ) == (2, 3, 7, 14)
     assert (defaults.worsening_drop, defaults.worsening_window_days) == (1.0, 7)
     assert defaults.worsening_min_logged == 3
     assert defaults.silent_days == 4
@@ -609,6 +741,8 @@ client_data = st.builds(
     questionnaires=st.lists(questionnaire_results(), max_size=6).map(tuple),
     active=st.booleans(),
     started_on=st.none() | st.integers(0, 120).map(ago),
+    delivery_date=st.none() | st.integers(0, 120).map(ago),
+    open_levels=st.frozensets(st.sampled_from(LEVELS)),
 )
 
 
@@ -626,13 +760,7 @@ def test_evaluate_never_raises_and_returns_well_formed_flags(data):
         json.dumps(result.evidence)
     shuffled = list(data.checkins)
     random.Random(0).shuffle(shuffled)
-    reordered = ClientData(
-        data.today,
-        tuple(shuffled),
-        data.questionnaires[::-1],
-        data.active,
-        data.started_on,
-    )
+    reordered = replace(data, checkins=tuple(shuffled), questionnaires=data.questionnaires[::-1])
     # Input order never changes the outcome (ids are unique per day in practice).
     if len({(q.instrument, q.submitted_on, q.id) for q in data.questionnaires}) == len(
         data.questionnaires

@@ -13,8 +13,10 @@ from portal.questionnaires.instruments import (
     Instrument,
     InvalidAnswers,
     InvalidDefinition,
+    UnreadableDefinition,
     band_for,
     load_instrument,
+    read_licensed_definition,
     score,
     validate_licensed_definition,
 )
@@ -372,3 +374,23 @@ def test_licensed_definition_must_be_installed_under_its_locale(licensed_example
 
 def test_licensed_definition_must_be_an_object():
     assert validate_licensed_definition("epds", ["not", "an", "object"]) != []
+
+
+# --- Reading an uploaded wording file. ------------------------------------------------------
+
+
+def test_brackets_and_escaped_quotes_inside_strings_do_not_count_as_nesting():
+    text = '{"licence": "[[[[[[[[[[[[ \\" [[[[ {{{{{{{{{{", "items": []}'
+    assert read_licensed_definition(text.encode())["items"] == []
+
+
+def test_nesting_is_counted_after_an_escaped_backslash():
+    text = '{"licence": "\\\\", "items": [[[[[[[[[[]]]]]]]]]]}'
+    with pytest.raises(UnreadableDefinition) as refused:
+        read_licensed_definition(text.encode())
+    assert refused.value.reason == "too_deep"
+
+
+def test_the_example_file_nests_within_the_limit():
+    raw = (DEFINITIONS_DIR / "licensed-example.json").read_bytes()
+    assert read_licensed_definition(raw)["instrument"] == "epds"
