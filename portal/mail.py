@@ -8,8 +8,8 @@ development (each message is printed in the terminal of `make run`).
 
 import logging
 import smtplib
+import uuid
 from email.message import EmailMessage
-from email.utils import make_msgid
 
 from flask import current_app
 
@@ -35,7 +35,7 @@ def send_mail(
             kind=kind,
             subject=subject[:300],
             body=body,
-            message_id=make_msgid(domain=_sender_domain()),
+            message_id=f"<{uuid.uuid4().hex}@{_sender_domain()}>",
             forget_recipient=forget_recipient,
         )
         for recipient in recipients

@@ -88,18 +88,20 @@ def _format_date(value: date | None, style: str = "medium") -> str:
     return format_date(value, style) if value else ""
 
 
-def _format_age(value: datetime | None) -> str:
-    """Return how long ago a moment was, in words ("2 hours")."""
-    return format_timedelta(datetime.now(UTC) - value, add_direction=False) if value else ""
-
-
 def _format_datetime(value, style: str = "medium") -> str:
     return format_datetime(value, style) if value else ""
 
 
 def _format_age(value) -> str:
-    """Say how long something has waited ("3 hours", "2 days") in the reader's language."""
-    return format_timedelta(value, threshold=1.5) if value is not None else ""
+    """Say how long something has waited ("3 hours", "2 days") in the reader's language.
+
+    Takes a duration, or a moment in the past (then: how long ago it was).
+    """
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = datetime.now(UTC) - value
+    return format_timedelta(value, threshold=1.5)
 
 
 def template_context() -> dict:

@@ -8,7 +8,7 @@ import pytest
 from portal.checkins.services import save_checkin
 from portal.dates import local_today
 from portal.extensions import db
-from tests.conftest import post_form
+from tests.conftest import post_drawn_form
 from tests.test_questionnaires import answers_for
 from tests.test_reports_factory import add_checkin, add_response
 
@@ -58,9 +58,9 @@ def mother(login_as, make):
 
 def test_the_safety_page_says_the_practitioner_will_look_not_call(mother):
     test_client, _client = mother
-    response = post_form(
-        test_client, "/questionnaires/epds",
-        answers_for("epds", [0, 0, 0, 0, 0, 0, 0, 0, 0, 1]), token_from="/questionnaires/epds",
+    response = post_drawn_form(
+        test_client, "/questionnaires/epds", answers_for("epds", [0, 0, 0, 0, 0, 0, 0, 0, 0, 1]),
+        follow_redirects=True,
     )
     page = response.get_data(as_text=True)
     assert "will look at it as soon as possible" in page

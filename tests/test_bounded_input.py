@@ -19,7 +19,7 @@ from portal.guidance.forms import MAX_BODY
 from portal.guidance.loader import load_content
 from portal.guidance.rendering import render_markdown
 from portal.models import CheckIn, ErasureRequest, InstrumentText, Lesson, LessonText, Module
-from tests.conftest import post_form
+from tests.conftest import post_drawn_form, post_form
 from tests.test_questionnaires import DEFINITIONS
 
 MB = 1024 * 1024
@@ -180,7 +180,7 @@ def test_a_phone_consult_refuses_absurd_sleep_hours_with_the_fields_message(logi
     browser, _practitioner = login_as(user=practitioner)
     page = f"/practice/clients/{mother.id}"
     data = {"day": local_today(mother.timezone).isoformat(), "mood": "3", "sleep_hours": hours}
-    response = post_form(browser, f"{page}/checkins", data, token_from=page)
+    response = post_drawn_form(browser, f"{page}/checkins", data, form_page=page)
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert html.count("Enter hours from 0 to 16.") == 1
@@ -331,5 +331,5 @@ def test_dates_of_a_week_ago_stay_valid_for_the_phone_check_in(login_as, make):
     page = f"/practice/clients/{mother.id}"
     day = local_today(mother.timezone) - timedelta(days=2)
     data = {"day": day.isoformat(), "mood": "3", "sleep_hours": "5.75"}
-    assert post_form(browser, f"{page}/checkins", data, token_from=page).status_code == 302
+    assert post_drawn_form(browser, f"{page}/checkins", data, form_page=page).status_code == 303
     assert db.session.scalar(sa.select(CheckIn.sleep_hours)) == 5.75

@@ -36,7 +36,7 @@ def test_a_taken_address_answers_like_a_free_one_and_its_owner_is_told(app, logi
     free_answer = ask_for_new_email(browser, "free@example.test")
     free_page = browser.get(free_answer.headers["Location"]).get_data(as_text=True)
     free_mail = list(outbox)
-    outbox.clear()
+    before = len(free_mail)
     taken_answer = ask_for_new_email(browser, "taken@example.test")
     taken_page = browser.get(taken_answer.headers["Location"]).get_data(as_text=True)
 
@@ -46,8 +46,8 @@ def test_a_taken_address_answers_like_a_free_one_and_its_owner_is_told(app, logi
     assert _without(taken_page, *strip) == _without(free_page, *strip)
     # Her own address is told in both cases; the taken address gets no link but a warning.
     assert [m.to for m in free_mail] == [("free@example.test",), (user.email,)]
-    assert [m.to for m in outbox] == [("taken@example.test",), (user.email,)]
-    warning = outbox[0]
+    assert [m.to for m in outbox[before:]] == [("taken@example.test",), (user.email,)]
+    warning = outbox[before]
     assert "/account/email/confirm/" not in warning.body
     assert "tried to use this address" in warning.body
     assert user.email not in warning.body  # the owner learns nothing about who tried

@@ -997,10 +997,10 @@ def test_a_phone_consult_check_in_leaves_the_silent_flag_open(silent_sophie, log
     practitioner, sophie, flag = silent_sophie
     test_client, _user = login_as(user=practitioner)
     page = f"/practice/clients/{sophie.id}"
-    response = post_form(
-        test_client, f"{page}/checkins", checkin_form(TODAY, mood=4), token_from=page
+    response = post_drawn_form(
+        test_client, f"{page}/checkins", checkin_form(TODAY, mood=4), form_page=page
     )
-    assert response.status_code == 302
+    assert response.status_code == 303
     db.session.expire_all()
     flag = db.session.get(Flag, flag.id)
     assert flag.is_open
@@ -1023,8 +1023,8 @@ def test_a_phone_consult_closes_the_silent_flag_with_an_acknowledgement_note(
     assert 'name="silent_note"' in form_page
     data = checkin_form(TODAY, mood=4)
     data["silent_note"] = "Phoned her: the app was not working on her new phone."
-    response = post_form(test_client, f"{page}/checkins", data, token_from=page)
-    assert response.status_code == 302
+    response = post_drawn_form(test_client, f"{page}/checkins", data, form_page=page)
+    assert response.status_code == 303
     db.session.expire_all()
     flag = db.session.get(Flag, flag.id)
     assert not flag.is_open and flag.acknowledged_by_id == practitioner.id
@@ -1038,7 +1038,7 @@ def test_her_values_are_kept_when_a_phone_consult_changes_them(record, login_as)
     own = add_checkin(client, 0, mood=4, sleep_hours=7, bonding=5, note="Her own words")
     test_client, _user = login_as(user=practitioner)
     page = f"/practice/clients/{client.id}"
-    post_form(test_client, f"{page}/checkins", checkin_form(TODAY, mood=2), token_from=page)
+    post_drawn_form(test_client, f"{page}/checkins", checkin_form(TODAY, mood=2), form_page=page)
     [revision] = db.session.scalars(sa.select(CheckInRevision)).all()
     assert revision.checkin_id == own.id and revision.entered_by_id is None
     assert (revision.mood, revision.sleep_hours, revision.bonding, revision.note) == (
@@ -1052,7 +1052,7 @@ def test_her_values_are_kept_when_a_phone_consult_changes_them(record, login_as)
     assert "Her own values before the phone consult" in html
     # A day she never logged herself keeps no revision.
     yesterday = TODAY - timedelta(days=1)
-    post_form(test_client, f"{page}/checkins", checkin_form(yesterday), token_from=page)
+    post_drawn_form(test_client, f"{page}/checkins", checkin_form(yesterday), form_page=page)
     assert db.session.scalar(sa.select(sa.func.count(CheckInRevision.id))) == 1
 
 

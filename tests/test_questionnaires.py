@@ -143,7 +143,7 @@ def test_item_ten_shows_help_first_and_notifies_the_practitioner(mother, outbox)
     assert flag.level == "urgent" and flag.client_id == client.id and flag.notified_at
     mail = next(m for m in outbox if m.to == (practitioner.email,))
     # Named by initials and client number, never by her full name.
-    assert "M.M." in mail.body and f"client {client.id}" in mail.body
+    assert "M.M. (" in mail.body and f" {client.id})" in mail.body
     assert "Mira" not in mail.body and mail.kind == "urgent_flag"
     # No answers or health details in the mail body.
     for leak in ("EPDS", "epds", "harm", "score", "item", "1/30"):

@@ -322,6 +322,8 @@ def production_env(monkeypatch):
         "SECRET_KEY": "a-long-random-production-secret-0123456789",
         "DATABASE_URL": "postgresql+psycopg://portal@/portal",
         "TOTP_ENCRYPTION_KEY": "another-long-random-production-secret-0123",
+        "PRACTICE_PHONE": "020-765 43 21",
+        "HUISARTSENPOST_PHONE": "0900-765 43 21",
         "PORTAL_ENV": "production",
     }.items():
         monkeypatch.setenv(name, value)
