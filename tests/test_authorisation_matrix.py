@@ -18,6 +18,7 @@ import pytest
 from portal.dates import local_today
 from portal.extensions import db
 from portal.models import (
+    CareTeamMember,
     ClientProfile,
     Enquiry,
     ErasureRequest,
@@ -128,6 +129,15 @@ EXPECTED = {
     "admin.outbox_page": {"GET": ADMIN},
     "admin.outbox_retry_dead": {"POST": ADMIN},
     "auditlog.index": {"GET": ADMIN},
+    "careteam.own_contact": {"POST": CLIENT_OWN},
+    "careteam.own_add_member": {"POST": CLIENT_OWN},
+    "careteam.own_remove_member": {"POST": OWN_RESPONSE},  # her own member, by id
+    "careteam.client_contact": {"POST": CLIENT_RECORD},
+    "careteam.client_add_member": {"POST": CLIENT_RECORD},
+    "careteam.client_remove_member": {"POST": CLIENT_RECORD},
+    "careteam.record_call": {"POST": CLIENT_RECORD},
+    "careteam.admin_contact": {"GET": ADMIN, "POST": ADMIN},
+    "careteam.urgent_protocol": {"GET": ADMIN, "POST": ADMIN},
 }
 
 
@@ -194,10 +204,12 @@ class World:
             invitation = Invitation(email=f"i{owner}@m.test", full_name="I", role="client",
                                     token_hash=f"{owner}" * 64,
                                     expires_at=datetime.now(UTC))
-            db.session.add_all([response, note, flag, erasure, invitation])
+            member = CareTeamMember(client_id=client.id, role="huisarts", name="GP")
+            db.session.add_all([response, note, flag, erasure, invitation, member])
             db.session.flush()
             self.records[owner] = {"response": response.id, "note": note.id, "flag": flag.id,
-                                   "erasure": erasure.id, "invitation": invitation.id}
+                                   "erasure": erasure.id, "invitation": invitation.id,
+                                   "member": member.id}
         db.session.commit()
         self.module_id, self.lesson_id = module.id, lesson.id
 
@@ -222,6 +234,7 @@ class World:
             "flag_id": records["flag"],
             "request_id": records["erasure"],
             "invitation_id": records["invitation"],
+            "member_id": records["member"],
             "enquiry_id": self.enquiry.id,
             "module_id": self.module_id,
             "lesson_id": self.lesson_id,

@@ -17,8 +17,10 @@ from portal.extensions import db
 from portal.models import (
     Assignment,
     AuditEvent,
+    CareTeamMember,
     CheckIn,
     Consent,
+    ContactAttempt,
     EmailChange,
     Enquiry,
     ErasureRequest,
@@ -127,6 +129,28 @@ def fill_record(client: User, practitioner: User) -> None:
             Assignment(client_id=client.id, module_id=module.id, assigned_by_id=practitioner.id),
             LessonProgress(client_id=client.id, lesson_id=lesson.id),
         ]
+    )
+    # Her contact details, care team and a call about an urgent flag (portal.careteam).
+    client.profile.phone = "+31612345678"
+    client.profile.emergency_contact_name = f"Partner of {client.full_name}"
+    client.profile.emergency_contact_phone = "+31201234567"
+    urgent = Flag(client_id=client.id, rule="safety", level="urgent", level_rank=0, evidence={})
+    db.session.add_all(
+        [
+            urgent,
+            CareTeamMember(
+                client_id=client.id, role="verloskundige", name="Vera Verloskundige",
+                phone="+31301234567", email=f"vera-{client.id}@example.test",
+                added_by_id=practitioner.id,
+            ),
+        ]
+    )
+    db.session.flush()
+    db.session.add(
+        ContactAttempt(
+            flag_id=urgent.id, client_id=client.id, caller_id=practitioner.id,
+            callee=f"{client.full_name} herself", outcome="no_answer", note="PRIVATE CALL NOTE",
+        )
     )
     audit.record("login", actor=client)
     audit.record("login_failed", detail=client.email)
@@ -391,6 +415,12 @@ def test_export_holds_all_her_data_but_no_private_notes(login_as, make):
     assert [n["body"] for n in data["shared_notes"]] == ["Shared: rest more"]
     assert data["consents"][0]["text"] == "I agree."
     assert data["lessons_completed"][0]["lesson"] == "why"
+    assert data["account"][0]["phone"] == "+31612345678"
+    assert [m["name"] for m in data["care_team"]] == ["Vera Verloskundige"]
+    assert [(c["outcome"], c["caller"]) for c in data["contact_attempts"]] == [
+        ("no_answer", practitioner.full_name)
+    ]
+    assert "PRIVATE CALL NOTE" not in json.dumps(data)
     # The export speaks her language (Dutch by default).
     assert any(entry["what"] == "Dossier van cliënt bekeken" for entry in data["access_log"])
     everything = b"".join(archive.read(name) for name in names).decode("utf-8", "replace")

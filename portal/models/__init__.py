@@ -1,6 +1,7 @@
 """Typed SQLAlchemy models, one module per aggregate; imported here so Alembic sees them all."""
 
 from portal.models.audit import AuditEvent
+from portal.models.careteam import CareTeamMember, ContactAttempt, PracticeSetting
 from portal.models.checkins import ACTIVITIES, CheckIn
 from portal.models.flags import Flag
 from portal.models.guidance import (
@@ -33,9 +34,11 @@ __all__ = [
     "ACTIVITIES",
     "Assignment",
     "AuditEvent",
+    "CareTeamMember",
     "CheckIn",
     "ClientProfile",
     "Consent",
+    "ContactAttempt",
     "ContentRevision",
     "Enquiry",
     "ErasureRequest",
@@ -52,6 +55,7 @@ __all__ = [
     "OutboxMessage",
     "EmailChange",
     "PasswordReset",
+    "PracticeSetting",
     "QuestionnaireResponse",
     "RecommendationDismissal",
     "RecoveryCode",

@@ -16,6 +16,7 @@ from flask_login import current_user
 
 from portal import audit
 from portal.access import client_record_for_practitioner, roles_required
+from portal.careteam.views import client_page_context
 from portal.checkins.forms import ACTIVITY_LABELS
 from portal.dates import local_today
 from portal.extensions import db, login_manager
@@ -109,6 +110,9 @@ def _render_client_page(client: User, status: int = 200, **forms):
         open_section=forms.get("open_section"),
         activity_labels=ACTIVITY_LABELS,
         decimal=services.format_hours,
+        **client_page_context(
+            client, [view.flag for view in record.open_flags + record.closed_flags], forms
+        ),
     )
     # Committed after rendering: a commit expires the loaded rows, and the page reads them all.
     services.record_view(client, days)

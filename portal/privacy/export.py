@@ -19,8 +19,10 @@ from portal.dates import local_today
 from portal.extensions import db
 from portal.models import (
     Assignment,
+    CareTeamMember,
     CheckIn,
     Consent,
+    ContactAttempt,
     EmailChange,
     ErasureRequest,
     Flag,
@@ -126,8 +128,30 @@ def collect(client: User) -> dict[str, object]:
         {"at": _plain(event.at), "action": event.action, "ip_address": event.ip_address}
         for event in own_activity(client)
     ]
+    calls = [
+        {
+            "at": _plain(attempt.at),
+            "flag_id": attempt.flag_id,
+            "caller": attempt.caller.full_name if attempt.caller else None,
+            "callee": attempt.callee,
+            "outcome": attempt.outcome,
+        }
+        # The call's note is the practitioner's working note, like an acknowledgement note.
+        for attempt in db.session.scalars(
+            sa.select(ContactAttempt)
+            .where(ContactAttempt.client_id == client.id)
+            .order_by(ContactAttempt.at)
+        )
+    ]
     return {
         "account": [account],
+        "care_team": _rows(
+            CareTeamMember,
+            CareTeamMember.client_id == client.id,
+            (CareTeamMember.created_at,),
+            exclude=("client_id", "added_by_id"),
+        ),
+        "contact_attempts": calls,
         "checkins": _rows(
             CheckIn, CheckIn.client_id == client.id, (CheckIn.day,), exclude=("client_id",)
         ),

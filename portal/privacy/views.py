@@ -20,6 +20,7 @@ from portal import audit
 from portal.access import roles_required
 from portal.auth import twofactor
 from portal.auth.consent import consent_text
+from portal.careteam.views import account_forms
 from portal.extensions import db, limiter
 from portal.models import ErasureRequest, Role, User
 from portal.practice.services import access_log_for_client
@@ -72,6 +73,7 @@ def _forms(user: User) -> dict:
             erasure_form=ErasureRequestForm(prefix="erasure"),
             withdraw_form=ConsentWithdrawForm(prefix="withdraw"),
             give_form=ConsentGiveForm(prefix="consent"),
+            **account_forms(user),
         )
     return forms
 
