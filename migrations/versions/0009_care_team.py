@@ -1,6 +1,6 @@
 """her care team: contact details, care-team members, contact attempts, practice settings
 
-Her phone and emergency contact on the profile; the professionals involved in her care; the
+Her date of birth (for a referral), phone and emergency contact on the profile; the professionals involved in her care; the
 calls made about an urgent flag; and practice-wide texts such as the urgent-flag protocol.
 Rows about her go with her account (ON DELETE CASCADE to users).
 
@@ -22,6 +22,7 @@ depends_on = None
 
 def upgrade():
     with op.batch_alter_table('client_profiles', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('date_of_birth', sa.Date(), nullable=True))
         batch_op.add_column(sa.Column('phone', sa.String(length=20), nullable=True))
         batch_op.add_column(
             sa.Column('emergency_contact_name', sa.String(length=120), nullable=True))
@@ -109,3 +110,4 @@ def downgrade():
         batch_op.drop_column('emergency_contact_relation')
         batch_op.drop_column('emergency_contact_name')
         batch_op.drop_column('phone')
+        batch_op.drop_column('date_of_birth')

@@ -1,10 +1,11 @@
 """Forms for her contact details, her care team, a call about a flag, and the urgent protocol."""
 
 import re
+from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, SelectField, StringField, TextAreaField
+from wtforms import DateField, EmailField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from portal.careteam import phones
@@ -15,6 +16,7 @@ RELATION_MAX = 60
 CALL_NOTE_MAX = 500
 PROTOCOL_MAX = 4000
 AGB_RE = re.compile(r"^\d{8}$")
+EARLIEST_BIRTH = date(1940, 1, 1)
 
 CARE_ROLE_LABELS = {
     "verloskundige": _l("Midwife (verloskundige)"),
@@ -65,6 +67,11 @@ def phone_field(label) -> StringField:
 class ContactForm(FlaskForm):
     """Her own phone and the person to call if she cannot be reached."""
 
+    date_of_birth = DateField(
+        _l("Your date of birth"),
+        validators=[Optional()],
+        description=_l("Colleagues in your care team need it to find your file."),
+    )
     phone = phone_field(_l("Your phone number"))
     emergency_contact_name = StringField(
         _l("Emergency contact: name"), filters=[_strip], validators=[Length(max=NAME_MAX)]
@@ -77,6 +84,10 @@ class ContactForm(FlaskForm):
     )
     emergency_contact_phone = phone_field(_l("Emergency contact: phone"))
 
+    def validate_date_of_birth(self, field) -> None:
+        if field.data and not EARLIEST_BIRTH <= field.data <= date.today():
+            raise ValidationError(_l("Enter a date of birth between 1940 and today."))
+
     def validate_emergency_contact_phone(self, field) -> None:
         if field.data and not self.emergency_contact_name.data:
             raise ValidationError(_l("Add the name of the person who has this number."))
@@ -86,6 +97,7 @@ class ContactForm(FlaskForm):
         return {
             name: (getattr(self, name).data or None)
             for name in (
+                "date_of_birth",
                 "phone",
                 "emergency_contact_name",
                 "emergency_contact_relation",
@@ -97,6 +109,7 @@ class ContactForm(FlaskForm):
 class PractitionerContactForm(ContactForm):
     """The same details, labelled for the practitioner or admin who fills them in for her."""
 
+    date_of_birth = DateField(_l("Her date of birth"), validators=[Optional()])
     phone = phone_field(_l("Her phone number"))
     emergency_contact_relation = StringField(
         _l("Relation to her"), filters=[_strip], validators=[Length(max=RELATION_MAX)]

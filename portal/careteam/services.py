@@ -20,6 +20,7 @@ from portal.models import CareTeamMember, ContactAttempt, Flag, PracticeSetting,
 from portal.models.base import utcnow
 
 CONTACT_FIELDS = (
+    "date_of_birth",
     "phone",
     "emergency_contact_name",
     "emergency_contact_relation",

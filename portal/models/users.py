@@ -120,6 +120,7 @@ class ClientProfile(db.Model):
     reminder_enabled: Mapped[bool] = mapped_column(default=False)
     reminder_time: Mapped[time | None]
     last_reminder_on: Mapped[date | None]
+    date_of_birth: Mapped[date | None]
     # Phone numbers are stored in E.164 (+31612345678), checked by portal.careteam.phones.
     phone: Mapped[str | None] = mapped_column(sa.String(20))
     emergency_contact_name: Mapped[str | None] = mapped_column(sa.String(120))

@@ -15,6 +15,7 @@ from portal.reports.pdf import download_filename, render_pdf
 from portal.reports.summary import (
     CLIENT,
     PRACTITIONER,
+    REFERRAL,
     ProgressSummary,
     build_summary,
     summary_charts,
@@ -90,6 +91,26 @@ def client_pdf(client_id: int):
         back_url = url_for("practice.dashboard")
         return render_template("reports/period_error.html", form=form, back_url=back_url), 422
     return _pdf_download(client, _summary(client, form, PRACTITIONER))
+
+
+@bp.route("/clients/<int:client_id>/referral.pdf")
+@login_required
+def client_referral_pdf(client_id: int):
+    """Download the referral version for colleagues: no private notes, with a sender."""
+    client = client_record_for_practitioner(client_id)
+    form = _period_form(client)
+    if not form.validate():
+        back_url = url_for("practice.dashboard")
+        return render_template("reports/period_error.html", form=form, back_url=back_url), 422
+    summary = build_summary(
+        client,
+        form.period.start,
+        form.period.end,
+        audience=REFERRAL,
+        locale=str(get_locale()),
+        sender=current_user._get_current_object(),
+    )
+    return _pdf_download(client, summary)
 
 
 def _pdf_download(client: User, summary: ProgressSummary):
