@@ -94,6 +94,8 @@ class Config:
     LOGIN_FIRST_DELAY_SECONDS = 1
     LOGIN_MAX_DELAY_SECONDS = _int("LOGIN_MAX_DELAY_SECONDS", 60)
     ENQUIRY_LIMIT = os.environ.get("ENQUIRY_LIMIT", "5 per hour")
+    # Share links that find nothing, per address (token guessing); working links never count.
+    SHARE_LIMIT = os.environ.get("SHARE_LIMIT", "20 per hour")
 
     # Log lines of the portal (and the rate limiter) at this level go to stderr.
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")

@@ -30,6 +30,7 @@ from portal.models import (
     ModuleText,
     Note,
     QuestionnaireResponse,
+    ShareLink,
     User,
 )
 from portal.passwords import hash_password
@@ -47,6 +48,7 @@ PRACTITIONER = ("403", "403", "ok", "ok", "403", "login")  # the practitioner's 
 CLIENT_RECORD = ("404", "404", "ok", "404", "404", "login")
 OWN_RESPONSE = ("ok", "404", "403", "403", "403", "login")  # her own result, by id
 ADMIN = ("403", "403", "403", "403", "ok", "login")
+NOT_FOUND = ("404",) * 6
 SIGNED_OUT_ONLY = ("ok",) * 6  # login, reset: signed-in people are sent home (a redirect)
 
 EXPECTED = {
@@ -139,13 +141,21 @@ EXPECTED = {
     "careteam.record_call": {"POST": CLIENT_RECORD},
     "careteam.admin_contact": {"GET": ADMIN, "POST": ADMIN},
     "careteam.urgent_protocol": {"GET": ADMIN, "POST": ADMIN},
+    "careteam.own_share": {"POST": CLIENT_OWN},
+    "careteam.own_revoke_share": {"POST": OWN_RESPONSE},  # her own link, by id
+    "careteam.client_share": {"POST": CLIENT_RECORD},
+    "careteam.client_revoke_share": {"POST": CLIENT_RECORD},
+    # A share link's pages need no account; an unknown token is 404 for everyone alike.
+    "careteam.shared_summary": {"GET": NOT_FOUND},
+    "careteam.shared_pdf": {"GET": NOT_FOUND},
 }
 
 
 @pytest.fixture
 def app_config() -> dict:
     # Sixty-odd requests from one test would trip the login and contact-form limits.
-    return {"LOGIN_LIMIT": "1000 per minute", "ENQUIRY_LIMIT": "1000 per minute"}
+    return {"LOGIN_LIMIT": "1000 per minute", "ENQUIRY_LIMIT": "1000 per minute",
+            "SHARE_LIMIT": "1000 per minute"}
 
 
 def _cells() -> list[tuple[str, str]]:
@@ -208,9 +218,16 @@ class World:
             member = CareTeamMember(client_id=client.id, role="huisarts", name="GP")
             db.session.add_all([response, note, flag, erasure, invitation, member])
             db.session.flush()
+            link = ShareLink(client_id=client.id, member_id=member.id, recipient_name="GP",
+                             recipient_role="huisarts", recipient_email=f"gp{owner}@m.test",
+                             token_hash=f"{owner.lower()}" * 64, period_start=local_today(),
+                             period_end=local_today(), consent_text="I agree.",
+                             consent_version="2026-12", expires_at=datetime.now(UTC))
+            db.session.add(link)
+            db.session.flush()
             self.records[owner] = {"response": response.id, "note": note.id, "flag": flag.id,
                                    "erasure": erasure.id, "invitation": invitation.id,
-                                   "member": member.id}
+                                   "member": member.id, "share": link.id}
         db.session.commit()
         self.module_id, self.lesson_id = module.id, lesson.id
 
@@ -236,6 +253,7 @@ class World:
             "request_id": records["erasure"],
             "invitation_id": records["invitation"],
             "member_id": records["member"],
+            "share_id": records["share"],
             "enquiry_id": self.enquiry.id,
             "module_id": self.module_id,
             "lesson_id": self.lesson_id,

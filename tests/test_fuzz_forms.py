@@ -35,6 +35,8 @@ FORM_PAGES = {
     "careteam.client_contact": "/practice/clients/{client_id}",
     "careteam.client_add_member": "/practice/clients/{client_id}",
     "careteam.record_call": "/practice/clients/{client_id}",
+    "careteam.own_share": "/account/",
+    "careteam.client_share": "/practice/clients/{client_id}",
 }
 POST_CELLS = [
     endpoint for endpoint, rows in EXPECTED.items()
@@ -45,7 +47,8 @@ POST_CELLS = [
 
 @pytest.fixture
 def app_config() -> dict:
-    return {"LOGIN_LIMIT": "100000 per minute", "ENQUIRY_LIMIT": "100000 per minute"}
+    return {"LOGIN_LIMIT": "100000 per minute", "ENQUIRY_LIMIT": "100000 per minute",
+            "SHARE_LIMIT": "100000 per minute"}
 
 
 def _row_counts() -> dict[str, int]:

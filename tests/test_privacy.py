@@ -35,6 +35,7 @@ from portal.models import (
     QuestionnaireResponse,
     RecommendationDismissal,
     RecoveryCode,
+    ShareLink,
     User,
 )
 from portal.privacy import services
@@ -150,6 +151,16 @@ def fill_record(client: User, practitioner: User) -> None:
         ContactAttempt(
             flag_id=urgent.id, client_id=client.id, caller_id=practitioner.id,
             callee=f"{client.full_name} herself", outcome="no_answer", note="PRIVATE CALL NOTE",
+        )
+    )
+    db.session.add(
+        ShareLink(
+            client_id=client.id, recipient_name="Vera Verloskundige",
+            recipient_role="verloskundige",
+            recipient_email=f"vera-{client.id}@example.test", token_hash=f"{client.id + 7:064x}",
+            period_start=day - timedelta(days=29), period_end=day, created_by_id=client.id,
+            consent_text=f"I, {client.full_name}, agree.", consent_version="2026-12",
+            expires_at=datetime.now(UTC) + timedelta(days=14),
         )
     )
     audit.record("login", actor=client)
@@ -421,6 +432,8 @@ def test_export_holds_all_her_data_but_no_private_notes(login_as, make):
         ("no_answer", practitioner.full_name)
     ]
     assert "PRIVATE CALL NOTE" not in json.dumps(data)
+    assert [s["recipient_name"] for s in data["share_links"]] == ["Vera Verloskundige"]
+    assert "token_hash" not in data["share_links"][0]
     # The export speaks her language (Dutch by default).
     assert any(entry["what"] == "Dossier van cliënt bekeken" for entry in data["access_log"])
     everything = b"".join(archive.read(name) for name in names).decode("utf-8", "replace")

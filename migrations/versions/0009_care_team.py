@@ -1,7 +1,7 @@
 """her care team: contact details, care-team members, contact attempts, practice settings
 
 Her date of birth (for a referral), phone and emergency contact on the profile; the professionals involved in her care; the
-calls made about an urgent flag; and practice-wide texts such as the urgent-flag protocol.
+calls made about an urgent flag; the links she shares her referral summary through; and practice-wide texts such as the urgent-flag protocol.
 Rows about her go with her account (ON DELETE CASCADE to users).
 
 Revision ID: 0009
@@ -95,8 +95,43 @@ def upgrade():
     sa.PrimaryKeyConstraint('key', name=op.f('pk_practice_settings'))
     )
 
+    op.create_table('share_links',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('client_id', sa.Integer(), nullable=False),
+    sa.Column('member_id', sa.Integer(), nullable=True),
+    sa.Column('recipient_name', sa.String(length=120), nullable=False),
+    sa.Column('recipient_role', sa.String(length=20), nullable=False),
+    sa.Column('recipient_email', sa.String(length=254), nullable=False),
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('period_start', sa.Date(), nullable=False),
+    sa.Column('period_end', sa.Date(), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('consent_text', sa.Text(), nullable=False),
+    sa.Column('consent_version', sa.String(length=20), nullable=False),
+    sa.Column('consent_recorded_by_practitioner', sa.Boolean(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('revoked_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('open_count', sa.Integer(), nullable=False),
+    sa.Column('last_opened_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['client_id'], ['users.id'],
+                            name=op.f('fk_share_links_client_id_users'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['member_id'], ['care_team_members.id'],
+                            name=op.f('fk_share_links_member_id_care_team_members'),
+                            ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'],
+                            name=op.f('fk_share_links_created_by_id_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_share_links')),
+    sa.UniqueConstraint('token_hash', name=op.f('uq_share_links_token_hash'))
+    )
+    with op.batch_alter_table('share_links', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_share_links_client_id'), ['client_id'], unique=False)
+
 
 def downgrade():
+    with op.batch_alter_table('share_links', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_share_links_client_id'))
+    op.drop_table('share_links')
     op.drop_table('practice_settings')
     with op.batch_alter_table('contact_attempts', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_contact_attempts_client_id'))

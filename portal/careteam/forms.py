@@ -5,8 +5,24 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, EmailField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
 from portal.careteam import phones
 from portal.models.careteam import CALL_OUTCOMES, CARE_ROLES
@@ -184,3 +200,50 @@ class UrgentProtocolForm(FlaskForm):
         validators=[Length(max=PROTOCOL_MAX)],
         description=_l("Who calls, how fast, and what happens if nobody is reached."),
     )
+
+
+SHARE_PERIODS = (7, 30, 90)
+SHARE_DEFAULT_VALID_DAYS = 14
+SHARE_MAX_VALID_DAYS = 90
+
+
+class ShareForm(FlaskForm):
+    """Share her referral summary with a member of her care team, with her consent."""
+
+    member_id = SelectField(_l("Share with"), coerce=int, validators=[InputRequired()])
+    period_days = SelectField(
+        _l("Summary of"),
+        coerce=int,
+        choices=[(days, _l("the last %(days)d days", days=days)) for days in SHARE_PERIODS],
+        default=30,
+        validators=[InputRequired()],
+    )
+    valid_days = IntegerField(
+        _l("Link open for (days)"),
+        default=SHARE_DEFAULT_VALID_DAYS,
+        validators=[
+            InputRequired(_l("Say how many days the link stays open.")),
+            NumberRange(1, SHARE_MAX_VALID_DAYS,
+                        _l("A link can stay open for 1 to %(max)d days.",
+                           max=SHARE_MAX_VALID_DAYS)),
+        ],
+        render_kw={"inputmode": "numeric", "min": 1, "max": SHARE_MAX_VALID_DAYS},
+    )
+    consent = BooleanField(
+        _l("I agree that this person may read my summary through the link until it expires."),
+        validators=[DataRequired(_l("Tick the box to give your consent, or do not share."))],
+    )
+
+
+class PractitionerShareForm(ShareForm):
+    """The same share, made by her practitioner after she consented."""
+
+    consent = BooleanField(
+        _l("She consented to this share (in person or by phone); her consent is recorded"
+           " with the link."),
+        validators=[DataRequired(_l("Share only after she consented."))],
+    )
+
+
+class RevokeShareForm(FlaskForm):
+    """Only the CSRF token: revoking a link is one button."""

@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from portal import audit
 from portal.careteam import phones
 from portal.careteam.forms import CARE_ROLE_LABELS
+from portal.careteam.sharing import revoke_for_member
 from portal.extensions import db
 from portal.models import CareTeamMember, ContactAttempt, Flag, PracticeSetting, User
 from portal.models.base import utcnow
@@ -74,7 +75,8 @@ def add_member(client: User, values: dict, actor: User) -> CareTeamMember:
 
 
 def remove_member(client: User, member: CareTeamMember, actor: User) -> None:
-    """Take a professional off her care team."""
+    """Take a professional off her care team; her open links to them close."""
+    revoke_for_member(member, actor)
     audit.record("care_team_member_removed", client=client, actor=actor,
                  detail=f"member {member.id} ({member.role})")
     db.session.delete(member)

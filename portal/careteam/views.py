@@ -1,12 +1,25 @@
 """Her contact details and care team: her own account page, her practitioner, the admin."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+import io
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal import audit
 from portal.access import client_record_for_practitioner, roles_required
-from portal.careteam import phones, services
+from portal.careteam import phones, services, sharing
 from portal.careteam.forms import (
     CARE_ROLE_LABELS,
     OUTCOME_LABELS,
@@ -14,11 +27,20 @@ from portal.careteam.forms import (
     ContactAttemptForm,
     ContactForm,
     PractitionerContactForm,
+    PractitionerShareForm,
     RemoveMemberForm,
+    RevokeShareForm,
+    ShareForm,
     UrgentProtocolForm,
 )
-from portal.extensions import db
-from portal.models import Flag, Role, User
+from portal.careteam.panels import with_members
+from portal.extensions import db, limiter
+from portal.models import Flag, Role, ShareLink, User
+from portal.models.base import utcnow
+from portal.practice.views import _render_client_page as render_client_page
+from portal.privacy.views import _account_page as render_account_page
+from portal.reports.pdf import download_filename, render_pdf
+from portal.reports.summary import REFERRAL, build_summary, summary_charts
 
 bp = Blueprint("careteam", __name__)
 
@@ -31,8 +53,12 @@ def phone_filter(e164: str | None) -> str:
 
 @bp.app_context_processor
 def care_labels() -> dict:
-    """Give templates the words for care roles and call outcomes."""
-    return {"care_role_labels": CARE_ROLE_LABELS, "call_outcome_labels": OUTCOME_LABELS}
+    """Give templates the words for care roles and call outcomes, and the time (for links)."""
+    return {
+        "care_role_labels": CARE_ROLE_LABELS,
+        "call_outcome_labels": OUTCOME_LABELS,
+        "utcnow": utcnow,
+    }
 
 
 def _me() -> User:
@@ -42,21 +68,8 @@ def _me() -> User:
 # Her own account page.
 
 
-def account_forms(client: User) -> dict:
-    """Build the account page's contact and care-team forms, unbound."""
-    return {
-        "contact_form": ContactForm(formdata=None, obj=client.profile, prefix="contact"),
-        "member_form": CareTeamMemberForm(formdata=None, prefix="member"),
-        "remove_member_form": RemoveMemberForm(formdata=None, prefix="remove"),
-        "care_team": services.care_team(client.id),
-    }
-
-
 def _account_page(status: int, **bound):
-    # Imported here: the account page is the privacy blueprint's, which imports this module.
-    from portal.privacy.views import _account_page as render_account
-
-    return render_account(status, **bound)
+    return render_account_page(status, **bound)
 
 
 @bp.route("/account/contact", methods=["POST"])
@@ -104,32 +117,8 @@ def own_remove_member(member_id: int):
 # Her practitioner, on the client page.
 
 
-def client_page_context(client: User, flags: list[Flag], forms: dict) -> dict:
-    """Return what the practitioner's client page needs for contact details and calls."""
-    panel = services.contact_panel(client, [flag.id for flag in flags])
-    choices = services.callee_choices(client, panel.members)
-    attempt_forms = {}
-    for flag in (flag for flag in flags if flag.is_open and flag.level == "urgent"):
-        form = forms.get("attempt_forms", {}).get(flag.id) or ContactAttemptForm(
-            formdata=None, prefix=f"call-{flag.id}"
-        )
-        form.callee.choices = choices
-        attempt_forms[flag.id] = form
-    return {
-        "contact": panel,
-        "contact_form": forms.get("contact_form")
-        or PractitionerContactForm(formdata=None, obj=client.profile, prefix="contact"),
-        "member_form": forms.get("member_form") or CareTeamMemberForm(formdata=None,
-                                                                     prefix="member"),
-        "remove_member_form": RemoveMemberForm(formdata=None, prefix="remove"),
-        "attempt_forms": attempt_forms,
-    }
-
-
 def _client_page(client: User, status: int, **forms):
-    from portal.practice.views import _render_client_page
-
-    return _render_client_page(client, status, open_section="contact", **forms)
+    return render_client_page(client, status, open_section="contact", **forms)
 
 
 def _back_to_client(client: User, anchor: str):
@@ -241,3 +230,157 @@ def urgent_protocol():
         flash(_("The protocol for urgent flags is saved."), "success")
         return redirect(url_for("careteam.urgent_protocol"))
     return render_template("careteam/urgent_protocol.html", form=form), 422 if posted else 200
+
+
+# Share links: made by her or by her practitioner with her consent.
+
+
+def _make_share(client: User, form: ShareForm):
+    """Validate a posted share form and make the link; return it, or False if invalid."""
+    members = services.care_team(client.id)
+    with_members(form, members)
+    if not form.validate_on_submit():
+        return False
+    member = services.member_of(client, form.member_id.data)
+    share, _token = sharing.create_share(
+        client, member, form.period_days.data, form.valid_days.data, _me()
+    )
+    return share
+
+
+@bp.route("/account/shares", methods=["POST"])
+@roles_required(Role.CLIENT)
+def own_share():
+    """Share her referral summary with a member of her care team."""
+    form = ShareForm(prefix="share")
+    share = _make_share(_me(), form)
+    if not share:
+        return _account_page(422, share_form=form)
+    db.session.commit()
+    flash(_("The link was sent to %(name)s. It stays open until %(date)s, unless you revoke it.",
+            name=share.recipient_name, date=share.expires_at.date().isoformat()), "success")
+    return redirect(url_for("privacy.account", _anchor="shares-heading"))
+
+
+@bp.route("/account/shares/<int:share_id>/revoke", methods=["POST"])
+@roles_required(Role.CLIENT)
+def own_revoke_share(share_id: int):
+    """Close one of her links at once."""
+    share = sharing.share_of(_me(), share_id)
+    if share is None:
+        abort(404)
+    if not RevokeShareForm(prefix="revoke").validate_on_submit():
+        return _account_page(422)
+    sharing.revoke(share, _me())
+    db.session.commit()
+    flash(_("The link to %(name)s no longer works.", name=share.recipient_name), "success")
+    return redirect(url_for("privacy.account", _anchor="shares-heading"))
+
+
+@bp.route("/practice/clients/<int:client_id>/shares", methods=["POST"])
+def client_share(client_id: int):
+    """Share a client's referral summary with her care team, after she consented."""
+    client = client_record_for_practitioner(client_id)
+    form = PractitionerShareForm(prefix="share")
+    share = _make_share(client, form)
+    if not share:
+        return _client_page(client, 422, share_form=form)
+    db.session.commit()
+    flash(_("The link was sent to %(name)s.", name=share.recipient_name), "success")
+    return _back_to_client(client, "contact")
+
+
+@bp.route("/practice/clients/<int:client_id>/shares/<int:share_id>/revoke", methods=["POST"])
+def client_revoke_share(client_id: int, share_id: int):
+    """Close one of a client's links at once."""
+    client = client_record_for_practitioner(client_id)
+    share = sharing.share_of(client, share_id)
+    if share is None:
+        abort(404)
+    if not RevokeShareForm(prefix="revoke").validate_on_submit():
+        return _client_page(client, 422)
+    sharing.revoke(share, _me())
+    db.session.commit()
+    flash(_("The link to %(name)s no longer works.", name=share.recipient_name), "success")
+    return _back_to_client(client, "contact")
+
+
+# The recipient's read-only pages: no account, the token is the key.
+
+
+def _share_limit() -> str:
+    return current_app.config["SHARE_LIMIT"]
+
+
+def _not_found(response) -> bool:
+    return response.status_code == 404
+
+
+def recipient_page(view):
+    """Rate-limit failed token lookups (token guessing); working links never count."""
+    return limiter.limit(_share_limit, deduct_when=_not_found)(view)
+
+
+@bp.after_app_request
+def recipient_headers(response):
+    """Mark every share-link answer no-store, noindex and no-referrer, found or not.
+
+    Runs after flask-talisman's headers (blueprints are registered first, and Flask runs
+    after-request functions last-registered first), so its site-wide Referrer-Policy yields:
+    the token in the address must never travel in a Referer header.
+    """
+    if request.endpoint and request.endpoint.startswith("careteam.shared_"):
+        response.headers["Referrer-Policy"] = "no-referrer"
+        response.headers["Cache-Control"] = "no-store"
+        response.headers["Pragma"] = "no-cache"
+        response.headers["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+def _share_or_404(token: str) -> ShareLink:
+    share = sharing.share_for_token(token)
+    if share is None:
+        abort(404)
+    return share
+
+
+def _referral(share: ShareLink):
+    return build_summary(
+        share.client,
+        share.period_start,
+        share.period_end,
+        audience=REFERRAL,
+        locale=str(get_locale()),
+        sender=share.client.profile.practitioner if share.client.profile else None,
+    )
+
+
+@bp.route("/s/<token>")
+@recipient_page
+def shared_summary(token: str):
+    """Show the referral summary a link opens, read-only."""
+    share = _share_or_404(token)
+    summary = _referral(share)
+    sharing.record_opening(share, "page")
+    html = render_template(
+        "careteam/shared.html",
+        share=share,
+        token=token,
+        summary=summary,
+        charts=summary_charts(summary),
+    )
+    db.session.commit()
+    return html
+
+
+@bp.route("/s/<token>/summary.pdf")
+@recipient_page
+def shared_pdf(token: str):
+    """Download the referral summary a link opens, as PDF."""
+    share = _share_or_404(token)
+    summary = _referral(share)
+    pdf = render_pdf(summary)
+    sharing.record_opening(share, "pdf")
+    db.session.commit()
+    return send_file(io.BytesIO(pdf), mimetype="application/pdf", as_attachment=True,
+                     download_name=download_filename(summary), etag=False, conditional=False)

@@ -1,7 +1,7 @@
 """Typed SQLAlchemy models, one module per aggregate; imported here so Alembic sees them all."""
 
 from portal.models.audit import AuditEvent
-from portal.models.careteam import CareTeamMember, ContactAttempt, PracticeSetting
+from portal.models.careteam import CareTeamMember, ContactAttempt, PracticeSetting, ShareLink
 from portal.models.checkins import ACTIVITIES, CheckIn
 from portal.models.flags import Flag
 from portal.models.guidance import (
@@ -61,5 +61,6 @@ __all__ = [
     "RecoveryCode",
     "Role",
     "ScheduledJob",
+    "ShareLink",
     "User",
 ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -82,3 +82,45 @@ class PracticeSetting(db.Model):
     updated_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", ondelete="SET NULL")
     )
+
+
+class ShareLink(db.Model):
+    """Her referral summary of a period, opened by a care-team member through a secret link.
+
+    Only a SHA-256 of the token is kept. The recipient is copied from the member at sharing
+    time, so the list and the access log still say who it was after the member is removed.
+    """
+
+    __tablename__ = "share_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    member_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("care_team_members.id", ondelete="SET NULL")
+    )
+    recipient_name: Mapped[str] = mapped_column(sa.String(120))
+    recipient_role: Mapped[str] = mapped_column(sa.String(20))
+    recipient_email: Mapped[str] = mapped_column(sa.String(254))
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    period_start: Mapped[date]
+    period_end: Mapped[date]
+    created_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+    # Her consent as she (or her practitioner, recording it) agreed to it.
+    consent_text: Mapped[str] = mapped_column(sa.Text)
+    consent_version: Mapped[str] = mapped_column(sa.String(20))
+    consent_recorded_by_practitioner: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    open_count: Mapped[int] = mapped_column(default=0)
+    last_opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    client: Mapped[User] = relationship(foreign_keys=[client_id])
+
+    def is_open(self, now: datetime) -> bool:
+        """Tell whether the link still opens: not revoked and not expired."""
+        return self.revoked_at is None and now < self.expires_at

@@ -29,6 +29,9 @@ from portal.questionnaires.instruments import load_instrument
 from portal.reports.summary import ProgressSummary, summary_for_header
 from portal.templating import LEVEL_LABELS, ROLE_LABELS
 
+# The actor role of a share-link recipient in the access log (portal.careteam.sharing).
+SHARE_RECIPIENT_ROLE = "share_recipient"
+
 RULE_LABELS = {
     "safety": _l("safety answer (EPDS item 10)"),
     "epds_high": _l("EPDS high"),
@@ -57,6 +60,9 @@ ACTION_LABELS = {
     "care_team_member_added": _l("Added someone to the care team"),
     "care_team_member_removed": _l("Removed someone from the care team"),
     "contact_attempt_recorded": _l("Logged a call about a flag"),
+    "summary_shared": _l("Shared the summary through a link"),
+    "share_opened": _l("Opened the summary shared through a link"),
+    "share_revoked": _l("Revoked a share link"),
     "progress_viewed": _l("Looked at the progress page"),
     "guidance_progress_viewed": _l("Looked at the guidance progress"),
     "guidance_module_assigned": _l("Assigned a guidance module"),
@@ -757,6 +763,10 @@ def access_log_for_client(client: User, limit: int | None = 200) -> list[AccessE
     for event, full_name in db.session.execute(statement):
         role = str(ROLE_LABELS.get(event.actor_role, event.actor_role or ""))
         who = full_name or role or _("Someone at the practice")
+        if event.actor_role == SHARE_RECIPIENT_ROLE:
+            # Someone outside the practice, without an account: named as the link named them.
+            role = str(_("Recipient of a share link"))
+            who = event.actor_label or role
         entries.append(
             AccessEntry(at=event.at, who=who, role=role, what=action_label(event.action))
         )

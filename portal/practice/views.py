@@ -16,7 +16,7 @@ from flask_login import current_user
 
 from portal import audit
 from portal.access import client_record_for_practitioner, roles_required
-from portal.careteam.views import client_page_context
+from portal.careteam.panels import client_page_context
 from portal.checkins.forms import ACTIVITY_LABELS
 from portal.dates import local_today
 from portal.extensions import db, login_manager

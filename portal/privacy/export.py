@@ -32,6 +32,7 @@ from portal.models import (
     Note,
     QuestionnaireResponse,
     RecommendationDismissal,
+    ShareLink,
     User,
 )
 from portal.practice.services import access_log_for_client
@@ -152,6 +153,12 @@ def collect(client: User) -> dict[str, object]:
             exclude=("client_id", "added_by_id"),
         ),
         "contact_attempts": calls,
+        "share_links": _rows(
+            ShareLink,
+            ShareLink.client_id == client.id,
+            (ShareLink.created_at,),
+            exclude=("client_id", "member_id", "created_by_id", "token_hash"),
+        ),
         "checkins": _rows(
             CheckIn, CheckIn.client_id == client.id, (CheckIn.day,), exclude=("client_id",)
         ),

@@ -20,7 +20,7 @@ from portal import audit
 from portal.access import roles_required
 from portal.auth import twofactor
 from portal.auth.consent import consent_text
-from portal.careteam.views import account_forms
+from portal.careteam.panels import account_forms
 from portal.extensions import db, limiter
 from portal.models import ErasureRequest, Role, User
 from portal.practice.services import access_log_for_client
