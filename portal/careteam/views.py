@@ -13,7 +13,7 @@ from flask import (
     send_file,
     url_for,
 )
-from flask_babel import get_locale
+from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -258,7 +258,7 @@ def own_share():
         return _account_page(422, share_form=form)
     db.session.commit()
     flash(_("The link was sent to %(name)s. It stays open until %(date)s, unless you revoke it.",
-            name=share.recipient_name, date=share.expires_at.date().isoformat()), "success")
+            name=share.recipient_name, date=format_date(share.expires_at, "long")), "success")
     return redirect(url_for("privacy.account", _anchor="shares-heading"))
 
 
