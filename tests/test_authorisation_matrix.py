@@ -148,6 +148,8 @@ EXPECTED = {
     # A share link's pages need no account; an unknown token is 404 for everyone alike.
     "careteam.shared_summary": {"GET": NOT_FOUND},
     "careteam.shared_pdf": {"GET": NOT_FOUND},
+    "careteam.shared_fhir": {"GET": NOT_FOUND},
+    "reports.client_fhir": {"GET": CLIENT_RECORD},
 }
 
 

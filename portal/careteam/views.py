@@ -39,8 +39,10 @@ from portal.models import Flag, Role, ShareLink, User
 from portal.models.base import utcnow
 from portal.practice.views import _render_client_page as render_client_page
 from portal.privacy.views import _account_page as render_account_page
+from portal.reports.fhir import build_bundle
 from portal.reports.pdf import download_filename, render_pdf
-from portal.reports.summary import REFERRAL, build_summary, summary_charts
+from portal.reports.summary import REFERRAL, Period, build_summary, summary_charts
+from portal.reports.views import fhir_response
 
 bp = Blueprint("careteam", __name__)
 
@@ -384,3 +386,14 @@ def shared_pdf(token: str):
     db.session.commit()
     return send_file(io.BytesIO(pdf), mimetype="application/pdf", as_attachment=True,
                      download_name=download_filename(summary), etag=False, conditional=False)
+
+
+@bp.route("/s/<token>/fhir.json")
+@recipient_page
+def shared_fhir(token: str):
+    """Download the period a link opens as a FHIR R4 Bundle (JSON)."""
+    share = _share_or_404(token)
+    bundle = build_bundle(share.client, Period(share.period_start, share.period_end))
+    sharing.record_opening(share, "fhir")
+    db.session.commit()
+    return fhir_response(bundle, f"fhir-{share.period_start}-{share.period_end}.json")

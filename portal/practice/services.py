@@ -61,6 +61,7 @@ ACTION_LABELS = {
     "care_team_member_removed": _l("Removed someone from the care team"),
     "contact_attempt_recorded": _l("Logged a call about a flag"),
     "summary_shared": _l("Shared the summary through a link"),
+    "fhir_exported": _l("Downloaded the data in FHIR format"),
     "share_opened": _l("Opened the summary shared through a link"),
     "share_revoked": _l("Revoked a share link"),
     "progress_viewed": _l("Looked at the progress page"),

@@ -37,8 +37,9 @@ from portal.models import (
 )
 from portal.practice.services import access_log_for_client
 from portal.privacy.services import own_activity
+from portal.reports.fhir import build_bundle
 from portal.reports.pdf import render_pdf
-from portal.reports.summary import CLIENT, DEFAULT_DAYS, build_summary, last_days
+from portal.reports.summary import CLIENT, DEFAULT_DAYS, Period, build_summary, last_days
 
 FORMAT_VERSION = 1
 # Spreadsheet programs run a cell starting with these as a formula (CSV injection).
@@ -237,6 +238,15 @@ def summary_pdf(client: User) -> bytes:
     return render_pdf(summary)
 
 
+def fhir_bundle(client: User) -> dict:
+    """Return all her check-ins and questionnaires as a FHIR R4 Bundle, since she started."""
+    today = local_today(client.timezone)
+    started = client.profile.started_on if client.profile else None
+    first = min(started or today, db.session.scalar(
+        sa.select(sa.func.min(CheckIn.day)).where(CheckIn.client_id == client.id)) or today)
+    return build_bundle(client, Period(first, today))
+
+
 def build_zip(client: User, now: datetime | None = None) -> bytes:
     """Return the ZIP of all her data: data.json, csv/<table>.csv and summary.pdf."""
     now = now or datetime.now(UTC)
@@ -255,6 +265,7 @@ def build_zip(client: User, now: datetime | None = None) -> bytes:
         for table, records in data.items():
             archive.writestr(f"csv/{table}.csv", to_csv(records))
         archive.writestr("summary.pdf", summary_pdf(client))
+        archive.writestr("fhir.json", json.dumps(fhir_bundle(client), ensure_ascii=False))
         archive.writestr("README.txt", _readme())
     return buffer.getvalue()
 
@@ -266,5 +277,7 @@ def _readme() -> str:
         _("data.json: everything in one file, for moving it to another service."),
         _("csv/: the same, one spreadsheet file per kind of data."),
         _("summary.pdf: your progress summary of the last 30 days."),
+        _("fhir.json: your check-ins and questionnaires in FHIR R4, the format care providers"
+          " exchange."),
     ]
     return "\n".join(lines) + "\n"
