@@ -96,6 +96,8 @@ class Config:
     ENQUIRY_LIMIT = os.environ.get("ENQUIRY_LIMIT", "5 per hour")
     # Share links that find nothing, per address (token guessing); working links never count.
     SHARE_LIMIT = os.environ.get("SHARE_LIMIT", "20 per hour")
+    # Base of the canonical URLs in FHIR exports; None means BASE_URL + "/fhir".
+    FHIR_CANONICAL_BASE = os.environ.get("FHIR_CANONICAL_BASE")
 
     # Log lines of the portal (and the rate limiter) at this level go to stderr.
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
