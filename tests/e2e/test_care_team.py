@@ -38,9 +38,11 @@ def sign_in(page, base_url, email):
     page.wait_for_url(lambda url: "/login" not in url)
 
 
-def make_mother():
-    practitioner = create_user("petra@example.test", "Petra Pieters", "practitioner", PASSWORD)
-    mother = create_user("mira@example.test", "Mira de Moeder", "client", PASSWORD,
+def make_mother(tag: str):
+    # Own addresses per test: on PostgreSQL the live server keeps one database for the run.
+    practitioner = create_user(f"petra-{tag}@example.test", "Petra Pieters", "practitioner",
+                               PASSWORD)
+    mother = create_user(f"mira-{tag}@example.test", "Mira de Moeder", "client", PASSWORD,
                          practitioner=practitioner)
     practitioner.locale = mother.locale = "en"
     profile = mother.profile
@@ -58,7 +60,7 @@ def make_mother():
 
 
 def test_an_urgent_flag_shows_how_to_reach_her(live_app, base_url, browser):
-    mother, practitioner = make_mother()
+    mother, practitioner = make_mother("flag")
     mother.profile.phone = "+31612345678"
     mother.profile.emergency_contact_name = "Jan de Moeder"
     mother.profile.emergency_contact_relation = "partner"
@@ -77,7 +79,7 @@ def test_an_urgent_flag_shows_how_to_reach_her(live_app, base_url, browser):
     db.session.commit()
     context = browser.new_context(viewport=DESKTOP, locale="en-GB")
     page = context.new_page()
-    sign_in(page, base_url, "petra@example.test")
+    sign_in(page, base_url, "petra-flag@example.test")
     page.goto(f"{base_url}/practice/clients/{mother.id}")
     flag = page.locator("li.flag.open.urgent")
     # In one look, beside the flag: the protocol and every number, as links that dial.
@@ -101,8 +103,8 @@ def test_an_urgent_flag_shows_how_to_reach_her(live_app, base_url, browser):
 def test_she_shares_on_her_phone_and_the_midwife_opens_it_on_a_desktop(
     live_app, base_url, page, browser
 ):
-    mother, _practitioner = make_mother()
-    sign_in(page, base_url, "mira@example.test")
+    mother, _practitioner = make_mother("share")
+    sign_in(page, base_url, "mira-share@example.test")
     page.goto(f"{base_url}/account/")
     page.locator("summary", has_text="Add someone to your care team").click()
     page.locator("#member-role").select_option("verloskundige")
@@ -122,7 +124,8 @@ def test_she_shares_on_her_phone_and_the_midwife_opens_it_on_a_desktop(
     shot(page, "account-shares-390")
 
     body = db.session.scalar(sa.select(OutboxMessage.body).where(
-        OutboxMessage.kind == "share_link"))
+        OutboxMessage.kind == "share_link", OutboxMessage.recipient == "vera@vroedvrouw.test")
+        .order_by(OutboxMessage.id.desc()).limit(1))
     link = re.search(r"http://\S+/s/\S+", body).group(0)
 
     desktop = browser.new_context(viewport=DESKTOP, locale="en-GB")
