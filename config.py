@@ -98,6 +98,10 @@ class Config:
     LOGIN_FIRST_DELAY_SECONDS = 1
     LOGIN_MAX_DELAY_SECONDS = _int("LOGIN_MAX_DELAY_SECONDS", 60)
     ENQUIRY_LIMIT = os.environ.get("ENQUIRY_LIMIT", "5 per hour")
+    # Share links that find nothing, per address (token guessing); working links never count.
+    SHARE_LIMIT = os.environ.get("SHARE_LIMIT", "20 per hour")
+    # Base of the canonical URLs in FHIR exports; None means BASE_URL + "/fhir".
+    FHIR_CANONICAL_BASE = os.environ.get("FHIR_CANONICAL_BASE")
 
     # Request size: a larger body is refused with 413 before it is read. The largest honest
     # uploads are a questionnaire wording file (kilobytes) and a lesson text.

@@ -81,6 +81,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.admin.views import bp as admin_bp
     from portal.auditlog.views import bp as auditlog_bp
     from portal.auth.views import bp as auth_bp
+    from portal.careteam.views import bp as careteam_bp
     from portal.checkins.views import bp as checkins_bp
     from portal.guidance.views import bp as guidance_bp
     from portal.health import bp as health_bp
@@ -103,6 +104,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(reports_bp, url_prefix="/reports")
     app.register_blueprint(privacy_bp, url_prefix="/account")
     app.register_blueprint(messages_bp, url_prefix="/messages")
+    # Its routes sit beside the account, practice and admin pages they belong to.
+    app.register_blueprint(careteam_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

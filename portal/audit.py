@@ -31,6 +31,8 @@ def record(
     actor: User | None = None,
     on_behalf_of: User | None = None,
     client_label: str | None = None,
+    actor_label: str | None = None,
+    actor_role: str | None = None,
 ) -> None:
     """Write an access-log entry: with the request's changes, or at once for a page view.
 
@@ -39,15 +41,17 @@ def record(
     the INSERT ends the page's read before taking the write lock: see portal.database.)
     The entry is one INSERT sent at once: nothing reads it back, so the ORM's unit of work
     (a flush with its bookkeeping, on every check-in save) would be cost without use.
-    client_label overrides the readable name kept for the client (an erasure's pseudonym).
+    client_label overrides the readable name kept for the client (an erasure's pseudonym);
+    actor_label and actor_role name an actor without an account (a share link's recipient).
     """
-    if actor is None and has_request_context() and current_user.is_authenticated:
+    signed_in = has_request_context() and current_user.is_authenticated
+    if actor is None and actor_label is None and signed_in:
         actor = current_user._get_current_object()
     values = {
         "at": utcnow(),
         "actor_id": actor.id if actor else None,
-        "actor_role": actor.role if actor else None,
-        "actor_label": _label(actor),
+        "actor_role": actor.role if actor else actor_role,
+        "actor_label": _label(actor) if actor else actor_label,
         "on_behalf_of_id": on_behalf_of.id if on_behalf_of else None,
         "client_id": client.id if client else None,
         "client_label": client_label or _label(client),

@@ -18,6 +18,7 @@ import pytest
 from portal.dates import local_today
 from portal.extensions import db
 from portal.models import (
+    CareTeamMember,
     ClientProfile,
     Enquiry,
     ErasureRequest,
@@ -32,6 +33,7 @@ from portal.models import (
     ModuleText,
     Note,
     QuestionnaireResponse,
+    ShareLink,
     User,
     UserSession,
 )
@@ -53,6 +55,7 @@ ADMIN = ("403", "403", "403", "403", "ok", "login")
 # One of her signed-in devices, by id: only she may sign it out.
 OWN_SESSION = ("ok", "404", "404", "404", "404", "login")
 OWN_MESSAGE = ("ok", "404", "404", "404", "404", "login")  # only its sender may withdraw it
+NOT_FOUND = ("404",) * 6
 SIGNED_OUT_ONLY = ("ok",) * 6  # login, reset: signed-in people are sent home (a redirect)
 
 EXPECTED = {
@@ -113,6 +116,7 @@ EXPECTED = {
     "reports.progress": {"GET": CLIENT_OWN},
     "reports.my_pdf": {"GET": CLIENT_OWN},
     "reports.client_pdf": {"GET": CLIENT_RECORD},
+    "reports.client_referral_pdf": {"GET": CLIENT_RECORD},
     "privacy.account": {"GET": SIGNED_IN},
     "privacy.change_password": {"POST": SIGNED_IN},
     "privacy.change_email": {"POST": SIGNED_IN},
@@ -150,13 +154,32 @@ EXPECTED = {
     "practice.send_message": {"POST": CLIENT_RECORD},
     "practice.mark_thread_handled": {"POST": CLIENT_RECORD},
     "privacy.message_settings": {"POST": SIGNED_IN},
+    "careteam.own_contact": {"POST": CLIENT_OWN},
+    "careteam.own_add_member": {"POST": CLIENT_OWN},
+    "careteam.own_remove_member": {"POST": OWN_RESPONSE},  # her own member, by id
+    "careteam.client_contact": {"POST": CLIENT_RECORD},
+    "careteam.client_add_member": {"POST": CLIENT_RECORD},
+    "careteam.client_remove_member": {"POST": CLIENT_RECORD},
+    "careteam.record_call": {"POST": CLIENT_RECORD},
+    "careteam.admin_contact": {"GET": ADMIN, "POST": ADMIN},
+    "careteam.urgent_protocol": {"GET": ADMIN, "POST": ADMIN},
+    "careteam.own_share": {"POST": CLIENT_OWN},
+    "careteam.own_revoke_share": {"POST": OWN_RESPONSE},  # her own link, by id
+    "careteam.client_share": {"POST": CLIENT_RECORD},
+    "careteam.client_revoke_share": {"POST": CLIENT_RECORD},
+    # A share link's pages need no account; an unknown token is 404 for everyone alike.
+    "careteam.shared_summary": {"GET": NOT_FOUND},
+    "careteam.shared_pdf": {"GET": NOT_FOUND},
+    "careteam.shared_fhir": {"GET": NOT_FOUND},
+    "reports.client_fhir": {"GET": CLIENT_RECORD},
 }
 
 
 @pytest.fixture
 def app_config() -> dict:
     # Sixty-odd requests from one test would trip the login and contact-form limits.
-    return {"LOGIN_LIMIT": "1000 per minute", "ENQUIRY_LIMIT": "1000 per minute"}
+    return {"LOGIN_LIMIT": "1000 per minute", "ENQUIRY_LIMIT": "1000 per minute",
+            "SHARE_LIMIT": "1000 per minute"}
 
 
 def _cells() -> list[tuple[str, str]]:
@@ -221,18 +244,24 @@ class World:
             thread = MessageThread(client_id=client.id,
                                    practitioner_id=self.practitioner[owner].id,
                                    waiting_since=datetime.now(UTC))
-            db.session.add_all([response, note, flag, erasure, invitation, device, thread])
+            member = CareTeamMember(client_id=client.id, role="huisarts", name="GP")
+            db.session.add_all([response, note, flag, erasure, invitation, device, thread, member])
             db.session.flush()
             message = Message(thread_id=thread.id, sender_id=client.id, from_client=True,
                               body="A question", created_at=datetime.now(UTC))
             away = MessageSettings(user_id=self.practitioner[owner].id,
                                    away_until=local_today() + timedelta(days=7))
-            db.session.add_all([message, away])
+            link = ShareLink(client_id=client.id, member_id=member.id, recipient_name="GP",
+                             recipient_role="huisarts", recipient_email=f"gp{owner}@m.test",
+                             token_hash=f"{owner.lower()}" * 64, period_start=local_today(),
+                             period_end=local_today(), consent_text="I agree.",
+                             consent_version="2026-12", expires_at=datetime.now(UTC))
+            db.session.add_all([message, away, link])
             db.session.flush()
             self.records[owner] = {"response": response.id, "note": note.id, "flag": flag.id,
                                    "erasure": erasure.id, "invitation": invitation.id,
                                    "session": device.id, "thread": thread.id,
-                                   "message": message.id}
+                                   "message": message.id, "member": member.id, "share": link.id}
         db.session.commit()
         self.module_id, self.lesson_id = module.id, lesson.id
 
@@ -260,6 +289,8 @@ class World:
             "invitation_id": records["invitation"],
             "thread_id": records["thread"],
             "message_id": records["message"],
+            "member_id": records["member"],
+            "share_id": records["share"],
             "enquiry_id": self.enquiry.id,
             "module_id": self.module_id,
             "lesson_id": self.lesson_id,

@@ -28,6 +28,16 @@ HOSTILE = st.sampled_from([
 ])
 VALUES = st.one_of(HOSTILE, st.text(max_size=80))
 EXTRA_NAMES = ["id", "client_id", "user_id", "role", "active", "admin", "next", "locale"]
+# POST-only routes whose form sits on another page: read the field names there.
+FORM_PAGES = {
+    "careteam.own_contact": "/account/",
+    "careteam.own_add_member": "/account/",
+    "careteam.client_contact": "/practice/clients/{client_id}",
+    "careteam.client_add_member": "/practice/clients/{client_id}",
+    "careteam.record_call": "/practice/clients/{client_id}",
+    "careteam.own_share": "/account/",
+    "careteam.client_share": "/practice/clients/{client_id}",
+}
 POST_CELLS = [
     endpoint for endpoint, rows in EXPECTED.items()
     # Signing out ends the session the rest of the examples need.
@@ -37,7 +47,8 @@ POST_CELLS = [
 
 @pytest.fixture
 def app_config() -> dict:
-    return {"LOGIN_LIMIT": "100000 per minute", "ENQUIRY_LIMIT": "100000 per minute"}
+    return {"LOGIN_LIMIT": "100000 per minute", "ENQUIRY_LIMIT": "100000 per minute",
+            "SHARE_LIMIT": "100000 per minute"}
 
 
 def _row_counts() -> dict[str, int]:
@@ -62,6 +73,9 @@ def test_every_form_survives_hostile_input(app, endpoint):
         browser.post("/login", data={"email": user.email, "password": PASSWORD,
                                      "csrf_token": token})
     page = browser.get(url).get_data(as_text=True) if "GET" in rule.methods else ""
+    if endpoint in FORM_PAGES:
+        page_url = FORM_PAGES[endpoint].format(client_id=world.client["A"].id)
+        page = browser.get(page_url).get_data(as_text=True)
     names = sorted(set(NAME_RE.findall(page)) - {"csrf_token"}) or ["value"]
     token = CSRF_RE.search(browser.get("/help").get_data(as_text=True))[1]
 

@@ -17,8 +17,10 @@ from portal.extensions import db
 from portal.models import (
     Assignment,
     AuditEvent,
+    CareTeamMember,
     CheckIn,
     Consent,
+    ContactAttempt,
     EmailChange,
     Enquiry,
     ErasureRequest,
@@ -36,6 +38,7 @@ from portal.models import (
     QuestionnaireResponse,
     RecommendationDismissal,
     RecoveryCode,
+    ShareLink,
     User,
 )
 from portal.privacy import services
@@ -146,6 +149,38 @@ def fill_record(client: User, practitioner: User) -> None:
                     body="WITHDRAWN TEXT", created_at=now, withdrawn_at=now),
             MessageSettings(user_id=client.id, notices=False),
         ]
+    )
+    # Her contact details, care team and a call about an urgent flag (portal.careteam).
+    client.profile.phone = "+31612345678"
+    client.profile.emergency_contact_name = f"Partner of {client.full_name}"
+    client.profile.emergency_contact_phone = "+31201234567"
+    urgent = Flag(client_id=client.id, rule="safety", level="urgent", level_rank=0, evidence={})
+    db.session.add_all(
+        [
+            urgent,
+            CareTeamMember(
+                client_id=client.id, role="verloskundige", name="Vera Verloskundige",
+                phone="+31301234567", email=f"vera-{client.id}@example.test",
+                added_by_id=practitioner.id,
+            ),
+        ]
+    )
+    db.session.flush()
+    db.session.add(
+        ContactAttempt(
+            flag_id=urgent.id, client_id=client.id, caller_id=practitioner.id,
+            callee=f"{client.full_name} herself", outcome="no_answer", note="PRIVATE CALL NOTE",
+        )
+    )
+    db.session.add(
+        ShareLink(
+            client_id=client.id, recipient_name="Vera Verloskundige",
+            recipient_role="verloskundige",
+            recipient_email=f"vera-{client.id}@example.test", token_hash=f"{client.id + 7:064x}",
+            period_start=day - timedelta(days=29), period_end=day, created_by_id=client.id,
+            consent_text=f"I, {client.full_name}, agree.", consent_version="2026-12",
+            expires_at=datetime.now(UTC) + timedelta(days=14),
+        )
     )
     audit.record("login", actor=client)
     audit.record("login_failed", detail=client.email)
@@ -422,6 +457,14 @@ def test_export_holds_all_her_data_but_no_private_notes(login_as, make):
     # Where she is signed in, without anything that would open the session.
     [device] = data["signed_in_devices"]
     assert device["ip_address"] == "127.0.0.1" and "token_hash" not in device
+    assert data["account"][0]["phone"] == "+31612345678"
+    assert [m["name"] for m in data["care_team"]] == ["Vera Verloskundige"]
+    assert [(c["outcome"], c["caller"]) for c in data["contact_attempts"]] == [
+        ("no_answer", practitioner.full_name)
+    ]
+    assert "PRIVATE CALL NOTE" not in json.dumps(data)
+    assert [s["recipient_name"] for s in data["share_links"]] == ["Vera Verloskundige"]
+    assert "token_hash" not in data["share_links"][0]
     # The export speaks her language (Dutch by default).
     assert any(entry["what"] == "Dossier van cliënt bekeken" for entry in data["access_log"])
     everything = b"".join(archive.read(name) for name in names).decode("utf-8", "replace")

@@ -1,6 +1,7 @@
 """Typed SQLAlchemy models, one module per aggregate; imported here so Alembic sees them all."""
 
 from portal.models.audit import AuditEvent
+from portal.models.careteam import CareTeamMember, ContactAttempt, PracticeSetting, ShareLink
 from portal.models.checkins import ACTIVITIES, CheckIn, CheckInRevision
 from portal.models.flags import Flag
 from portal.models.guidance import (
@@ -35,10 +36,12 @@ __all__ = [
     "ACTIVITIES",
     "Assignment",
     "AuditEvent",
+    "CareTeamMember",
     "CheckIn",
     "CheckInRevision",
     "ClientProfile",
     "Consent",
+    "ContactAttempt",
     "ContentRevision",
     "Enquiry",
     "ErasureRequest",
@@ -58,11 +61,13 @@ __all__ = [
     "OutboxMessage",
     "EmailChange",
     "PasswordReset",
+    "PracticeSetting",
     "QuestionnaireResponse",
     "RecommendationDismissal",
     "RecoveryCode",
     "Role",
     "ScheduledJob",
+    "ShareLink",
     "User",
     "UserSession",
 ]

@@ -137,6 +137,12 @@ class ClientProfile(db.Model):
     reminder_enabled: Mapped[bool] = mapped_column(default=False)
     reminder_time: Mapped[time | None]
     last_reminder_on: Mapped[date | None]
+    date_of_birth: Mapped[date | None]
+    # Phone numbers are stored in E.164 (+31612345678), checked by portal.careteam.phones.
+    phone: Mapped[str | None] = mapped_column(sa.String(20))
+    emergency_contact_name: Mapped[str | None] = mapped_column(sa.String(120))
+    emergency_contact_relation: Mapped[str | None] = mapped_column(sa.String(60))
+    emergency_contact_phone: Mapped[str | None] = mapped_column(sa.String(20))
 
     user: Mapped[User] = relationship(back_populates="profile", foreign_keys=[user_id])
     practitioner: Mapped[User | None] = relationship(foreign_keys=[practitioner_id])

@@ -30,6 +30,9 @@ from portal.questionnaires.instruments import load_instrument
 from portal.reports.summary import ProgressSummary, summary_for_header
 from portal.templating import LEVEL_LABELS, ROLE_LABELS
 
+# The actor role of a share-link recipient in the access log (portal.careteam.sharing).
+SHARE_RECIPIENT_ROLE = "share_recipient"
+
 # Plain-language names of access-log actions, for the admin's log and a client's own log.
 ACTION_LABELS = {
     # The practice's own reads and changes of a client record.
@@ -46,6 +49,15 @@ ACTION_LABELS = {
     "message_thread_viewed": _l("Read the messages"),
     "message_thread_handled": _l("Marked the messages as handled"),
     "message_thread_covered": _l("Read the messages while covering for the practitioner"),
+    "contact_details_changed": _l("Changed the contact details"),
+    "contact_details_viewed": _l("Looked at the contact details"),
+    "care_team_member_added": _l("Added someone to the care team"),
+    "care_team_member_removed": _l("Removed someone from the care team"),
+    "contact_attempt_recorded": _l("Logged a call about a flag"),
+    "summary_shared": _l("Shared the summary through a link"),
+    "fhir_exported": _l("Downloaded the data in FHIR format"),
+    "share_opened": _l("Opened the summary shared through a link"),
+    "share_revoked": _l("Revoked a share link"),
     "progress_viewed": _l("Looked at the progress page"),
     "guidance_progress_viewed": _l("Looked at the guidance progress"),
     "guidance_module_assigned": _l("Assigned a guidance module"),
@@ -97,6 +109,7 @@ ACTION_LABELS = {
     "guidance_lesson_created": _l("Added a lesson"),
     "guidance_lesson_moved": _l("Moved a lesson"),
     "instrument_installed": _l("Installed questionnaire wording"),
+    "urgent_protocol_changed": _l("Changed the protocol for urgent flags"),
     "access_log_viewed": _l("Looked at the access log"),
     "urgent_flags_viewed": _l("Looked at the list of urgent flags"),
     "access_log_exported": _l("Downloaded the access log"),
@@ -723,6 +736,10 @@ def access_log_for_client(client: User, limit: int | None = 200) -> list[AccessE
     for event, full_name in db.session.execute(statement):
         role = str(ROLE_LABELS.get(event.actor_role, event.actor_role or ""))
         who = full_name or role or _("Someone at the practice")
+        if event.actor_role == SHARE_RECIPIENT_ROLE:
+            # Someone outside the practice, without an account: named as the link named them.
+            role = str(_("Recipient of a share link"))
+            who = event.actor_label or role
         entries.append(
             AccessEntry(at=event.at, who=who, role=role, what=action_label(event.action))
         )

@@ -19,6 +19,7 @@ from flask_login import current_user
 
 from portal import audit
 from portal.access import client_record_for_practitioner, roles_required
+from portal.careteam.panels import client_page_context
 from portal.checkins.forms import ACTIVITY_LABELS
 from portal.dates import local_today
 from portal.extensions import db, login_manager
@@ -127,6 +128,9 @@ def _render_client_page(client: User, status: int = 200, **forms):
         handled_form=HandledForm(formdata=None, prefix="handled"),
         withdrawable=withdrawable([thread] if thread else [], current_user),
         now=datetime.now(UTC),
+        **client_page_context(
+            client, [view.flag for view in record.open_flags + record.closed_flags], forms
+        ),
     )
     # Committed after rendering: a commit expires the loaded rows, and the page reads them all.
     services.record_view(client, days)

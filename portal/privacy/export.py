@@ -21,9 +21,11 @@ from portal.dates import local_today
 from portal.extensions import db
 from portal.models import (
     Assignment,
+    CareTeamMember,
     CheckIn,
     CheckInRevision,
     Consent,
+    ContactAttempt,
     EmailChange,
     ErasureRequest,
     Flag,
@@ -35,13 +37,15 @@ from portal.models import (
     Note,
     QuestionnaireResponse,
     RecommendationDismissal,
+    ShareLink,
     User,
     UserSession,
 )
 from portal.practice.services import access_log_for_client
 from portal.privacy.services import own_activity
+from portal.reports.fhir import build_bundle
 from portal.reports.pdf import render_pdf
-from portal.reports.summary import CLIENT, DEFAULT_DAYS, build_summary, last_days
+from portal.reports.summary import CLIENT, DEFAULT_DAYS, Period, build_summary, last_days
 
 FORMAT_VERSION = 1
 # Spreadsheet programs run a cell starting with these as a formula (CSV injection).
@@ -154,8 +158,36 @@ def collect(client: User) -> dict[str, object]:
         {"at": _plain(event.at), "action": event.action, "ip_address": event.ip_address}
         for event in own_activity(client)
     ]
+    calls = [
+        {
+            "at": _plain(attempt.at),
+            "flag_id": attempt.flag_id,
+            "caller": attempt.caller.full_name if attempt.caller else None,
+            "callee": attempt.callee,
+            "outcome": attempt.outcome,
+        }
+        # The call's note is the practitioner's working note, like an acknowledgement note.
+        for attempt in db.session.scalars(
+            sa.select(ContactAttempt)
+            .where(ContactAttempt.client_id == client.id)
+            .order_by(ContactAttempt.at)
+        )
+    ]
     return {
         "account": [account],
+        "care_team": _rows(
+            CareTeamMember,
+            CareTeamMember.client_id == client.id,
+            (CareTeamMember.created_at,),
+            exclude=("client_id", "added_by_id"),
+        ),
+        "contact_attempts": calls,
+        "share_links": _rows(
+            ShareLink,
+            ShareLink.client_id == client.id,
+            (ShareLink.created_at,),
+            exclude=("client_id", "member_id", "created_by_id", "token_hash"),
+        ),
         "checkins": _rows(
             CheckIn, CheckIn.client_id == client.id, (CheckIn.day,), exclude=("client_id",)
         ),
@@ -250,6 +282,15 @@ def summary_pdf(client: User) -> bytes:
     return render_pdf(summary)
 
 
+def fhir_bundle(client: User) -> dict:
+    """Return all her check-ins and questionnaires as a FHIR R4 Bundle, since she started."""
+    today = local_today(client.timezone)
+    started = client.profile.started_on if client.profile else None
+    first = min(started or today, db.session.scalar(
+        sa.select(sa.func.min(CheckIn.day)).where(CheckIn.client_id == client.id)) or today)
+    return build_bundle(client, Period(first, today))
+
+
 def build_zip(client: User, now: datetime | None = None) -> bytes:
     """Return the ZIP of all her data: data.json, csv/<table>.csv and summary.pdf."""
     now = now or datetime.now(UTC)
@@ -268,6 +309,7 @@ def build_zip(client: User, now: datetime | None = None) -> bytes:
         for table, records in data.items():
             archive.writestr(f"csv/{table}.csv", to_csv(records))
         archive.writestr("summary.pdf", summary_pdf(client))
+        archive.writestr("fhir.json", json.dumps(fhir_bundle(client), ensure_ascii=False))
         archive.writestr("README.txt", _readme())
     return buffer.getvalue()
 
@@ -279,5 +321,7 @@ def _readme() -> str:
         _("data.json: everything in one file, for moving it to another service."),
         _("csv/: the same, one spreadsheet file per kind of data."),
         _("summary.pdf: your progress summary of the last 30 days."),
+        _("fhir.json: your check-ins and questionnaires in FHIR R4, the format care providers"
+          " exchange."),
     ]
     return "\n".join(lines) + "\n"

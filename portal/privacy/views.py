@@ -22,6 +22,7 @@ from portal import audit
 from portal.access import roles_required
 from portal.auth import sessions, twofactor
 from portal.auth.consent import consent_text
+from portal.careteam.panels import account_forms
 from portal.extensions import db, limiter
 from portal.messages import services as messages
 from portal.messages.forms import MessageSettingsForm
@@ -81,6 +82,7 @@ def _forms(user: User) -> dict:
             erasure_form=ErasureRequestForm(prefix="erasure"),
             withdraw_form=ConsentWithdrawForm(prefix="withdraw"),
             give_form=ConsentGiveForm(prefix="consent"),
+            **account_forms(user),
         )
     return forms
 

@@ -28,6 +28,7 @@ from portal.reports.summary import ProgressSummary, summary_charts
 
 PRINT_STYLESHEET = Path("css") / "print.css"
 FILENAME_PREFIXES = {"nl": "voortgang", "en": "progress"}
+REFERRAL_FILENAME_PREFIXES = {"nl": "overdracht", "en": "referral"}
 # Letters that Unicode does not split into a base letter and a mark, so NFKD keeps them.
 _LETTERS_WITHOUT_DECOMPOSITION = str.maketrans(
     {
@@ -166,6 +167,7 @@ def name_slug(name: str) -> str:
 def download_filename(summary: ProgressSummary) -> str:
     """Return the PDF's file name, e.g. ``voortgang-eva-de-boer-2026-10-01-2026-10-30.pdf``."""
     # Fixed words rather than translations: a file name must stay ASCII and predictable.
-    prefix = FILENAME_PREFIXES.get(summary.locale.split("_")[0], FILENAME_PREFIXES["en"])
+    prefixes = REFERRAL_FILENAME_PREFIXES if summary.is_referral_version else FILENAME_PREFIXES
+    prefix = prefixes.get(summary.locale.split("_")[0], prefixes["en"])
     period = summary.period
     return f"{prefix}-{name_slug(summary.client_name)}-{period.start}-{period.end}.pdf"

@@ -52,7 +52,10 @@ from portal.templating import DELIVERY_TYPE_LABELS, LEVEL_LABELS
 
 CLIENT = "client"
 PRACTITIONER = "practitioner"
-AUDIENCES = (CLIENT, PRACTITIONER)
+# For colleagues in her care team: identifiers and a sender, clinical wording, never a private
+# note (nor a flag's acknowledgement note, the practice's working note).
+REFERRAL = "referral"
+AUDIENCES = (CLIENT, PRACTITIONER, REFERRAL)
 
 PERIOD_CHOICES = (7, 30, 90)
 DEFAULT_DAYS = 30
@@ -61,6 +64,25 @@ MAX_RANGE_DAYS = 366
 MIN_DAYS_FOR_CHARTS = 2
 TOP_ACTIVITIES = 5
 NO_VALUE = "–"
+
+# The bands as a colleague reads them (the instruments' own meanings speak to the mother).
+# EPDS: Cox et al. 1987; Dutch validation Pop et al. 1992 (cut-off 12/13; practice discusses
+# from 10). GAD-7: Spitzer et al. 2006 (10 or more warrants follow-up).
+CLINICAL_BAND_WORDING = {
+    ("epds", "few_symptoms"): _l("EPDS 0-9: below the threshold for discussion."),
+    ("epds", "possible_depression"): _l(
+        "EPDS 10-12: possible depression; below the Dutch validated cut-off of 12/13, discuss."
+    ),
+    ("epds", "probable_depression"): _l(
+        "EPDS 13 or more: probable depression, at or above the Dutch validated cut-off of 12/13;"
+        " follow-up indicated."
+    ),
+    ("gad7", "minimal"): _l("GAD-7 0-4: minimal anxiety."),
+    ("gad7", "mild"): _l("GAD-7 5-9: mild anxiety."),
+    ("gad7", "moderate"): _l("GAD-7 10-14: moderate anxiety; follow-up indicated."),
+    ("gad7", "severe"): _l("GAD-7 15 or more: severe anxiety; follow-up indicated."),
+}
+
 
 @dataclass(frozen=True)
 class Measure:
@@ -245,6 +267,15 @@ class NoteLine:
 
 
 @dataclass(frozen=True)
+class Sender:
+    """Who sends a referral summary: the practitioner, the practice and its phone number."""
+
+    name: str
+    practice: str
+    phone: str
+
+
+@dataclass(frozen=True)
 class ProgressSummary:
     """Everything the progress page, the PDF and the practice header show, as plain data."""
 
@@ -275,11 +306,24 @@ class ProgressSummary:
     notes: tuple[NoteLine, ...]
     # What seems to help her: from the period's check-ins, in no extra query.
     insights: InsightSection | None = None
+    # The referral version only: identifiers a colleague needs, and who sends it.
+    date_of_birth_text: str | None = None
+    sender: Sender | None = None
 
     @property
     def is_practitioner_version(self) -> bool:
         """Tell whether this is the practitioner's version (private notes, flag detail)."""
         return self.audience == PRACTITIONER
+
+    @property
+    def is_referral_version(self) -> bool:
+        """Tell whether this is the version for colleagues in her care team."""
+        return self.audience == REFERRAL
+
+    @property
+    def is_clinical_version(self) -> bool:
+        """Tell whether professionals read this version (flag detail, clinical wording)."""
+        return self.audience in (PRACTITIONER, REFERRAL)
 
     @property
     def is_empty(self) -> bool:
@@ -306,8 +350,12 @@ def build_summary(
     *,
     audience: str = CLIENT,
     locale: str = "nl",
+    sender: User | None = None,
 ) -> ProgressSummary:
-    """Build the progress summary of a client for a period, in a fixed number of queries."""
+    """Build the progress summary of a client for a period, in a fixed number of queries.
+
+    The referral version names the sender: ``sender``, else her own practitioner.
+    """
     if audience not in AUDIENCES:
         raise ValueError(f"unknown audience {audience!r}")
     if period_start > period_end:
@@ -315,16 +363,18 @@ def build_summary(
     period = Period(period_start, period_end)
     zone = ZoneInfo(client.timezone or "Europe/Amsterdam")
     practitioner_version = audience == PRACTITIONER
+    clinical = audience in (PRACTITIONER, REFERRAL)
     with force_locale(locale):
         profile = db.session.get(ClientProfile, client.id)
+        referral = {}
+        if audience == REFERRAL:
+            referral = _referral_facts(profile, sender, locale)
         checkins = _checkin_rows(client.id, period)
         current = [row for row in checkins if row.day >= period.start]
         previous = [row for row in checkins if row.day < period.start]
         delivery_date = profile.delivery_date if profile else None
         delivery_type = profile.delivery_type if profile else None
-        questionnaires, instruments = _questionnaires(
-            client.id, period, zone, locale, practitioner_version
-        )
+        questionnaires, instruments = _questionnaires(client.id, period, zone, locale, audience)
         return ProgressSummary(
             audience=audience,
             locale=locale,
@@ -351,12 +401,27 @@ def build_summary(
             series=_series(current, period),
             questionnaires=questionnaires,
             instruments=instruments,
-            flags=_flags(client.id, period, zone, locale, practitioner_version),
+            flags=_flags(client.id, period, zone, locale, clinical, practitioner_version),
             activities=_activities(current),
             guidance=_guidance(client.id, period, zone, locale),
             notes=_notes(client.id, period, zone, locale, practitioner_version),
             insights=insight_section(checkin_days(current, MEASURE_KEYS), locale),
+            **referral,
         )
+
+
+def _referral_facts(profile: ClientProfile | None, sender: User | None, locale: str) -> dict:
+    """Return her date of birth and the sender, as the referral version shows them."""
+    sender = sender or (profile.practitioner if profile else None)
+    birth = profile.date_of_birth if profile else None
+    return {
+        "date_of_birth_text": _date_text(birth, locale) if birth else NO_VALUE,
+        "sender": Sender(
+            name=sender.full_name if sender else NO_VALUE,
+            practice=current_app.config["PRACTICE_NAME"],
+            phone=current_app.config["PRACTICE_PHONE"],
+        ),
+    }
 
 
 def summary_for_header(client: User, days: int = DEFAULT_DAYS) -> ProgressSummary:
@@ -434,7 +499,7 @@ def _utc_bounds(period: Period, zone: ZoneInfo) -> tuple[datetime, datetime]:
 
 
 def _questionnaires(
-    client_id: int, period: Period, zone: ZoneInfo, locale: str, practitioner_version: bool
+    client_id: int, period: Period, zone: ZoneInfo, locale: str, audience: str
 ) -> tuple[tuple[QuestionnaireLine, ...], tuple[InstrumentSource, ...]]:
     """Return the questionnaires filled in during the period and their sources."""
     start, end = _utc_bounds(period, zone)
@@ -458,7 +523,7 @@ def _questionnaires(
         if band is None:
             continue
         subscales = ()
-        if practitioner_version:
+        if audience in (PRACTITIONER, REFERRAL):
             subscales = tuple(
                 (
                     subscale.label(locale),
@@ -471,7 +536,7 @@ def _questionnaires(
             )
         submitted_on = response.submitted_at.astimezone(zone).date()
         safety = labels.has_safety_answer(instrument.key, response.item_scores, response.safety)
-        if practitioner_version:
+        if audience in (PRACTITIONER, REFERRAL):
             headline = labels.staff_headline(
                 instrument.key,
                 response.total,
@@ -485,6 +550,11 @@ def _questionnaires(
         if safety:
             # Under an item-10 answer, "few signs" would say the opposite of the headline.
             meaning = labels.safety_meaning() + (f" {meaning}" if band.level > 0 else "")
+        if audience == REFERRAL:
+            # A colleague reads the band in clinical words, with its source.
+            wording = CLINICAL_BAND_WORDING.get((instrument.key, band.key))
+            clinical = str(wording) if wording is not None else band.label(locale)
+            meaning = (labels.safety_meaning() + " " + clinical) if safety else clinical
         lines.append(
             QuestionnaireLine(
                 instrument=instrument.key,
@@ -501,7 +571,7 @@ def _questionnaires(
                 subscales=subscales,
                 safety_answer=safety,
                 wording_note=labels.wording_note(
-                    response.wording, response.wording_validated, staff=practitioner_version
+                    response.wording, response.wording_validated, staff=audience in (PRACTITIONER, REFERRAL)
                 ),
             )
         )
@@ -542,7 +612,12 @@ def _instruments(keys: set[str]) -> dict[str, Instrument]:
 
 
 def _flags(
-    client_id: int, period: Period, zone: ZoneInfo, locale: str, practitioner_version: bool
+    client_id: int,
+    period: Period,
+    zone: ZoneInfo,
+    locale: str,
+    clinical: bool,
+    practitioner_version: bool,
 ) -> FlagOverview:
     """Summarise the flags raised or acknowledged in the period."""
     start, end = _utc_bounds(period, zone)
@@ -576,14 +651,16 @@ def _flags(
                 still_open,
             )
         )
-    if not practitioner_version:
+    if not clinical:
         return FlagOverview(raised, acknowledged, still_open, tuple(wording))
-    details = tuple(_flag_line(flag, zone, locale) for flag in flags)
+    details = tuple(
+        _flag_line(flag, zone, locale, with_note=practitioner_version) for flag in flags
+    )
     return FlagOverview(raised, acknowledged, still_open, tuple(wording), details)
 
 
-def _flag_line(flag: Flag, zone: ZoneInfo, locale: str) -> FlagLine:
-    """Describe one flag with its evidence and acknowledgement for the practitioner."""
+def _flag_line(flag: Flag, zone: ZoneInfo, locale: str, *, with_note: bool) -> FlagLine:
+    """Describe one flag with its evidence and handling; its note only if with_note."""
     if flag.acknowledged_at is not None:
         status = _("Acknowledged")
     elif flag.cleared_at is not None:
@@ -602,7 +679,7 @@ def _flag_line(flag: Flag, zone: ZoneInfo, locale: str) -> FlagLine:
             _moment_text(flag.acknowledged_at, zone, locale) if flag.acknowledged_at else None
         ),
         acknowledged_by=flag.acknowledged_by.full_name if flag.acknowledged_by else None,
-        acknowledgement_note=flag.acknowledgement_note,
+        acknowledgement_note=flag.acknowledgement_note if with_note else None,
     )
 
 

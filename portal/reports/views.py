@@ -1,8 +1,9 @@
 """Progress pages and PDF summaries: the client's own, and a practitioner's of their clients."""
 
 import io
+import json
 
-from flask import Blueprint, render_template, request, send_file, url_for
+from flask import Blueprint, Response, render_template, request, send_file, url_for
 from flask_babel import get_locale
 from flask_login import current_user, login_required
 
@@ -10,12 +11,14 @@ from portal import audit
 from portal.access import client_record_for_practitioner, roles_required
 from portal.dates import local_today
 from portal.models import Role, User
+from portal.reports.fhir import build_bundle
 from portal.reports.forms import PeriodForm
 from portal.reports.insight_lines import insight_charts
 from portal.reports.pdf import download_filename, render_pdf
 from portal.reports.summary import (
     CLIENT,
     PRACTITIONER,
+    REFERRAL,
     ProgressSummary,
     build_summary,
     summary_charts,
@@ -92,6 +95,50 @@ def client_pdf(client_id: int):
         back_url = url_for("practice.dashboard")
         return render_template("reports/period_error.html", form=form, back_url=back_url), 422
     return _pdf_download(client, _summary(client, form, PRACTITIONER))
+
+
+@bp.route("/clients/<int:client_id>/referral.pdf")
+@login_required
+def client_referral_pdf(client_id: int):
+    """Download the referral version for colleagues: no private notes, with a sender."""
+    client = client_record_for_practitioner(client_id)
+    form = _period_form(client)
+    if not form.validate():
+        back_url = url_for("practice.dashboard")
+        return render_template("reports/period_error.html", form=form, back_url=back_url), 422
+    summary = build_summary(
+        client,
+        form.period.start,
+        form.period.end,
+        audience=REFERRAL,
+        locale=str(get_locale()),
+        sender=current_user._get_current_object(),
+    )
+    return _pdf_download(client, summary)
+
+
+@bp.route("/clients/<int:client_id>/fhir.json")
+@login_required
+def client_fhir(client_id: int):
+    """Download a client's period as a FHIR R4 Bundle (JSON)."""
+    client = client_record_for_practitioner(client_id)
+    form = _period_form(client)
+    if not form.validate():
+        back_url = url_for("practice.dashboard")
+        return render_template("reports/period_error.html", form=form, back_url=back_url), 422
+    bundle = build_bundle(client, form.period)
+    audit.record("fhir_exported", client=client,
+                 detail=f"{form.period.start}..{form.period.end}")
+    return fhir_response(bundle, f"fhir-{client.id}-{form.period.start}-{form.period.end}.json")
+
+
+def fhir_response(bundle: dict, filename: str) -> Response:
+    """Send a Bundle as an uncached FHIR JSON attachment."""
+    response = Response(json.dumps(bundle, ensure_ascii=False, indent=1),
+                        mimetype="application/fhir+json")
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def _pdf_download(client: User, summary: ProgressSummary):
