@@ -571,7 +571,9 @@ def _questionnaires(
                 subscales=subscales,
                 safety_answer=safety,
                 wording_note=labels.wording_note(
-                    response.wording, response.wording_validated, staff=audience in (PRACTITIONER, REFERRAL)
+                    response.wording,
+                    response.wording_validated,
+                    staff=audience in (PRACTITIONER, REFERRAL),
                 ),
             )
         )
