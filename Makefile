@@ -9,6 +9,8 @@ PG_TEST_URL ?= $(or $(TEST_DATABASE_URL),postgresql+psycopg://postgres@127.0.0.1
 # process. Each worker has its own databases (see tests/conftest.py).
 TEST_WORKERS ?= auto
 PYTEST_SUITE := $(PY) -m pytest -q -n $(TEST_WORKERS) tests --ignore=tests/e2e --ignore=tests/perf
+# The SQLite and browser passes ignore a TEST_DATABASE_URL meant for the PostgreSQL pass.
+NO_PG := env -u TEST_DATABASE_URL
 CATALOGS := $(wildcard portal/translations/*/LC_MESSAGES/messages.po)
 
 .PHONY: run test test-sqlite test-postgres test-e2e lint bench audit translations \
@@ -45,7 +47,7 @@ lint: install-dev
 test: lint translations-compile test-sqlite test-postgres test-e2e
 
 test-sqlite: install-dev
-	$(PYTEST_SUITE)
+	$(NO_PG) $(PYTEST_SUITE)
 
 # PostgreSQL is mandatory in CI and when TEST_DATABASE_URL is set; elsewhere it runs when reachable.
 test-postgres: install-dev
@@ -58,7 +60,7 @@ test-postgres: install-dev
 	fi
 
 test-e2e: install-dev translations-compile
-	$(PY) -m pytest -q tests/e2e
+	$(NO_PG) $(PY) -m pytest -q tests/e2e
 
 bench: install-dev translations-compile
 	$(PY) -m pytest -q -s tests/perf
