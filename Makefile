@@ -5,6 +5,12 @@ VENV := .venv
 PY := $(VENV)/bin/python
 FLASK := $(VENV)/bin/flask --app portal
 PG_TEST_URL ?= $(or $(TEST_DATABASE_URL),postgresql+psycopg://postgres@127.0.0.1:5432/test)
+# The suite runs in parallel (pytest-xdist), one worker per core; TEST_WORKERS=0 runs it in one
+# process. Each worker has its own databases (see tests/conftest.py).
+TEST_WORKERS ?= auto
+PYTEST_SUITE := $(PY) -m pytest -q -n $(TEST_WORKERS) tests --ignore=tests/e2e --ignore=tests/perf
+# The SQLite and browser passes ignore a TEST_DATABASE_URL meant for the PostgreSQL pass.
+NO_PG := env -u TEST_DATABASE_URL
 CATALOGS := $(wildcard portal/translations/*/LC_MESSAGES/messages.po)
 
 .PHONY: run test test-sqlite test-postgres test-e2e lint bench audit translations \
@@ -46,12 +52,12 @@ lint: install-dev
 test: lint translations-compile test-sqlite test-postgres test-e2e
 
 test-sqlite: install-dev
-	$(PY) -m pytest -q tests --ignore=tests/e2e --ignore=tests/perf
+	$(NO_PG) $(PYTEST_SUITE)
 
 # PostgreSQL is mandatory in CI and when TEST_DATABASE_URL is set; elsewhere it runs when reachable.
 test-postgres: install-dev
 	@if $(PY) tests/tools/pg_reachable.py "$(PG_TEST_URL)"; then \
-		TEST_DATABASE_URL="$(PG_TEST_URL)" $(PY) -m pytest -q tests --ignore=tests/e2e --ignore=tests/perf; \
+		TEST_DATABASE_URL="$(PG_TEST_URL)" $(PYTEST_SUITE); \
 	elif [ -n "$$CI" ] || [ -n "$$TEST_DATABASE_URL" ]; then \
 		echo "PostgreSQL at $(PG_TEST_URL) is not reachable; it is required here." >&2; exit 1; \
 	else \
@@ -59,7 +65,7 @@ test-postgres: install-dev
 	fi
 
 test-e2e: install-dev translations-compile
-	$(PY) -m pytest -q tests/e2e
+	$(NO_PG) $(PY) -m pytest -q tests/e2e
 
 bench: install-dev translations-compile
 	$(PY) -m pytest -q -s tests/perf

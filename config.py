@@ -70,6 +70,11 @@ class Config:
     PASSWORD_MIN_LENGTH = 12
     CONSENT_VERSION = "2026-11"
     RETENTION_MONTHS = _int("RETENTION_MONTHS", 24)
+    # Password hashing, argon2id with OWASP's recommendation: m=19 MiB, t=2, p=1. A hash made
+    # with other values is redone at the next sign-in.
+    ARGON2_TIME_COST = 2
+    ARGON2_MEMORY_COST = 19 * 1024  # KiB
+    ARGON2_PARALLELISM = 1
 
     # Two-step sign-in: required for practitioners and admins (optional for clients).
     TWO_FACTOR_REQUIRED = True
@@ -165,6 +170,11 @@ class TestingConfig(Config):
     ALLOW_TEST_EMAIL_DOMAINS = True
     # Most tests sign staff in by password alone; the two-factor tests switch this on.
     TWO_FACTOR_REQUIRED = False
+    # The suite hashes thousands of passwords and recovery codes; at OWASP's cost that was
+    # minutes of every run. The smallest argon2id cost tests the same code paths;
+    # tests/test_auth.py holds production to OWASP's values.
+    ARGON2_TIME_COST = 1
+    ARGON2_MEMORY_COST = 8  # KiB, argon2's minimum for one lane
 
 
 class ProductionConfig(Config):

@@ -1,8 +1,10 @@
 """Shared fixtures: an app on a real database (SQLite file or PostgreSQL), factories, login helpers.
 
 The schema is built once per run by the Alembic migrations (so the migrations are tested too);
-each test then gets an empty database: a fresh copy of the migrated SQLite file, or truncated
-PostgreSQL tables.
+each test then gets an empty database: a fresh copy of the migrated SQLite file, or emptied
+PostgreSQL tables. Under pytest-xdist each worker builds its own: a SQLite template in its own
+temporary directory, a PostgreSQL database of its own named after TEST_DATABASE_URL's
+(test_gw0, test_gw1, ...).
 """
 
 import os
@@ -16,6 +18,8 @@ import sqlalchemy as sa
 from flask.globals import _cv_app
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
+from jinja2.bccache import Bucket, BytecodeCache
+from sqlalchemy.engine import make_url
 
 from config import TestingConfig
 from portal import create_app
@@ -44,11 +48,49 @@ def _migrate(url: str) -> None:
         db.engine.dispose()
 
 
+def _worker_database(url: str) -> str:
+    """Return the URL of this xdist worker's own PostgreSQL database, creating it when missing."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return url
+    given = make_url(url)
+    name = f"{given.database}_{worker}"
+    engine = sa.create_engine(given, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            exists = sa.text("SELECT 1 FROM pg_database WHERE datname = :name")
+            if conn.scalar(exists, {"name": name}) is None:
+                conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    finally:
+        engine.dispose()
+    return given.set(database=name).render_as_string(hide_password=False)
+
+
+# Restarting the sequences keeps ids from 1 in every test, as on SQLite.
+RESTART_SEQUENCES = sa.text(
+    "SELECT setval(format('%I.%I', schemaname, sequencename), 1, false) FROM pg_sequences"
+    " WHERE schemaname = current_schema() AND last_value IS NOT NULL"
+)
+
+
+def _empty_postgres() -> None:
+    """Delete every row, children first, and restart the sequences.
+
+    TRUNCATE gives each table and index a new file: about half a second per test here, where
+    deleting the few rows a test wrote takes a millisecond.
+    """
+    tables = reversed(db.metadata.sorted_tables)
+    db.session.execute(sa.text("; ".join(f"DELETE FROM {table.name}" for table in tables)))
+    db.session.execute(RESTART_SEQUENCES)
+    db.session.commit()
+
+
 @pytest.fixture(scope="session")
 def database_template(tmp_path_factory) -> str:
     """Build the schema once per run and return its URL (PostgreSQL) or file path (SQLite)."""
     url = os.environ.get("TEST_DATABASE_URL")
     if url:
+        url = _worker_database(url)
         _migrate(url)
         return url
     path = tmp_path_factory.mktemp("db") / "template.db"
@@ -81,6 +123,27 @@ class BrowserClient(FlaskClient):
             _cv_app.reset(token)
 
 
+class CompiledTemplates(BytecodeCache):
+    """Templates compiled once per run and shared by every test's app.
+
+    Each test builds its own app, and each app compiled again every template it rendered: a
+    third of the suite's time. Jinja checks each template's source against its checksum.
+    """
+
+    def __init__(self):
+        self.bytecode: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        if bucket.key in self.bytecode:
+            bucket.bytecode_from_string(self.bytecode[bucket.key])
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self.bytecode[bucket.key] = bucket.bytecode_to_string()
+
+
+COMPILED_TEMPLATES = CompiledTemplates()
+
+
 @pytest.fixture
 def app(database_template, tmp_path, app_config):
     """An app bound to an empty, migrated database."""
@@ -92,11 +155,10 @@ def app(database_template, tmp_path, app_config):
         url = f"sqlite:///{path}"
     app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=url, **app_config)
     app.test_client_class = BrowserClient
+    app.jinja_env.bytecode_cache = COMPILED_TEMPLATES
     with app.app_context():
         if _is_postgres(url):
-            tables = ", ".join(t.name for t in db.metadata.sorted_tables)
-            db.session.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-            db.session.commit()
+            _empty_postgres()
         yield app
         db.session.remove()
         db.engine.dispose()

@@ -3,8 +3,11 @@
 import pytest
 import sqlalchemy as sa
 
+from config import DevelopmentConfig, ProductionConfig, TestingConfig
+from portal import create_app
 from portal.extensions import db
 from portal.models import AuditEvent, User
+from portal.passwords import hash_password, needs_rehash, verify_password
 from tests.conftest import PASSWORD, login, post_form
 
 
@@ -100,6 +103,16 @@ def test_password_is_hashed_with_argon2id(make):
     user = make.client()
     assert user.password_hash.startswith("$argon2id$")
     assert PASSWORD not in user.password_hash
+    # The suite hashes at argon2's smallest cost; the portal itself uses OWASP's m=19 MiB, t=2,
+    # p=1, and a hash made with other parameters is redone at the next sign-in.
+    settings = ("ARGON2_TIME_COST", "ARGON2_MEMORY_COST", "ARGON2_PARALLELISM")
+    owasp = {name: getattr(ProductionConfig, name) for name in settings}
+    assert owasp == {name: getattr(DevelopmentConfig, name) for name in settings}
+    production = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI="sqlite://", **owasp)
+    with production.app_context():
+        assert hash_password(PASSWORD).startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+        assert verify_password(user.password_hash, PASSWORD)
+        assert needs_rehash(user.password_hash)
 
 
 def test_password_reset_by_link_is_single_use(client, make, outbox):

@@ -1,5 +1,6 @@
 """Headers and transport: CSP and friends, HSTS, ProxyFix, idle time-outs, Redis rate limits."""
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -18,7 +19,10 @@ from tests.conftest import CSRF_RE, BrowserClient, login, post_form
 from tests.test_sessions import age, row_of
 
 ROOT = Path(__file__).resolve().parent.parent
-REDIS_URI = "redis://127.0.0.1:6379/15"
+# Database 15 of the local Redis; pytest-xdist workers gw1, gw2... take 14, 13... so that one
+# worker's flush never empties another's counts.
+REDIS_DB = 15 - int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
+REDIS_URI = f"redis://127.0.0.1:6379/{REDIS_DB}"
 
 
 def sibling_app(app, **overrides):
@@ -182,7 +186,7 @@ def _status_in_another_process(app, storage_uri: str) -> int:
 
 @pytest.fixture
 def redis_db():
-    """Database 15 of the local Redis, emptied before and after the test."""
+    """This worker's database of the local Redis, emptied before and after the test."""
     connection = redis.Redis.from_url(REDIS_URI)
     connection.flushdb()
     yield connection

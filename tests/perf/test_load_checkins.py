@@ -53,7 +53,7 @@ import sqlalchemy as sa
 from flask_migrate import upgrade
 from sqlalchemy.engine import make_url
 
-from config import TestingConfig
+from config import DevelopmentConfig, TestingConfig
 from portal import create_app
 from portal.dates import local_today
 from portal.extensions import db
@@ -108,7 +108,13 @@ def _prepare_database(backend: str, tmp_path: Path) -> str:
         with psycopg.connect(_pg_admin(url), autocommit=True) as connection:
             connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
             connection.execute(f'CREATE DATABASE "{name}"')
-    app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=url)
+    # Hashed with the server's own argon2 cost (not the suite's cheap one), so sign-in costs
+    # what it costs there and no password is rehashed during the run.
+    argon2 = {
+        name: getattr(DevelopmentConfig, name)
+        for name in ("ARGON2_TIME_COST", "ARGON2_MEMORY_COST", "ARGON2_PARALLELISM")
+    }
+    app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=url, **argon2)
     with app.app_context():
         upgrade()
         password_hash = hash_password(PASSWORD)  # one hash for all: sign-in cost stays real
