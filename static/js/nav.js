@@ -1,0 +1,20 @@
+// The phone menu: a disclosure button that shows the rest of the navigation.
+// Without JavaScript the links simply wrap in the header, as they always did.
+document.documentElement.classList.add("js");
+
+document.addEventListener("DOMContentLoaded", () => {
+  const toggles = document.querySelectorAll("[data-menu-toggle]");
+  const setOpen = (open) => {
+    toggles.forEach((toggle) => {
+      toggle.setAttribute("aria-expanded", String(open));
+      document.getElementById(toggle.getAttribute("aria-controls")).classList.toggle("open", open);
+    });
+  };
+  toggles.forEach((toggle) => {
+    toggle.hidden = false;
+    toggle.addEventListener("click", () => setOpen(toggle.getAttribute("aria-expanded") !== "true"));
+  });
+  document.addEventListener("keydown", (event) => {
+    if (event.key === "Escape") setOpen(false);
+  });
+});

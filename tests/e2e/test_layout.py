@@ -1,0 +1,58 @@
+"""Layouts that fit: on a 390 px phone and at 200 % zoom no page is wider than the screen,
+the navigation leaves the first screen to the content, and help is always in view."""
+
+import pytest
+
+from tests.e2e.test_checkin_and_safety import make_mother, sign_in
+
+CLIENT_PAGES = ["/me/", "/me/history", "/questionnaires/", "/guidance/", "/reports/me",
+                "/account/", "/help", "/questionnaires/epds"]
+
+WIDEST = "() => document.documentElement.scrollWidth"
+
+
+@pytest.fixture
+def mother_page(live_app, base_url, page):
+    make_mother()
+    sign_in(page, base_url, "mother@example.test")
+    return page
+
+
+def test_no_page_is_wider_than_a_phone_and_help_stays_in_view(base_url, mother_page):
+    page = mother_page
+    for path in CLIENT_PAGES:
+        page.goto(f"{base_url}{path}")
+        assert page.evaluate(WIDEST) <= 390, path
+        # The header is one line, so the page starts on the first screen.
+        assert page.locator("header.site-header").bounding_box()["height"] <= 64, path
+        help_link = page.locator("nav.tabbar a[href='/help']")
+        assert help_link.is_visible(), path
+        page.mouse.wheel(0, 3000)
+        page.wait_for_timeout(50)
+        box = help_link.bounding_box()
+        assert 0 <= box["y"] and box["y"] + box["height"] <= 844, path
+    assert page.console_errors == []
+
+
+def test_the_phone_menu_opens_the_rest_of_the_navigation(base_url, mother_page):
+    page = mother_page
+    menu = page.locator("#site-menu")
+    assert not menu.get_by_role("link", name="Vragenlijsten").is_visible()
+    toggle = page.locator("nav.tabbar [aria-controls=site-menu]")
+    toggle.click()
+    assert toggle.get_attribute("aria-expanded") == "true"
+    menu.get_by_role("link", name="Vragenlijsten").click()
+    page.wait_for_url(f"{base_url}/questionnaires/")
+
+
+def test_scale_tiles_are_equal_and_wrap_at_200_percent_zoom(base_url, mother_page):
+    page = mother_page
+    widths = page.locator("fieldset.scale").first.locator("label").evaluate_all(
+        "labels => labels.map(l => Math.round(l.getBoundingClientRect().width))"
+    )
+    assert len(widths) == 5 and max(widths) - min(widths) <= 1
+    # 200 % zoom on a 390 px phone leaves 195 CSS pixels: the tiles wrap, nothing scrolls sideways.
+    page.set_viewport_size({"width": 195, "height": 422})
+    for path in ("/me/",):
+        page.goto(f"{base_url}{path}")
+        assert page.evaluate(WIDEST) <= 195, path
