@@ -139,6 +139,17 @@ class CheckInForm(SubmittedOnceForm):
         self.day.choices = choices
         self._today, self._backfill_days = today, backfill_days
 
+    def word_for_day(self, day: date) -> None:
+        """Ask the mood question about the day she is filling in, not always about today."""
+        if day == self._today:
+            self.mood.label.text = _l("How is your mood today?")
+        elif day == self._today - timedelta(days=1):
+            self.mood.label.text = _l("How was your mood yesterday?")
+        else:
+            self.mood.label.text = _l(
+                "How was your mood on %(day)s?", day=LazyString(format_date, day, "EEEE d MMMM")
+            )
+
     def validate_day(self, field):
         try:
             chosen = date.fromisoformat(field.data or "")

@@ -27,13 +27,19 @@ def require_client():
     return None
 
 
-def _requested_day(today: date) -> date:
+def _requested_day(today: date) -> tuple[date, bool]:
+    """Return the day asked for in ?day=, or today and whether the asked day was refused."""
+    asked = request.args.get("day")
+    if not asked:
+        return today, False
     try:
-        chosen = date.fromisoformat(request.args.get("day", ""))
+        chosen = date.fromisoformat(asked)
     except ValueError:
-        return today
+        return today, True
     backfill = current_app.config["CHECKIN_BACKFILL_DAYS"]
-    return chosen if today - timedelta(days=backfill) <= chosen <= today else today
+    if today - timedelta(days=backfill) <= chosen <= today:
+        return chosen, False
+    return today, True
 
 
 @bp.route("/", methods=["GET", "POST"])
@@ -55,25 +61,33 @@ def today():
         db.session.commit()
         # 303 See Other: a reload or Back fetches the thank-you page, never the POST again.
         return redirect(url_for("checkins.saved", day=form.day.chosen_day.isoformat()), 303)
+    day_refused = False
     if request.method == "GET":
-        day = _requested_day(today_local)
+        day, day_refused = _requested_day(today_local)
         form.day.data = day.isoformat()
         existing = services.checkin_for_day(client, day)
         if existing is not None:
             _fill(form, existing)
     status = 422 if request.method == "POST" else 200
-    return _render_today(form, _reminder_form(client), status)
+    return _render_today(form, _reminder_form(client), status, day_refused=day_refused)
 
 
-def _render_today(form: CheckInForm, reminder_form: ReminderForm, status: int):
+def _render_today(
+    form: CheckInForm, reminder_form: ReminderForm, status: int, day_refused: bool = False
+):
     client = current_user
     today_local = local_today(client.timezone)
+    day = date.fromisoformat(form.day.data) if _is_iso(form.day.data) else today_local
+    form.word_for_day(day)
     return render_template(
         "checkins/today.html",
         form=form,
+        day=day,
+        today=today_local,
+        day_refused=day_refused,
+        backfill_days=current_app.config["CHECKIN_BACKFILL_DAYS"],
         paused=client.profile.collection_paused,
-        editing=services.checkin_for_day(client, date.fromisoformat(form.day.data))
-        if _is_iso(form.day.data) else None,
+        editing=services.checkin_for_day(client, day),
         due=due_questionnaires(client, today_local),
         recommendations=recommendations_for(client),
         reminder_form=reminder_form,
@@ -113,11 +127,14 @@ def saved(day: str):
         return redirect(url_for("checkins.today"))
     today_local = local_today(current_user.timezone)
     saved_day = date.fromisoformat(day)
+    checkin = services.checkin_for_day(current_user, saved_day)
+    if checkin is None:  # never say "saved" for a day that was not
+        return redirect(url_for("checkins.today"))
     return render_template(
         "checkins/saved.html",
         day=saved_day,
         today=today_local,
-        hard_day=services.was_a_hard_day(services.checkin_for_day(current_user, saved_day)),
+        hard_day=services.was_a_hard_day(checkin),
         streak=services.current_streak(current_user, today_local),
         due=due_questionnaires(current_user, today_local),
     )

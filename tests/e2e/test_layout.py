@@ -2,7 +2,10 @@
 the navigation leaves the first screen to the content, and help is always in view."""
 
 import pytest
+import sqlalchemy as sa
 
+from portal.extensions import db
+from portal.models import CheckIn
 from tests.e2e.test_checkin_and_safety import make_mother, sign_in
 
 CLIENT_PAGES = ["/me/", "/me/history", "/questionnaires/", "/guidance/", "/reports/me",
@@ -56,3 +59,30 @@ def test_scale_tiles_are_equal_and_wrap_at_200_percent_zoom(base_url, mother_pag
     for path in ("/me/",):
         page.goto(f"{base_url}{path}")
         assert page.evaluate(WIDEST) <= 195, path
+
+
+def tap_without_scrolling(page, target) -> None:
+    """Tap the middle of target as a thumb would: it must be on screen and not covered."""
+    box = target.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    assert page.evaluate("() => window.scrollY") == 0
+    assert 0 <= y <= page.viewport_size["height"], "she would have to scroll to reach it"
+    covered = page.evaluate(
+        "([x, y, el]) => !el.contains(document.elementFromPoint(x, y))",
+        [x, y, target.element_handle()],
+    )
+    assert not covered, "something lies over it"
+    page.mouse.click(x, y)
+
+
+def test_a_mood_only_checkin_takes_two_taps_and_no_scrolling(base_url, mother_page):
+    page = mother_page
+    taps = [
+        page.locator("label:has(input[name=mood][value='2'])"),
+        page.locator("article.checkin .save-bar button"),
+    ]
+    for target in taps:
+        tap_without_scrolling(page, target)
+    page.wait_for_url(f"{base_url}/me/saved/*")
+    assert len(taps) <= 3
+    assert db.session.scalar(sa.select(CheckIn.mood)) == 2
