@@ -175,7 +175,8 @@ def test_history_shows_charts_with_text_alternatives(mother):
     page = test_client.get("/me/history").get_data(as_text=True)
     assert 'alt="Mood (1-5): Mood rose from 2.0 to 4.0' in page
     assert "data:image/svg+xml;base64," in page
-    assert page.count("<tr>") == 6  # header + five days
+    days = page.split('<ol class="day-list">')[1].split("</ol>")[0]
+    assert days.count("<li>") == 5  # one line per day
 
 
 def test_history_with_no_data_says_so_instead_of_drawing(mother):

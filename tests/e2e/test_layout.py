@@ -56,7 +56,7 @@ def test_scale_tiles_are_equal_and_wrap_at_200_percent_zoom(base_url, mother_pag
     assert len(widths) == 5 and max(widths) - min(widths) <= 1
     # 200 % zoom on a 390 px phone leaves 195 CSS pixels: the tiles wrap, nothing scrolls sideways.
     page.set_viewport_size({"width": 195, "height": 422})
-    for path in ("/me/",):
+    for path in ("/me/", "/me/history"):
         page.goto(f"{base_url}{path}")
         assert page.evaluate(WIDEST) <= 195, path
 
@@ -86,3 +86,27 @@ def test_a_mood_only_checkin_takes_two_taps_and_no_scrolling(base_url, mother_pa
     page.wait_for_url(f"{base_url}/me/saved/*")
     assert len(taps) <= 3
     assert db.session.scalar(sa.select(CheckIn.mood)) == 2
+
+
+def test_history_is_a_day_list_with_charts_readable_on_a_phone(base_url, mother_page):
+    from datetime import timedelta
+
+    from portal.checkins.history import CHART_FONT, CHART_WIDTH
+    from portal.checkins.services import save_checkin
+    from portal.dates import local_today
+    from portal.models import User
+
+    mother = db.session.scalar(sa.select(User).where(User.email == "mother@example.test"))
+    today = local_today()
+    for offset, mood in ((0, 3), (1, 4), (2, 2), (5, 3), (6, 4)):
+        save_checkin(mother, today - timedelta(days=offset), {"mood": mood, "sleep_hours": 6.5})
+    db.session.commit()
+    page = mother_page
+    page.goto(f"{base_url}/me/history")
+    assert page.evaluate(WIDEST) <= 390
+    shown = page.locator("figure.chart img").first.bounding_box()["width"]
+    assert CHART_FONT * shown / CHART_WIDTH >= 12  # axis labels at least 12 px on screen
+    change = page.locator(".day-list li").first.locator("a.change")
+    box = change.bounding_box()
+    assert box["x"] + box["width"] <= 390
+    assert page.locator(".day-list li").count() == 5
