@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
+    HiddenField,
     IntegerField,
     RadioField,
     SelectChoice,
@@ -186,6 +187,8 @@ class CheckInForm(SubmittedOnceForm):
 
 class ReminderForm(FlaskForm):
     enabled = BooleanField(_l("Send me a daily reminder by e-mail"))
+    # Which page the form sits on ("today" or "account"), so she returns to it.
+    back_to = HiddenField(default="today")
     at = TimeField(
         _l("At what time?"),
         validators=[Optional()],
@@ -193,9 +196,19 @@ class ReminderForm(FlaskForm):
     )
 
     def validate(self, extra_validators=None) -> bool:
+        if self.back_to.data not in ("today", "account"):
+            self.back_to.data = "today"
         if not super().validate(extra_validators):
             return False
         if self.enabled.data and self.at.data is None:
             self.at.errors.append(_l("Choose a time for the reminder."))
             return False
         return True
+
+
+def reminder_form_for(client, back_to: str = "today") -> ReminderForm:
+    """Build her reminder form filled with her current setting."""
+    form = ReminderForm(formdata=None, back_to=back_to)
+    form.enabled.data = client.profile.reminder_enabled
+    form.at.data = client.profile.reminder_time
+    return form

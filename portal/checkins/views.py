@@ -9,12 +9,13 @@ from flask_login import current_user
 from portal import audit, charts
 from portal.access import roles_required
 from portal.checkins import services
-from portal.checkins.forms import CheckInForm, ReminderForm
+from portal.checkins.forms import CheckInForm, ReminderForm, reminder_form_for
 from portal.checkins.history import build_history
 from portal.dates import local_today
 from portal.extensions import db
 from portal.guidance.services import recommendations_for
 from portal.models import Role
+from portal.privacy.views import account_page
 from portal.questionnaires.schedule import due_questionnaires
 
 bp = Blueprint("checkins", __name__)
@@ -69,7 +70,7 @@ def today():
         if existing is not None:
             _fill(form, existing)
     status = 422 if request.method == "POST" else 200
-    return _render_today(form, _reminder_form(client), status, day_refused=day_refused)
+    return _render_today(form, reminder_form_for(client), status, day_refused=day_refused)
 
 
 def _render_today(
@@ -111,13 +112,6 @@ def _fill(form: CheckInForm, checkin) -> None:
     form.skin_to_skin_minutes.data = checkin.skin_to_skin_minutes
     form.activities.data = list(checkin.activities or [])
     form.note.data = checkin.note
-
-
-def _reminder_form(client) -> ReminderForm:
-    form = ReminderForm(formdata=None)
-    form.enabled.data = client.profile.reminder_enabled
-    form.at.data = client.profile.reminder_time
-    return form
 
 
 @bp.route("/saved/<day>")
@@ -167,7 +161,11 @@ def reminders():
         current_user.profile.reminder_time = form.at.data
         db.session.commit()
         flash(_("Your reminder setting is saved."), "success")
+        if form.back_to.data == "account":
+            return redirect(url_for("privacy.account"))
         return redirect(url_for("checkins.today"))
+    if form.back_to.data == "account":
+        return account_page(422, reminder_form=form)
     checkin_form = CheckInForm(formdata=None)
     today_local = local_today(current_user.timezone)
     checkin_form.set_days(today_local, current_app.config["CHECKIN_BACKFILL_DAYS"])

@@ -20,6 +20,7 @@ from portal import audit
 from portal.access import roles_required
 from portal.auth import twofactor
 from portal.auth.consent import consent_text
+from portal.checkins.forms import reminder_form_for
 from portal.extensions import db, limiter
 from portal.models import ErasureRequest, Role, User
 from portal.practice.services import access_log_for_client
@@ -72,8 +73,14 @@ def _forms(user: User) -> dict:
             erasure_form=ErasureRequestForm(prefix="erasure"),
             withdraw_form=ConsentWithdrawForm(prefix="withdraw"),
             give_form=ConsentGiveForm(prefix="consent"),
+            reminder_form=reminder_form_for(user, back_to="account"),
         )
     return forms
+
+
+def account_page(status: int = 200, **bound):
+    """Render the account page with a form of another blueprint that failed (the reminder)."""
+    return _account_page(status, **bound)
 
 
 def _account_page(status: int = 200, **bound):
