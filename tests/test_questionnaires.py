@@ -255,3 +255,13 @@ def test_another_practitioner_cannot_record_answers(login_as, make):
     client = make.client(practitioner=make.practitioner())
     test_client, _other = login_as("practitioner")
     assert test_client.get(f"/questionnaires/clients/{client.id}/gad7").status_code == 404
+
+
+def test_a_mother_sees_the_citation_and_staff_also_the_licence_note(login_as, make):
+    test_client, client = login_as("client")
+    page = test_client.get("/questionnaires/gad7").get_data(as_text=True)
+    assert "Spitzer RL, Kroenke K" in page
+    assert "licensed-example.json" not in page
+    assert "has not been validated" not in page
+    progress = test_client.get("/reports/me").get_data(as_text=True)
+    assert "licensed-example.json" not in progress
