@@ -26,6 +26,16 @@ document.addEventListener("DOMContentLoaded", () => {
     if (event.key === "Escape") setOpen(false);
   });
 
+  // A wide table that scrolls sideways on a small screen must be reachable by keyboard.
+  document.querySelectorAll(".table-wrap").forEach((wrap) => {
+    if (wrap.scrollWidth <= wrap.clientWidth || wrap.hasAttribute("tabindex")) return;
+    wrap.tabIndex = 0;
+    const caption = wrap.querySelector("caption");
+    if (caption) {  // named by its caption, so it never repeats the name of its section
+      wrap.setAttribute("role", "region");
+      wrap.setAttribute("aria-label", caption.textContent.trim());
+    }
+  });
   if (!navigator.onLine) {
     document.querySelectorAll("[data-offline-notice]").forEach((notice) => { notice.hidden = false; });
   }
@@ -66,7 +76,17 @@ function keepUnsentCheckin() {
       if (name !== "csrf_token" && name !== "submission_id") answers.push([name, value]);
     }
     storage.setItem(UNSENT_KEY, JSON.stringify(answers));
-    if (!navigator.onLine) {
+    // A wide table that scrolls sideways on a small screen must be reachable by keyboard.
+  document.querySelectorAll(".table-wrap").forEach((wrap) => {
+    if (wrap.scrollWidth <= wrap.clientWidth || wrap.hasAttribute("tabindex")) return;
+    wrap.tabIndex = 0;
+    const caption = wrap.querySelector("caption");
+    if (caption) {  // named by its caption, so it never repeats the name of its section
+      wrap.setAttribute("role", "region");
+      wrap.setAttribute("aria-label", caption.textContent.trim());
+    }
+  });
+  if (!navigator.onLine) {
       event.preventDefault();
       showUnsent(form);
     }
