@@ -7,7 +7,7 @@ FLASK := $(VENV)/bin/flask --app portal
 PG_TEST_URL ?= $(or $(TEST_DATABASE_URL),postgresql+psycopg://postgres@127.0.0.1:5432/test)
 CATALOGS := $(wildcard portal/translations/*/LC_MESSAGES/messages.po)
 
-.PHONY: run test test-sqlite test-postgres test-e2e lint bench audit translations \
+.PHONY: run test test-sqlite test-postgres test-e2e screenshots lint bench audit translations \
         translations-compile install install-dev clean
 
 # What the portal needs to run (make run, production) ...
@@ -59,7 +59,11 @@ test-postgres: install-dev
 	fi
 
 test-e2e: install-dev translations-compile
-	$(PY) -m pytest -q tests/e2e
+	$(PY) -m pytest -q -rs tests/e2e
+
+# Every main page of every role, 390 and 1366 px, light and dark, nl and en, in screenshots/.
+screenshots: install-dev translations-compile
+	$(PY) tests/tools/screenshots.py
 
 bench: install-dev translations-compile
 	$(PY) -m pytest -q -s tests/perf
