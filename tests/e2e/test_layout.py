@@ -110,3 +110,27 @@ def test_history_is_a_day_list_with_charts_readable_on_a_phone(base_url, mother_
     box = change.bounding_box()
     assert box["x"] + box["width"] <= 390
     assert page.locator(".day-list li").count() == 5
+
+
+def test_phone_consult_labels_sit_above_their_own_inputs(live_app, base_url, page):
+    from tests.e2e.test_checkin_and_safety import PASSWORD
+
+    mother, practitioner = make_mother()
+    page.set_viewport_size({"width": 1366, "height": 900})
+    page.goto(f"{base_url}/login")
+    page.locator("input[name=email]").fill(practitioner.email)
+    page.locator("input[name=password]").fill(PASSWORD)
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url(f"{base_url}/practice/")
+    page.goto(f"{base_url}/practice/clients/{mother.id}")
+    pairs = page.locator("#phone-consult .grid-fields label[for]").evaluate_all(
+        """labels => labels.map(label => {
+             const input = document.getElementById(label.htmlFor);
+             const l = label.getBoundingClientRect(), i = input.getBoundingClientRect();
+             return [label.htmlFor, l.left, l.bottom, i.left, i.top];
+           })"""
+    )
+    assert len(pairs) >= 3
+    for name, label_left, label_bottom, input_left, input_top in pairs:
+        assert abs(label_left - input_left) < 2, name  # the same column
+        assert 0 <= input_top - label_bottom < 24, name  # directly above it
