@@ -1,5 +1,5 @@
-"""axe-core over the main pages of every role, in both languages: zero violations, and no
-page wider than the screen (390 px for a mother, 1366 px and 390 px for staff).
+"""axe-core over the main pages of every role, in both languages: zero violations, no id used
+twice, and no page wider than the screen (390 px for a mother, 1366 px and 390 px for staff).
 
 axe-core is vendored in static/vendor/axe-core (see its README) and injected by the test,
 so the portal's pages never load it and the CSP stays as it is.
@@ -43,6 +43,14 @@ def check_pages(page, base_url, paths, width) -> dict[str, list[str]]:
         overflow = page.evaluate("() => document.documentElement.scrollWidth")
         if overflow > width:
             found.append(f"page is {overflow} px wide on a {width} px screen")
+        twice = page.evaluate(
+            """() => { const seen = new Set(), twice = new Set();
+                 for (const el of document.querySelectorAll('[id]'))
+                   (seen.has(el.id) ? twice : seen).add(el.id);
+                 return [...twice]; }"""
+        )
+        if twice:
+            found.append(f"ids used twice: {twice}")
         if found:
             problems[path] = found
     return problems
