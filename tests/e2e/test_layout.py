@@ -56,7 +56,7 @@ def test_scale_tiles_are_equal_and_wrap_at_200_percent_zoom(base_url, mother_pag
     assert len(widths) == 5 and max(widths) - min(widths) <= 1
     # 200 % zoom on a 390 px phone leaves 195 CSS pixels: the tiles wrap, nothing scrolls sideways.
     page.set_viewport_size({"width": 195, "height": 422})
-    for path in ("/me/", "/me/history"):
+    for path in CLIENT_PAGES:
         page.goto(f"{base_url}{path}")
         assert page.evaluate(WIDEST) <= 195, path
 
