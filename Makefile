@@ -13,7 +13,7 @@ PYTEST_SUITE := $(PY) -m pytest -q -n $(TEST_WORKERS) tests --ignore=tests/e2e -
 NO_PG := env -u TEST_DATABASE_URL
 CATALOGS := $(wildcard portal/translations/*/LC_MESSAGES/messages.po)
 
-.PHONY: run test test-sqlite test-postgres test-e2e lint bench audit translations \
+.PHONY: run test test-sqlite test-postgres test-e2e screenshots lint bench audit translations \
         translations-compile install install-dev clean
 
 # What the portal needs to run (make run, production) ...
@@ -65,7 +65,11 @@ test-postgres: install-dev
 	fi
 
 test-e2e: install-dev translations-compile
-	$(NO_PG) $(PY) -m pytest -q tests/e2e
+	$(NO_PG) $(PY) -m pytest -q -rs tests/e2e
+
+# Every main page of every role, 390 and 1366 px, light and dark, nl and en, in screenshots/.
+screenshots: install-dev translations-compile
+	$(PY) tests/tools/screenshots.py
 
 bench: install-dev translations-compile
 	$(PY) -m pytest -q -s tests/perf

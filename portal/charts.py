@@ -17,13 +17,23 @@ import base64
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 import pygal
 from pygal.etree import etree
 from pygal.style import Style
 from pygal.svg import Svg
 
-__all__ = ["Chart", "Series", "Strip", "line_chart", "sparkline", "strip_chart", "trend_summary"]
+__all__ = [
+    "Chart",
+    "Series",
+    "Strip",
+    "line_chart",
+    "rolling_average",
+    "sparkline",
+    "strip_chart",
+    "trend_summary",
+]
 
 FONT_FAMILY = "DejaVu Sans, Arial, sans-serif"
 MAX_X_LABELS = 8
@@ -93,7 +103,7 @@ _SPARK_CSS = (
     ".tooltip{display:none}"
 )
 
-_STYLE = Style(
+_STYLE_OPTIONS = dict(
     font_family=FONT_FAMILY,
     background="#ffffff",
     plot_background="#ffffff",
@@ -117,6 +127,21 @@ _STYLE = Style(
     guide_stroke_color="#c8c8c8",
     major_guide_stroke_color="#c8c8c8",
 )
+_STYLE = Style(**_STYLE_OPTIONS)
+
+
+@lru_cache(maxsize=32)
+def _style(colours: tuple[str, ...], label_font_size: int) -> Style:
+    """Return the chart style with its own series colours and label size."""
+    options = dict(_STYLE_OPTIONS, colors=tuple(c for colour in colours for c in (colour, colour)))
+    if label_font_size != _STYLE_OPTIONS["label_font_size"]:
+        options.update(
+            label_font_size=label_font_size,
+            major_label_font_size=label_font_size,
+            legend_font_size=label_font_size,
+            title_font_size=label_font_size + 2,
+        )
+    return Style(**options)
 
 # Options shared by every chart: static look only, never user data. pygal deep-copies
 # a Config for each chart, so per-chart values passed as keywords never leak back here.
@@ -258,11 +283,15 @@ def line_chart(
     width: int = 640,
     height: int = 240,
     day_label: Callable[[date], str] = _day_month,
+    colours: Sequence[str] | None = None,
+    label_font_size: int = 12,
 ) -> Chart:
     """Draw daily values of up to four series against a fixed y scale.
 
     ``days`` are consecutive calendar days, one per value in every series.
     ``day_label`` formats an x label (pass a Babel formatter for localised dates).
+    ``colours`` gives each series its colour (default: black, blue, brown, green);
+    ``label_font_size`` is in SVG pixels, so draw at the width the chart is shown.
     """
     if len(series) > len(_LOOKS):
         raise ValueError(f"at most {len(_LOOKS)} series can be told apart, got {len(series)}")
@@ -274,8 +303,12 @@ def line_chart(
     _checked_range(y_range)
     alt = f"{title}: {summary}" if summary else title
     mark_every_day = len(days) <= MARK_EVERY_DAY_UP_TO
+    style = _STYLE
+    if colours is not None or label_font_size != _STYLE_OPTIONS["label_font_size"]:
+        style = _style(tuple(colours or _COLOURS), label_font_size)
     chart = pygal.Line(
         _LINE_CONFIG,
+        style=style,
         title=title,
         width=width,
         height=height,
@@ -318,6 +351,15 @@ def sparkline(
     chart = pygal.Line(_SPARK_CONFIG, range=_checked_range(y_range), **options)
     chart.add(label, values)
     return Chart(svg=_finish(chart, alt), alt=alt)
+
+
+def rolling_average(values: Sequence[float | None], window: int = 7) -> list[float | None]:
+    """Average each day with the days before it in the window, skipping days not logged."""
+    averages: list[float | None] = []
+    for index in range(len(values)):
+        logged = [v for v in values[max(0, index - window + 1): index + 1] if v is not None]
+        averages.append(round(sum(logged) / len(logged), 2) if logged else None)
+    return averages
 
 
 def _format_gettext(message: str, **variables: object) -> str:

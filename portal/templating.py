@@ -1,20 +1,21 @@
 """Template helpers: navigation, languages, date formatting and the practitioner flag count."""
 
+import re
 from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
 from flask import Flask, current_app, has_request_context, request
 from flask_babel import (
-    format_date,
-    format_datetime,
     format_decimal,
     format_timedelta,
     get_locale,
 )
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from markupsafe import Markup, escape
 
 from portal.extensions import db
+from portal.i18n import format_day, format_moment
 from portal.messages.services import unread_for_client, unread_for_practitioner
 from portal.models import ClientProfile, Flag, OutboxMessage
 
@@ -82,14 +83,34 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(lambda value: format_decimal(value, "0.##"), "decimal")
     app.add_template_filter(lambda key: MAIL_KIND_LABELS.get(key, key or ""), "mail_kind")
     app.add_template_filter(_format_age, "age")
+    app.add_template_filter(tel_link, "tel")
+    app.add_template_filter(phone_links, "phone_links")
 
 
 def _format_date(value: date | None, style: str = "medium") -> str:
-    return format_date(value, style) if value else ""
+    return format_day(value, style) if value else ""
+
+
+def tel_link(number: str | None) -> Markup:
+    """Return a phone number as a link a phone can call."""
+    if not number:
+        return Markup("")
+    digits = re.sub(r"[^\d+]", "", number)
+    return Markup('<a href="tel:{}" class="tel">{}</a>').format(digits, number)
+
+
+def phone_links(text: str, *numbers: str) -> Markup:
+    """Make each of the given phone numbers in a text a link, in one pass over the text."""
+    escaped = str(escape(text))
+    wanted = sorted({str(escape(number)) for number in numbers if number}, key=len, reverse=True)
+    if not wanted:
+        return Markup(escaped)
+    pattern = re.compile(r"(?<![\w-])(" + "|".join(map(re.escape, wanted)) + r")(?![\w-])")
+    return Markup(pattern.sub(lambda match: str(tel_link(Markup(match.group(1)))), escaped))
 
 
 def _format_datetime(value, style: str = "medium") -> str:
-    return format_datetime(value, style) if value else ""
+    return format_moment(value, style) if value else ""
 
 
 def _format_age(value) -> str:

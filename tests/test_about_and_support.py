@@ -1,6 +1,7 @@
 """What the portal says about itself and around a hard moment: the about page, the safety page,
 the saved page after a low day, and the numbers in her summary."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -114,7 +115,10 @@ def test_the_summary_lists_de_luisterlijn_for_a_talk_and_113_for_dark_thoughts(m
     add_checkin(client, today, mood=3)
     add_response(client, "epds", [1, 1, 1, 1, 1, 1, 1, 1, 1, 0], today)
     db.session.commit()
-    page = test_client.get("/reports/me").get_data(as_text=True)
+    html = test_client.get("/reports/me").get_data(as_text=True)
+    # Every number is a link she can tap; the words around them read as before.
+    assert '<a href="tel:0880767000" class="tel">088-0767 000</a>' in html
+    page = re.sub(r"<[^>]+>", "", html)
     assert "For someone to talk to: De Luisterlijn, 088-0767 000" in page
     assert "For someone to talk to: 113" not in page
     assert "thoughts of harming yourself: 113 Zelfmoordpreventie" in page

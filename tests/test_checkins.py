@@ -175,7 +175,8 @@ def test_history_shows_charts_with_text_alternatives(mother):
     page = test_client.get("/me/history").get_data(as_text=True)
     assert 'alt="Mood (1-5): Mood rose from 2.0 to 4.0' in page
     assert "data:image/svg+xml;base64," in page
-    assert page.count("<tr>") == 6  # header + five days
+    days = page.split('<ol class="day-list">')[1].split("</ol>")[0]
+    assert days.count("<li>") == 5  # one line per day
 
 
 def test_history_with_no_data_says_so_instead_of_drawing(mother):
@@ -206,3 +207,38 @@ def test_concurrent_saves_of_one_day_never_make_two_rows(app, make):
         thread.join()
     assert errors == []
     assert checkin_count() == 1
+
+
+def test_the_mood_question_speaks_about_the_chosen_day(mother):
+    test_client, _client = mother
+    yesterday = local_today() - timedelta(days=1)
+    page = test_client.get(f"/me/?day={yesterday.isoformat()}").get_data(as_text=True)
+    assert "How was your mood yesterday?" in page
+    assert "How is your mood today?" not in page
+    assert f'name="day" value="{yesterday.isoformat()}"' in page
+    three_back = local_today() - timedelta(days=3)
+    page = test_client.get(f"/me/?day={three_back.isoformat()}").get_data(as_text=True)
+    assert f"How was your mood on {three_back.strftime('%A')}" in page
+    assert "How is your mood today?" in test_client.get("/me/").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("offset", [8, 400, -1])
+def test_a_day_outside_the_window_says_only_the_last_week_can_be_changed(mother, offset):
+    test_client, _client = mother
+    day = local_today() - timedelta(days=offset)
+    page = test_client.get(f"/me/?day={day.isoformat()}").get_data(as_text=True)
+    assert "Only today and the last 7 days can be changed" in page
+    assert f'name="day" value="{local_today().isoformat()}"' in page
+    assert "can be changed" not in test_client.get("/me/").get_data(as_text=True)
+
+
+def test_the_thank_you_page_of_a_day_never_saved_is_not_shown(mother):
+    test_client, _client = mother
+    response = test_client.get("/me/saved/2030-01-01")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/me/")
+    yesterday = local_today() - timedelta(days=1)
+    assert test_client.get(f"/me/saved/{yesterday.isoformat()}").status_code == 302
+    save(test_client, day=yesterday.isoformat())
+    page = test_client.get(f"/me/saved/{yesterday.isoformat()}").get_data(as_text=True)
+    assert "Thank you, it is saved" in page

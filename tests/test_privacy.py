@@ -496,7 +496,15 @@ def test_withdrawing_consent_pauses_collection_and_tells_the_practitioner(login_
     practitioner = make.practitioner()
     browser, user = login_as("client", practitioner=practitioner)
     fill_record(user, practitioner)
+    # One tap is not enough: she confirms first.
+    english(browser, user)
     response = post_form(browser, "/account/consent/withdraw", {}, token_from="/account/")
+    assert response.status_code == 422
+    assert "Please tick the box to confirm." in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert not user.profile.collection_paused
+    response = post_form(browser, "/account/consent/withdraw", {"withdraw-confirm": "y"},
+                         token_from="/account/")
     assert response.status_code == 302
     db.session.expire_all()
     assert user.profile.collection_paused

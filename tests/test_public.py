@@ -130,3 +130,20 @@ def test_nul_characters_in_a_form_get_a_clear_400_and_store_nothing(client):
     response = post_form(client, "/contact", {**ENQUIRY, "name": "Roos\x00"})
     assert response.status_code == 400
     assert db.session.scalar(sa.select(sa.func.count(Enquiry.id))) == 0
+
+
+def test_the_service_worker_and_manifest_are_served_for_an_installable_portal(client):
+    worker = client.get("/sw.js")
+    assert worker.status_code == 200
+    assert worker.mimetype == "text/javascript"
+    assert "/help?lang=" in worker.get_data(as_text=True)
+    page = client.get("/help").get_data(as_text=True)
+    assert 'rel="manifest"' in page
+    assert client.get("/static/manifest.webmanifest").status_code == 200
+
+
+def test_the_help_page_can_be_asked_for_in_a_language(client):
+    assert '<html lang="en">' in client.get("/help?lang=en").get_data(as_text=True)
+    assert '<html lang="nl">' in client.get("/help?lang=nl").get_data(as_text=True)
+    assert '<html lang="nl">' in client.get("/help?lang=xx").get_data(as_text=True)
+    assert '<html lang="nl">' in client.get("/about?lang=en").get_data(as_text=True)

@@ -334,3 +334,11 @@ def test_installed_licensed_wording_is_recorded_with_its_version(mother):
         True,
     )
     assert after.wording_version != before.wording_version
+def test_a_mother_sees_the_citation_and_staff_also_the_licence_note(login_as, make):
+    test_client, client = login_as("client")
+    page = test_client.get("/questionnaires/gad7").get_data(as_text=True)
+    assert "Spitzer RL, Kroenke K" in page
+    assert "licensed-example.json" not in page
+    assert "has not been validated" not in page
+    progress = test_client.get("/reports/me").get_data(as_text=True)
+    assert "licensed-example.json" not in progress

@@ -63,3 +63,38 @@ def test_reminder_without_a_time_is_refused(login_as):
     assert response.status_code == 422
     db.session.refresh(client.profile)
     assert not client.profile.reminder_enabled
+
+
+def test_a_refused_reminder_shows_its_error_in_the_open_section(login_as):
+    test_client, client = login_as("client")
+    client.locale = "en"
+    db.session.commit()
+    response = post_form(test_client, "/me/reminders", {"enabled": "y", "at": ""},
+                         token_from="/me/")
+    page = response.get_data(as_text=True)
+    assert '<details class="reminder" id="reminder" open>' in page
+    assert "Choose a time for the reminder." in page
+    assert 'action="/me/reminders#reminder"' in page  # the browser lands on the section
+
+
+def test_the_reminder_can_be_set_on_her_account_page(login_as):
+    test_client, client = login_as("client")
+    client.locale = "en"
+    db.session.commit()
+    page = test_client.get("/account/").get_data(as_text=True)
+    assert 'name="back_to" type="hidden" value="account"' in page
+    refused = post_form(test_client, "/me/reminders",
+                        {"enabled": "y", "at": "", "back_to": "account"}, token_from="/account/")
+    assert refused.status_code == 422
+    assert "Your consent" in refused.get_data(as_text=True)  # still her account page
+    assert '<details class="reminder" id="reminder" open>' in refused.get_data(as_text=True)
+    saved = post_form(test_client, "/me/reminders",
+                      {"enabled": "y", "at": "07:30", "back_to": "account"},
+                      token_from="/account/")
+    assert saved.headers["Location"].endswith("/account/")
+    db.session.refresh(client.profile)
+    assert client.profile.reminder_time == time(7, 30)
+    elsewhere = post_form(test_client, "/me/reminders",
+                          {"enabled": "y", "at": "07:45", "back_to": "https://evil.test/"},
+                          token_from="/account/")
+    assert elsewhere.headers["Location"].endswith("/me/")

@@ -93,13 +93,17 @@ def test_the_client_pdf_holds_her_summary_and_page_numbers(app, full):
     assert "Private: ask about support at home." not in text
     assert "Called her" not in text  # acknowledgement notes are flag detail
     assert "signals were discussed with your practitioner" in text
-    assert "Royal College of Psychiatrists" in text  # the licence line
+    assert "Cox JL, Holden JM, Sagovsky R" in text  # the citation
+    # The licence note speaks to the practice (data files, validation): staff only.
+    assert "licensed-example.json" not in squeeze(text)
+    assert "Royal College of Psychiatrists" not in text
 
 
 def test_the_practitioner_pdf_adds_private_notes_and_flag_detail(app, full):
     _summary, data = make_pdf(app, full, audience="practitioner")
     text = "\n".join(pdf_pages(data))
     assert "Private: ask about support at home." in text
+    assert "Royal College of Psychiatrists" in text  # the licence note, for staff
     assert "Shared: keep up the evening walks." in text
     assert "Called her; she is seeing her GP." in text
     assert "mood ≤ 2 on 3 of 5 days" in text

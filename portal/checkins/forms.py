@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
+    HiddenField,
     IntegerField,
     RadioField,
     SelectChoice,
@@ -139,6 +140,17 @@ class CheckInForm(SubmittedOnceForm):
         self.day.choices = choices
         self._today, self._backfill_days = today, backfill_days
 
+    def word_for_day(self, day: date) -> None:
+        """Ask the mood question about the day she is filling in, not always about today."""
+        if day == self._today:
+            self.mood.label.text = _l("How is your mood today?")
+        elif day == self._today - timedelta(days=1):
+            self.mood.label.text = _l("How was your mood yesterday?")
+        else:
+            self.mood.label.text = _l(
+                "How was your mood on %(day)s?", day=LazyString(format_date, day, "EEEE d MMMM")
+            )
+
     def validate_day(self, field):
         try:
             chosen = date.fromisoformat(field.data or "")
@@ -175,6 +187,8 @@ class CheckInForm(SubmittedOnceForm):
 
 class ReminderForm(FlaskForm):
     enabled = BooleanField(_l("Send me a daily reminder by e-mail"))
+    # Which page the form sits on ("today" or "account"), so she returns to it.
+    back_to = HiddenField(default="today")
     at = TimeField(
         _l("At what time?"),
         validators=[Optional()],
@@ -182,9 +196,19 @@ class ReminderForm(FlaskForm):
     )
 
     def validate(self, extra_validators=None) -> bool:
+        if self.back_to.data not in ("today", "account"):
+            self.back_to.data = "today"
         if not super().validate(extra_validators):
             return False
         if self.enabled.data and self.at.data is None:
             self.at.errors.append(_l("Choose a time for the reminder."))
             return False
         return True
+
+
+def reminder_form_for(client, back_to: str = "today") -> ReminderForm:
+    """Build her reminder form filled with her current setting."""
+    form = ReminderForm(formdata=None, back_to=back_to)
+    form.enabled.data = client.profile.reminder_enabled
+    form.at.data = client.profile.reminder_time
+    return form

@@ -13,13 +13,16 @@ from portal.checkins.services import checkins_between
 from portal.models import CheckIn, User
 
 # One chart per measure: easier to read on a phone and in greyscale than four lines in one.
+# Each has one calm colour (contrast with white >= 4.5:1), shared by its 7-day average.
 CHART_SERIES = (
-    ("mood", _l("Mood (1-5)"), _l("Mood"), (1, 5)),
-    ("tension", _l("Tension (1-5)"), _l("Tension"), (1, 5)),
-    ("energy", _l("Energy (1-5)"), _l("Energy"), (1, 5)),
-    ("bonding", _l("Bonding with your baby (1-5)"), _l("Bonding"), (1, 5)),
-    ("sleep_hours", _l("Sleep (hours)"), _l("Sleep"), (0, 12)),
+    ("mood", _l("Mood (1-5)"), _l("Mood"), (1, 5), "#1f5f8b"),
+    ("tension", _l("Tension (1-5)"), _l("Tension"), (1, 5), "#6b4a8e"),
+    ("energy", _l("Energy (1-5)"), _l("Energy"), (1, 5), "#8a5a00"),
+    ("bonding", _l("Bonding with your baby (1-5)"), _l("Bonding"), (1, 5), "#9b3b5a"),
+    ("sleep_hours", _l("Sleep (hours)"), _l("Sleep"), (0, 12), "#2e6b5e"),
 )
+# Drawn at about the width of a phone's column, so 13 px labels stay >= 12 px on screen.
+CHART_WIDTH, CHART_HEIGHT, CHART_FONT = 380, 230, 13
 
 
 @dataclass(frozen=True)
@@ -43,18 +46,24 @@ def checkin_charts(checkins: Sequence[CheckIn], start: date, end: date) -> list[
         return [getattr(by_day[day], field) if day in by_day else None for day in days]
 
     drawn = []
-    for field, title, word, y_range in CHART_SERIES:
+    for field, title, word, y_range, colour in CHART_SERIES:
         series_values = values(field)
         if not any(value is not None for value in series_values):
             continue  # a scale she never filled in gets no empty chart
         drawn.append(charts.line_chart(
             str(title),
             days,
-            [charts.Series(str(word), series_values)],
+            [
+                charts.Series(str(word), series_values),
+                charts.Series(_("7-day average"), charts.rolling_average(series_values)),
+            ],
             y_range=y_range,
             summary=charts.trend_summary(str(word), series_values, gettext=_,
                                          format_number=_number) + ".",
-            height=180,
+            width=CHART_WIDTH,
+            height=CHART_HEIGHT,
+            colours=(colour, colour),
+            label_font_size=CHART_FONT,
         ))
     return drawn
 

@@ -9,13 +9,14 @@ from flask_login import current_user
 from portal import audit, charts
 from portal.access import roles_required
 from portal.checkins import services
-from portal.checkins.forms import CheckInForm, ReminderForm
+from portal.checkins.forms import CheckInForm, ReminderForm, reminder_form_for
 from portal.checkins.history import build_history
 from portal.dates import local_today
 from portal.extensions import db
 from portal.guidance.services import recommendations_for
 from portal.input_guard import query_day
 from portal.models import Role
+from portal.privacy.views import account_page
 from portal.questionnaires.schedule import due_questionnaires
 
 bp = Blueprint("checkins", __name__)
@@ -28,12 +29,18 @@ def require_client():
     return None
 
 
-def _requested_day(today: date) -> date:
-    chosen = query_day(request.args.get("day"))
+def _requested_day(today: date) -> tuple[date, bool]:
+    """Return the day asked for in ?day=, or today and whether the asked day was refused."""
+    asked = request.args.get("day")
+    if not asked:
+        return today, False
+    chosen = query_day(asked)  # 400 outside 2000-2100, like every date in a query string
     if chosen is None:
-        return today
+        return today, True
     backfill = current_app.config["CHECKIN_BACKFILL_DAYS"]
-    return chosen if today - timedelta(days=backfill) <= chosen <= today else today
+    if today - timedelta(days=backfill) <= chosen <= today:
+        return chosen, False
+    return today, True
 
 
 @bp.route("/", methods=["GET", "POST"])
@@ -55,25 +62,33 @@ def today():
         db.session.commit()
         # 303 See Other: a reload or Back fetches the thank-you page, never the POST again.
         return redirect(url_for("checkins.saved", day=form.day.chosen_day.isoformat()), 303)
+    day_refused = False
     if request.method == "GET":
-        day = _requested_day(today_local)
+        day, day_refused = _requested_day(today_local)
         form.day.data = day.isoformat()
         existing = services.checkin_for_day(client, day)
         if existing is not None:
             _fill(form, existing)
     status = 422 if request.method == "POST" else 200
-    return _render_today(form, _reminder_form(client), status)
+    return _render_today(form, reminder_form_for(client), status, day_refused=day_refused)
 
 
-def _render_today(form: CheckInForm, reminder_form: ReminderForm, status: int):
+def _render_today(
+    form: CheckInForm, reminder_form: ReminderForm, status: int, day_refused: bool = False
+):
     client = current_user
     today_local = local_today(client.timezone)
+    day = date.fromisoformat(form.day.data) if _is_iso(form.day.data) else today_local
+    form.word_for_day(day)
     return render_template(
         "checkins/today.html",
         form=form,
+        day=day,
+        today=today_local,
+        day_refused=day_refused,
+        backfill_days=current_app.config["CHECKIN_BACKFILL_DAYS"],
         paused=client.profile.collection_paused,
-        editing=services.checkin_for_day(client, date.fromisoformat(form.day.data))
-        if _is_iso(form.day.data) else None,
+        editing=services.checkin_for_day(client, day),
         due=due_questionnaires(client, today_local),
         recommendations=recommendations_for(client),
         reminder_form=reminder_form,
@@ -99,13 +114,6 @@ def _fill(form: CheckInForm, checkin) -> None:
     form.note.data = checkin.note
 
 
-def _reminder_form(client) -> ReminderForm:
-    form = ReminderForm(formdata=None)
-    form.enabled.data = client.profile.reminder_enabled
-    form.at.data = client.profile.reminder_time
-    return form
-
-
 @bp.route("/saved/<day>")
 def saved(day: str):
     """Thank her warmly and show her streak; after a hard day, add a gentle word and help."""
@@ -113,11 +121,14 @@ def saved(day: str):
         return redirect(url_for("checkins.today"))
     today_local = local_today(current_user.timezone)
     saved_day = date.fromisoformat(day)
+    checkin = services.checkin_for_day(current_user, saved_day)
+    if checkin is None:  # never say "saved" for a day that was not
+        return redirect(url_for("checkins.today"))
     return render_template(
         "checkins/saved.html",
         day=saved_day,
         today=today_local,
-        hard_day=services.was_a_hard_day(services.checkin_for_day(current_user, saved_day)),
+        hard_day=services.was_a_hard_day(checkin),
         streak=services.current_streak(current_user, today_local),
         due=due_questionnaires(current_user, today_local),
     )
@@ -150,7 +161,11 @@ def reminders():
         current_user.profile.reminder_time = form.at.data
         db.session.commit()
         flash(_("Your reminder setting is saved."), "success")
+        if form.back_to.data == "account":
+            return redirect(url_for("privacy.account"))
         return redirect(url_for("checkins.today"))
+    if form.back_to.data == "account":
+        return account_page(422, reminder_form=form)
     checkin_form = CheckInForm(formdata=None)
     today_local = local_today(current_user.timezone)
     checkin_form.set_days(today_local, current_app.config["CHECKIN_BACKFILL_DAYS"])

@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
 from flask import url_for
-from flask_babel import format_date, format_decimal, get_locale, get_translations
+from flask_babel import format_decimal, get_locale, get_translations
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -23,6 +23,7 @@ from portal.checkins.services import save_checkin
 from portal.dates import weeks_postpartum
 from portal.extensions import db
 from portal.guidance.services import progress_for
+from portal.i18n import format_day
 from portal.models import AuditEvent, CheckIn, Flag, Note, NoteRevision, QuestionnaireResponse, User
 from portal.practice import queries
 from portal.practice.score_trends import ScoreTrend, score_trends
@@ -470,7 +471,7 @@ def _flag_view(flag: Flag, responses: Sequence[labels.LaterScore] = ()) -> FlagV
 
 
 def _day_label(day: date) -> str:
-    return format_date(day, "d MMM")
+    return format_day(day, "d MMM")
 
 
 CLIENT_CHARTS = ("scales", "sleep")

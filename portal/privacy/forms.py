@@ -58,7 +58,11 @@ class ErasureRequestForm(CurrentPasswordMixin, FlaskForm):
 
 
 class ConsentWithdrawForm(FlaskForm):
-    pass
+    # A second, deliberate step: one stray tap must not stop her care's data.
+    confirm = BooleanField(
+        _l("Yes, I want to withdraw my consent."),
+        validators=[DataRequired(message=_l("Please tick the box to confirm."))],
+    )
 
 
 class SignOutForm(FlaskForm):

@@ -23,6 +23,7 @@ from portal.access import roles_required
 from portal.auth import sessions, twofactor
 from portal.auth.consent import consent_text
 from portal.careteam.panels import account_forms
+from portal.checkins.forms import reminder_form_for
 from portal.extensions import db, limiter
 from portal.messages import services as messages
 from portal.messages.forms import MessageSettingsForm
@@ -83,8 +84,14 @@ def _forms(user: User) -> dict:
             withdraw_form=ConsentWithdrawForm(prefix="withdraw"),
             give_form=ConsentGiveForm(prefix="consent"),
             **account_forms(user),
+            reminder_form=reminder_form_for(user, back_to="account"),
         )
     return forms
+
+
+def account_page(status: int = 200, **bound):
+    """Render the account page with a form of another blueprint that failed (the reminder)."""
+    return _account_page(status, **bound)
 
 
 def _account_page(status: int = 200, **bound):

@@ -1,7 +1,18 @@
 """Public pages: welcome, contact form for prospective clients, help now, and about."""
 
+from pathlib import Path
+
 import sqlalchemy as sa
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -28,6 +39,14 @@ def index():
 def help_now():
     """Who to call now: always one tap away, for everyone, signed in or not."""
     return render_template("public/help.html")
+
+
+@bp.route("/sw.js")
+def service_worker():
+    """Serve the service worker from the root, so it may keep the help page for offline use."""
+    response = send_from_directory(Path(current_app.static_folder) / "js", "sw.js", max_age=0)
+    response.headers["Cache-Control"] = "no-cache"  # a new version is picked up at once
+    return response
 
 
 @bp.route("/about")

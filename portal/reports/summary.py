@@ -31,6 +31,7 @@ from portal import charts, labels
 from portal.checkins.forms import ACTIVITY_LABELS
 from portal.dates import local_today, weeks_postpartum
 from portal.extensions import db
+from portal.i18n import date_locale
 from portal.models import (
     ACTIVITIES,
     Assignment,
@@ -881,13 +882,13 @@ def _pick_text(texts: Mapping[str, str], locale: str) -> str | None:
 
 def _date_text(day: date, locale: str, style: str = "long") -> str:
     """Format a calendar date in the reader's language."""
-    return format_date(day, style, locale=locale)
+    return format_date(day, style, locale=date_locale(locale))
 
 
 def _moment_text(moment: datetime, zone: ZoneInfo, locale: str) -> str:
     """Format a UTC timestamp as the client's local date and time."""
     local = moment.astimezone(zone)
-    return f"{format_date(local.date(), 'long', locale=locale)} {local:%H:%M}"
+    return f"{format_date(local.date(), 'long', locale=date_locale(locale))} {local:%H:%M}"
 
 
 def _period_text(period: Period, locale: str) -> str:

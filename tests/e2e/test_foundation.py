@@ -27,6 +27,8 @@ def test_invited_practitioner_signs_up_signs_in_and_switches_language(live_app, 
     # End our read: later checks must see what the next pages write, not this snapshot.
     db.session.rollback()
 
+    # On a phone the rest of the navigation sits behind Menu.
+    page.get_by_role("button", name="Menu").click()
     page.get_by_role("button", name="Uitloggen").click()
     page.wait_for_url(f"{base_url}/login")
     page.get_by_label("E-mailadres").fill("fenna@example.test")
@@ -36,6 +38,7 @@ def test_invited_practitioner_signs_up_signs_in_and_switches_language(live_app, 
 
     page.get_by_role("button", name="English").click()
     page.wait_for_url(f"{base_url}/practice/")
+    page.get_by_role("button", name="Menu").click()
     assert page.get_by_role("button", name="Sign out").is_visible()
     assert page.locator("html").get_attribute("lang") == "en"
     assert page.console_errors == []

@@ -286,3 +286,22 @@ def test_trend_summary_goes_through_the_given_gettext_and_number_format():
 def test_trend_summary_with_no_threshold_still_calls_equal_means_level():
     assert trend_summary("Mood", [3, 3], min_change=0) == "Mood stayed around 3.0"
     assert trend_summary("Mood", [3.0, 3.1], min_change=0) == "Mood rose from 3.0 to 3.1"
+
+
+def test_rolling_average_skips_days_not_logged_and_leaves_empty_weeks_empty():
+    values = [1, None, 3, None, None, None, None, None, None, 5]
+    assert charts.rolling_average(values) == [1, 1, 2, 2, 2, 2, 2, 3, 3, 5]
+    assert charts.rolling_average([None, None]) == [None, None]
+
+
+def test_a_chart_can_have_its_own_colour_and_label_size():
+    days = [date(2026, 3, 1) + timedelta(days=offset) for offset in range(5)]
+    chart = charts.line_chart(
+        "Mood", days, [charts.Series("Mood", [3, 4, None, 2, 3])], y_range=(1, 5),
+        summary="", colours=("#1f5f8b",), label_font_size=13,
+    )
+    assert "#1f5f8b" in chart.svg
+    assert "font-size:13px" in chart.svg.replace(" ", "")
+    plain = charts.line_chart("Mood", days, [charts.Series("Mood", [3, 4, None, 2, 3])],
+                              y_range=(1, 5), summary="")
+    assert "#1f5f8b" not in plain.svg

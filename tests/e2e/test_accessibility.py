@@ -1,0 +1,106 @@
+"""axe-core over the main pages of every role, in both languages: zero violations, no id used
+twice, and no page wider than the screen (390 px for a mother, 1366 px and 390 px for staff).
+
+axe-core is vendored in static/vendor/axe-core (see its README) and injected by the test,
+so the portal's pages never load it and the CSP stays as it is.
+"""
+
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from portal.demo import ADMIN_EMAIL, DEMO_PASSWORD, client_email, seed_demo
+from portal.extensions import db
+from portal.models import User
+
+AXE = (Path(__file__).parents[2] / "static/vendor/axe-core/axe.min.js").read_text()
+
+ANONYMOUS = ["/", "/help", "/about", "/contact", "/login"]
+MOTHER = ["/me/", "/me/history", "/questionnaires/", "/questionnaires/epds", "/guidance/",
+          "/reports/me", "/account/"]
+PRACTITIONER = ["/practice/", "/practice/clients/{client_id}", "/account/"]
+ADMIN = ["/admin/", "/admin/enquiries", "/admin/outbox", "/admin/access-log/",
+         "/guidance/admin/", "/questionnaires/admin/instruments", "/account/admin/erasure",
+         "/account/admin/retention"]
+
+
+def axe_violations(page) -> list[str]:
+    """Run axe-core on the page and describe each violation with its first element."""
+    page.evaluate(AXE)
+    found = page.evaluate(
+        """async () => (await axe.run(document, {resultTypes: ['violations']})).violations
+             .map(v => `${v.id}: ${v.help} (${v.nodes.length}x, ${v.nodes[0].target})`)"""
+    )
+    return found
+
+
+def check_pages(page, base_url, paths, width) -> dict[str, list[str]]:
+    problems = {}
+    for path in paths:
+        page.goto(f"{base_url}{path}")
+        found = axe_violations(page)
+        overflow = page.evaluate("() => document.documentElement.scrollWidth")
+        if overflow > width:
+            found.append(f"page is {overflow} px wide on a {width} px screen")
+        twice = page.evaluate(
+            """() => { const seen = new Set(), twice = new Set();
+                 for (const el of document.querySelectorAll('[id]'))
+                   (seen.has(el.id) ? twice : seen).add(el.id);
+                 return [...twice]; }"""
+        )
+        if twice:
+            found.append(f"ids used twice: {twice}")
+        if found:
+            problems[path] = found
+    return problems
+
+
+def sign_in(page, base_url, email):
+    page.goto(f"{base_url}/login")
+    page.locator("input[name=email]").fill(email)
+    page.locator("input[name=password]").fill(DEMO_PASSWORD)
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_load_state()
+    assert "/login" not in page.url
+
+
+@pytest.fixture
+def demo(live_app):
+    seed_demo()
+    # The demo's staff use an authenticator; these pages are about layout, not sign-in.
+    for user in db.session.scalars(sa.select(User).where(User.totp_enabled.is_(True))):
+        user.totp_enabled = False
+    db.session.commit()
+    mother = db.session.scalar(sa.select(User).where(User.email == client_email(1)))
+    return {"client_id": mother.id}
+
+
+@pytest.mark.parametrize("language", ["nl", "en"])
+def test_a_mother_s_pages_have_no_violations_on_a_phone(base_url, demo, browser, language):
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.goto(f"{base_url}/help?lang={language}")
+    problems = check_pages(page, base_url, [p for p in ANONYMOUS if p != "/help"], 390)
+    sign_in(page, base_url, client_email(1))
+    if language == "en":
+        page.get_by_role("button", name="English").click()
+        page.wait_for_load_state()
+    assert page.locator("html").get_attribute("lang") == language
+    problems.update(check_pages(page, base_url, MOTHER + ["/help"], 390))
+    context.close()
+    assert problems == {}
+
+
+@pytest.mark.parametrize("width", [1366, 390])
+def test_staff_pages_have_no_violations(base_url, demo, browser, width):
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    sign_in(page, base_url, "practitioner@demo.test")
+    paths = [path.format(**demo) for path in PRACTITIONER]
+    problems = check_pages(page, base_url, paths, width)
+    context.clear_cookies()
+    sign_in(page, base_url, ADMIN_EMAIL)
+    problems.update({f"admin {k}": v for k, v in check_pages(page, base_url, ADMIN, width).items()})
+    context.close()
+    assert problems == {}

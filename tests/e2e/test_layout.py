@@ -1,0 +1,136 @@
+"""Layouts that fit: on a 390 px phone and at 200 % zoom no page is wider than the screen,
+the navigation leaves the first screen to the content, and help is always in view."""
+
+import pytest
+import sqlalchemy as sa
+
+from portal.extensions import db
+from portal.models import CheckIn
+from tests.e2e.test_checkin_and_safety import make_mother, sign_in
+
+CLIENT_PAGES = ["/me/", "/me/history", "/questionnaires/", "/guidance/", "/reports/me",
+                "/account/", "/help", "/questionnaires/epds"]
+
+WIDEST = "() => document.documentElement.scrollWidth"
+
+
+@pytest.fixture
+def mother_page(live_app, base_url, page):
+    make_mother()
+    sign_in(page, base_url, "mother@example.test")
+    return page
+
+
+def test_no_page_is_wider_than_a_phone_and_help_stays_in_view(base_url, mother_page):
+    page = mother_page
+    for path in CLIENT_PAGES:
+        page.goto(f"{base_url}{path}")
+        assert page.evaluate(WIDEST) <= 390, path
+        # The header is one line, so the page starts on the first screen.
+        assert page.locator("header.site-header").bounding_box()["height"] <= 64, path
+        help_link = page.locator("nav.tabbar a[href='/help']")
+        assert help_link.is_visible(), path
+        page.mouse.wheel(0, 3000)
+        page.wait_for_timeout(50)
+        box = help_link.bounding_box()
+        assert 0 <= box["y"] and box["y"] + box["height"] <= 844, path
+    assert page.console_errors == []
+
+
+def test_the_phone_menu_opens_the_rest_of_the_navigation(base_url, mother_page):
+    page = mother_page
+    menu = page.locator("#site-menu")
+    assert not menu.get_by_role("link", name="Vragenlijsten").is_visible()
+    toggle = page.locator("nav.tabbar [aria-controls=site-menu]")
+    toggle.click()
+    assert toggle.get_attribute("aria-expanded") == "true"
+    menu.get_by_role("link", name="Vragenlijsten").click()
+    page.wait_for_url(f"{base_url}/questionnaires/")
+
+
+def test_scale_tiles_are_equal_and_wrap_at_200_percent_zoom(base_url, mother_page):
+    page = mother_page
+    widths = page.locator("fieldset.scale").first.locator("label").evaluate_all(
+        "labels => labels.map(l => Math.round(l.getBoundingClientRect().width))"
+    )
+    assert len(widths) == 5 and max(widths) - min(widths) <= 1
+    # 200 % zoom on a 390 px phone leaves 195 CSS pixels: the tiles wrap, nothing scrolls sideways.
+    page.set_viewport_size({"width": 195, "height": 422})
+    for path in CLIENT_PAGES:
+        page.goto(f"{base_url}{path}")
+        assert page.evaluate(WIDEST) <= 195, path
+
+
+def tap_without_scrolling(page, target) -> None:
+    """Tap the middle of target as a thumb would: it must be on screen and not covered."""
+    box = target.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    assert page.evaluate("() => window.scrollY") == 0
+    assert 0 <= y <= page.viewport_size["height"], "she would have to scroll to reach it"
+    covered = page.evaluate(
+        "([x, y, el]) => !el.contains(document.elementFromPoint(x, y))",
+        [x, y, target.element_handle()],
+    )
+    assert not covered, "something lies over it"
+    page.mouse.click(x, y)
+
+
+def test_a_mood_only_checkin_takes_two_taps_and_no_scrolling(base_url, mother_page):
+    page = mother_page
+    taps = [
+        page.locator("label:has(input[name=mood][value='2'])"),
+        page.locator("article.checkin .save-bar button"),
+    ]
+    for target in taps:
+        tap_without_scrolling(page, target)
+    page.wait_for_url(f"{base_url}/me/saved/*")
+    assert len(taps) <= 3
+    assert db.session.scalar(sa.select(CheckIn.mood)) == 2
+
+
+def test_history_is_a_day_list_with_charts_readable_on_a_phone(base_url, mother_page):
+    from datetime import timedelta
+
+    from portal.checkins.history import CHART_FONT, CHART_WIDTH
+    from portal.checkins.services import save_checkin
+    from portal.dates import local_today
+    from portal.models import User
+
+    mother = db.session.scalar(sa.select(User).where(User.email == "mother@example.test"))
+    today = local_today()
+    for offset, mood in ((0, 3), (1, 4), (2, 2), (5, 3), (6, 4)):
+        save_checkin(mother, today - timedelta(days=offset), {"mood": mood, "sleep_hours": 6.5})
+    db.session.commit()
+    page = mother_page
+    page.goto(f"{base_url}/me/history")
+    assert page.evaluate(WIDEST) <= 390
+    shown = page.locator("figure.chart img").first.bounding_box()["width"]
+    assert CHART_FONT * shown / CHART_WIDTH >= 12  # axis labels at least 12 px on screen
+    change = page.locator(".day-list li").first.locator("a.change")
+    box = change.bounding_box()
+    assert box["x"] + box["width"] <= 390
+    assert page.locator(".day-list li").count() == 5
+
+
+def test_phone_consult_labels_sit_above_their_own_inputs(live_app, base_url, page):
+    from tests.e2e.test_checkin_and_safety import PASSWORD
+
+    mother, practitioner = make_mother()
+    page.set_viewport_size({"width": 1366, "height": 900})
+    page.goto(f"{base_url}/login")
+    page.locator("input[name=email]").fill(practitioner.email)
+    page.locator("input[name=password]").fill(PASSWORD)
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url(f"{base_url}/practice/")
+    page.goto(f"{base_url}/practice/clients/{mother.id}")
+    pairs = page.locator("#phone-consult .grid-fields label[for]").evaluate_all(
+        """labels => labels.map(label => {
+             const input = document.getElementById(label.htmlFor);
+             const l = label.getBoundingClientRect(), i = input.getBoundingClientRect();
+             return [label.htmlFor, l.left, l.bottom, i.left, i.top];
+           })"""
+    )
+    assert len(pairs) >= 3
+    for name, label_left, label_bottom, input_left, input_top in pairs:
+        assert abs(label_left - input_left) < 2, name  # the same column
+        assert 0 <= input_top - label_bottom < 24, name  # directly above it
