@@ -71,8 +71,8 @@ def test_the_referral_pdf_names_her_and_the_sender_but_no_private_note(app, reco
         text = pdf_text(render_pdf(summary))
     for private in PRIVATE_TEXTS:
         assert squeeze(private) not in text
-    for expected in ("Referral summary", "Eva de Boer", "Date of birth", "March 7, 1994",
-                     "June 1, 2026", "Sent by", "Marieke van Dijk",
+    for expected in ("Referral summary", "Eva de Boer", "Date of birth", "7 March 1994",
+                     "1 June 2026", "Sent by", "Marieke van Dijk",
                      app.config["PRACTICE_NAME"], app.config["PRACTICE_PHONE"],
                      "Shared: keep up the evening walks."):
         assert squeeze(expected) in text, expected
@@ -92,7 +92,7 @@ def test_all_three_versions_hold_the_same_numbers(app, record):
     assert numbers[CLIENT] == numbers[PRACTITIONER] == numbers[REFERRAL]
     # Only the referral version names her date of birth and a sender.
     assert versions[CLIENT].sender is None and versions[PRACTITIONER].sender is None
-    assert versions[REFERRAL].date_of_birth_text == "March 7, 1994"
+    assert versions[REFERRAL].date_of_birth_text == "7 March 1994"
 
 
 def test_a_withdrawn_shared_note_stays_out(app, record):

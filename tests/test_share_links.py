@@ -82,7 +82,7 @@ def test_she_shares_and_the_midwife_opens_it_without_an_account(app, mother, out
     page = recipient.get(path)
     assert page.status_code == 200
     body = text_of(page)
-    for expected in ("Referral summary", "Eva de Boer", "March 7, 1994", "Marieke van Dijk",
+    for expected in ("Referral summary", "Eva de Boer", "7 March 1994", "Marieke van Dijk",
                      "Shared: evening walks help."):
         assert expected in body, expected
     assert "PRIVATE" not in body
