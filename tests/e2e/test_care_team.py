@@ -17,6 +17,7 @@ from portal.auth.services import create_user
 from portal.dates import local_today
 from portal.extensions import db
 from portal.flags import LEVEL_RANK
+from portal.i18n import LOCALE_COOKIE
 from portal.models import CareTeamMember, CheckIn, Flag, Note, OutboxMessage, PracticeSetting
 
 PASSWORD = "a long walk by the river"
@@ -129,6 +130,8 @@ def test_she_shares_on_her_phone_and_the_midwife_opens_it_on_a_desktop(
     link = re.search(r"http://\S+/s/\S+", body).group(0)
 
     desktop = browser.new_context(viewport=DESKTOP, locale="en-GB")
+    # The page is Dutch first, like the portal; she chose English with the language switch.
+    desktop.add_cookies([{"name": LOCALE_COOKIE, "value": "en", "url": base_url}])
     midwife = desktop.new_page()
     response = midwife.goto(link)
     assert response.status == 200

@@ -30,6 +30,12 @@ def snapshot(page, name):
         page.screenshot(path=os.path.join(SCREENSHOTS, f"{name}.png"), full_page=True)
 
 
+def open_messages(page):
+    """Open her messages as she does on a phone: Menu in the bottom bar, then Messages."""
+    page.locator("nav.tabbar [data-menu-toggle]").click()
+    page.locator("#site-menu a[href='/messages/']").click()
+
+
 def test_a_question_and_its_answer_in_two_browsers(live_app, base_url, browser, page):
     practitioner = create_user("petra@example.test", "Petra Praktijk", "practitioner", PASSWORD)
     create_user("mira@example.test", "Mira Moeder", "client", PASSWORD, practitioner=practitioner)
@@ -37,7 +43,7 @@ def test_a_question_and_its_answer_in_two_browsers(live_app, base_url, browser, 
 
     # She, on her phone: the safety line above the box, then her question.
     sign_in(page, base_url, "mira@example.test", "/me/")
-    page.locator("header nav a[href='/messages/']").click()
+    open_messages(page)
     page.wait_for_url(f"{base_url}/messages/")
     safety = page.locator(".message-safety")
     assert "0800-0113" in safety.inner_text() and "112" in safety.inner_text()
@@ -78,8 +84,9 @@ def test_a_question_and_its_answer_in_two_browsers(live_app, base_url, browser, 
 
     # She sees the answer, her badge, and that her question was read.
     page.goto(f"{base_url}/me/")
-    assert page.locator("header .badge.unread").inner_text().startswith("1")
-    page.locator("header nav a[href='/messages/']").click()
+    # On her phone the count sits on Menu in the bottom bar, and again beside Messages in it.
+    assert page.locator("nav.tabbar .badge.unread").inner_text().startswith("1")
+    open_messages(page)
     page.wait_for_url(f"{base_url}/messages/")
     answer = page.locator("li.message.theirs").last
     assert "Ik bel je morgen" in answer.locator(".message-body").inner_text()
