@@ -1,4 +1,8 @@
-"""The FHIR R4 export: a Bundle of her period that holds the same numbers as the summary."""
+"""The FHIR R4 export: a Bundle of her period that holds the same numbers as the summary.
+
+Every Bundle a test receives is validated by the fhir.resources library (its R4B models, the
+R4-compatible set it ships), as a receiving system would parse it.
+"""
 
 import io
 import json
@@ -10,7 +14,10 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 import sqlalchemy as sa
+from fhir.resources.R4B.bundle import Bundle
+from fhir.resources.R4B.observation import Observation
 
+from portal.dates import local_today
 from portal.extensions import db
 from portal.models import AuditEvent, CareTeamMember
 from portal.reports.fhir import LOINC, build_bundle, local_system, questionnaire_url
@@ -30,6 +37,13 @@ def record(app, make):
         yield full
 
 
+def validated(text: str | bytes) -> dict:
+    """Return the Bundle JSON as a dict after fhir.resources has validated it."""
+    bundle = json.loads(text)
+    Bundle.model_validate(bundle)
+    return bundle
+
+
 def resources(bundle: dict, kind: str) -> list[dict]:
     return [e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == kind]
 
@@ -38,12 +52,19 @@ def codes(resource: dict) -> dict[str, str]:
     return {coding["system"]: coding["code"] for coding in resource["code"]["coding"]}
 
 
-def bundle_of(record, days=30) -> tuple[dict, object]:
+def summary_of(record, days=30):
     period = last_days(days, record.today)
-    summary = build_summary(record.client, period.start, period.end, audience=PRACTITIONER,
-                            locale="en")
-    # A round trip through JSON text, as a receiving system reads it.
-    return json.loads(json.dumps(build_bundle(record.client, period))), summary
+    return build_summary(record.client, period.start, period.end, audience=PRACTITIONER,
+                         locale="en")
+
+
+def bundle_text(record, days=30) -> str:
+    """Return the JSON text of her Bundle, serialised as the portal sends it."""
+    return build_bundle(record.client, last_days(days, record.today)).model_dump_json()
+
+
+def bundle_of(record, days=30) -> tuple[dict, object]:
+    return validated(bundle_text(record, days)), summary_of(record, days)
 
 
 def test_the_bundle_holds_patient_answers_totals_and_checkins(app, record):
@@ -73,33 +94,50 @@ def test_the_bundle_holds_patient_answers_totals_and_checkins(app, record):
     assert measures == {m.key for m in MEASURES}
 
 
-def test_a_round_trip_gives_the_numbers_of_the_summary(app, record):
+@pytest.mark.parametrize("days", [7, 30, 90])
+def test_a_round_trip_gives_the_numbers_of_the_summary(app, record, days):
     with app.test_request_context():
-        bundle, summary = bundle_of(record)
+        summary = summary_of(record, days)
+        # Parsed back by the library, as a receiving system reads it.
+        parsed = Bundle.model_validate_json(bundle_text(record, days))
         system = local_system()
-    observations = resources(bundle, "Observation")
-    totals = [(codes(o)[system].removesuffix("-total"), o["valueInteger"])
-              for o in observations if "valueInteger" in o]
+    observations = [e.resource for e in parsed.entry if isinstance(e.resource, Observation)]
+
+    def local_code(observation: Observation) -> str:
+        (code,) = [c.code for c in observation.code.coding if c.system == system]
+        return code
+
+    totals = [(local_code(o).removesuffix("-total"), o.valueInteger)
+              for o in observations if o.valueInteger is not None]
     assert totals == [(q.instrument, q.total) for q in summary.questionnaires]
+    assert len(totals) >= 2
     values = defaultdict(list)
     for observation in observations:
-        if "valueQuantity" in observation:
-            values[codes(observation)[system]].append(
-                Decimal(str(observation["valueQuantity"]["value"])))
+        if observation.valueQuantity is not None:
+            values[local_code(observation)].append(observation.valueQuantity.value)
     for measure in MEASURES:
-        mean = sum(values[measure.key]) / len(values[measure.key])
+        average = summary.average(measure.key)
+        assert len(values[measure.key]) == average.days_logged > 0, measure.key
+        mean = Decimal(sum(values[measure.key])) / len(values[measure.key])
         shown = mean.quantize(Decimal(1).scaleb(-measure.decimals), rounding=ROUND_HALF_UP)
-        assert shown == summary.average(measure.key).value, measure.key
+        assert shown == average.value, measure.key
 
 
-def test_every_bundle_validates_with_fhir_resources(app, record):
-    fhir_bundle = pytest.importorskip("fhir.resources.R4B.bundle")
+@pytest.mark.parametrize("days", [7, 30, 90])
+def test_every_bundle_validates_with_fhir_resources(app, record, days):
     with app.test_request_context():
-        for days in (7, 30, 90):
-            bundle, _ = bundle_of(record, days)
-            model = fhir_bundle.Bundle
-            parse = getattr(model, "model_validate", None) or model.parse_obj
-            parse(bundle)
+        parsed = Bundle.model_validate_json(bundle_text(record, days))
+    kinds = {entry.resource.get_resource_type() for entry in parsed.entry}
+    assert kinds == {"Patient", "QuestionnaireResponse", "Observation"}
+
+
+def test_a_bundle_of_a_client_with_nothing_logged_validates(app, make):
+    with app.test_request_context():
+        client = make.client(name="Noor Bakker")
+        text = build_bundle(client, last_days(30, local_today(client.timezone))).model_dump_json()
+    bundle = validated(text)
+    assert [e["resource"] for e in bundle["entry"]] == [
+        {"resourceType": "Patient", "name": [{"text": "Noor Bakker"}]}]
 
 
 def test_her_practitioner_downloads_it_and_it_is_logged(app, record, make):
@@ -108,7 +146,7 @@ def test_her_practitioner_downloads_it_and_it_is_logged(app, record, make):
     response = browser.get(f"/reports/clients/{record.client.id}/fhir.json?days=7")
     assert response.status_code == 200 and response.mimetype == "application/fhir+json"
     assert response.headers["Cache-Control"] == "no-store"
-    assert json.loads(response.data)["resourceType"] == "Bundle"
+    assert validated(response.data)["resourceType"] == "Bundle"
     assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent).where(
         AuditEvent.action == "fhir_exported", AuditEvent.client_id == record.client.id)) == 1
     assert browser.get(f"/reports/clients/{record.client.id}/fhir.json?days=5000"
@@ -134,7 +172,7 @@ def test_the_share_page_offers_the_bundle(app, record, outbox):
     assert f'href="{path}/fhir.json"' in recipient.get(path).get_data(as_text=True)
     response = recipient.get(f"{path}/fhir.json")
     assert response.status_code == 200 and response.headers["Referrer-Policy"] == "no-referrer"
-    bundle = json.loads(response.data)
+    bundle = validated(response.data)
     assert resources(bundle, "Patient")[0]["name"][0]["text"] == "Eva de Boer"
 
 
@@ -143,7 +181,7 @@ def test_her_data_export_holds_the_bundle(app, record):
     login(browser, record.client)
     response = post_form(browser, "/account/export", {"export-current_password": PASSWORD})
     archive = zipfile.ZipFile(io.BytesIO(response.data))
-    bundle = json.loads(archive.read("fhir.json"))
+    bundle = validated(archive.read("fhir.json"))
     assert bundle["resourceType"] == "Bundle"
     days = {o["effectiveDateTime"] for o in resources(bundle, "Observation")
             if "valueQuantity" in o}

@@ -43,7 +43,7 @@ from portal.models import (
 )
 from portal.practice.services import access_log_for_client
 from portal.privacy.services import own_activity
-from portal.reports.fhir import build_bundle
+from portal.reports.fhir import Bundle, build_bundle
 from portal.reports.pdf import render_pdf
 from portal.reports.summary import CLIENT, DEFAULT_DAYS, Period, build_summary, last_days
 
@@ -282,7 +282,7 @@ def summary_pdf(client: User) -> bytes:
     return render_pdf(summary)
 
 
-def fhir_bundle(client: User) -> dict:
+def fhir_bundle(client: User) -> Bundle:
     """Return all her check-ins and questionnaires as a FHIR R4 Bundle, since she started."""
     today = local_today(client.timezone)
     started = client.profile.started_on if client.profile else None
@@ -309,7 +309,7 @@ def build_zip(client: User, now: datetime | None = None) -> bytes:
         for table, records in data.items():
             archive.writestr(f"csv/{table}.csv", to_csv(records))
         archive.writestr("summary.pdf", summary_pdf(client))
-        archive.writestr("fhir.json", json.dumps(fhir_bundle(client), ensure_ascii=False))
+        archive.writestr("fhir.json", fhir_bundle(client).model_dump_json())
         archive.writestr("README.txt", _readme())
     return buffer.getvalue()
 

@@ -11,8 +11,10 @@ Codes. The instruments' panels are LOINC 71354-5 (EPDS) and 69737-5 (GAD-7). Tot
 The daily check-in measures have no standard code that fits the portal's 1-5 scales, so
 they are coded in the practice's local CodeSystem (LOCAL_SYSTEM).
 
-Resources are plain dictionaries in R4 shape; tests validate every Bundle with the
-fhir.resources library when it is installed.
+Resources are built with the fhir.resources model classes, so a Bundle that does not
+validate cannot be sent. The models are its R4B package: fhir.resources 8 defaults to R5, and
+R4B (4.3) is the R4-compatible model set the library ships; Bundle, Patient,
+QuestionnaireResponse and Observation are the same in R4 and R4B for what we send.
 """
 
 from __future__ import annotations
@@ -23,6 +25,21 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from fhir.resources.R4B.bundle import Bundle, BundleEntry
+from fhir.resources.R4B.codeableconcept import CodeableConcept
+from fhir.resources.R4B.coding import Coding
+from fhir.resources.R4B.humanname import HumanName
+from fhir.resources.R4B.observation import Observation
+from fhir.resources.R4B.patient import Patient
+from fhir.resources.R4B.quantity import Quantity
+from fhir.resources.R4B.questionnaireresponse import (
+    QuestionnaireResponse as FhirQuestionnaireResponse,
+)
+from fhir.resources.R4B.questionnaireresponse import (
+    QuestionnaireResponseItem,
+    QuestionnaireResponseItemAnswer,
+)
+from fhir.resources.R4B.reference import Reference
 from flask import current_app
 
 from portal.extensions import db
@@ -80,18 +97,20 @@ def _urn() -> str:
     return f"urn:uuid:{uuid.uuid4()}"
 
 
-def _number(value) -> int | float:
-    """Return a stored number as JSON holds it: whole numbers as int."""
+def _number(value) -> int | Decimal:
+    """Return a stored number exactly as written: whole numbers as int, sent without ".0"."""
     exact = Decimal(str(value))
-    return int(exact) if exact == exact.to_integral_value() else float(exact)
+    return int(exact) if exact == exact.to_integral_value() else exact
 
 
-def _patient(client: User) -> dict:
+def _survey() -> list[CodeableConcept]:
+    return [CodeableConcept(coding=[Coding(system=OBSERVATION_CATEGORY, code="survey")])]
+
+
+def _patient(client: User) -> Patient:
     profile = client.profile
-    patient = {"resourceType": "Patient", "name": [{"text": client.full_name}]}
-    if profile is not None and profile.date_of_birth:
-        patient["birthDate"] = profile.date_of_birth.isoformat()
-    return patient
+    birth_date = profile.date_of_birth if profile is not None else None
+    return Patient(name=[HumanName(text=client.full_name)], birthDate=birth_date)
 
 
 def _responses(client: User, period: Period, zone: ZoneInfo) -> list[QuestionnaireResponse]:
@@ -106,78 +125,78 @@ def _responses(client: User, period: Period, zone: ZoneInfo) -> list[Questionnai
     ))
 
 
-def _questionnaire_response(response: QuestionnaireResponse, patient_ref: str) -> dict | None:
+def _questionnaire_response(
+    response: QuestionnaireResponse, patient_ref: str
+) -> FhirQuestionnaireResponse | None:
     try:
         instrument = load_instrument(response.instrument)
     except KeyError:
         return None
     items = [
-        {"linkId": item.id, "text": f"Item {item.number}",
-         "answer": [{"valueInteger": int(points)}]}
+        QuestionnaireResponseItem(
+            linkId=item.id, text=f"Item {item.number}",
+            answer=[QuestionnaireResponseItemAnswer(valueInteger=int(points))])
         for item, points in zip(instrument.items, response.item_scores or (), strict=False)
     ]
-    return {
-        "resourceType": "QuestionnaireResponse",
-        "questionnaire": questionnaire_url(response.instrument),
-        "status": "completed",
-        "subject": {"reference": patient_ref},
-        "authored": response.submitted_at.astimezone(UTC).isoformat(),
-        "item": items,
-    }
+    return FhirQuestionnaireResponse(
+        questionnaire=questionnaire_url(response.instrument),
+        status="completed",
+        subject=Reference(reference=patient_ref),
+        authored=response.submitted_at.astimezone(UTC),
+        item=items or None,  # FHIR JSON holds no empty arrays
+    )
 
 
-def _total_observation(response: QuestionnaireResponse, patient_ref: str, qr_ref: str) -> dict:
+def _total_observation(
+    response: QuestionnaireResponse, patient_ref: str, qr_ref: str
+) -> Observation:
     codings = []
     if response.instrument in TOTAL_LOINC:
         code, display = TOTAL_LOINC[response.instrument]
-        codings.append({"system": LOINC, "code": code, "display": display})
-    codings.append({"system": local_system(), "code": f"{response.instrument}-total",
-                    "display": f"{response.instrument.upper()} total score"})
-    observation = {
-        "resourceType": "Observation",
-        "status": "final",
-        "category": [{"coding": [{"system": OBSERVATION_CATEGORY, "code": "survey"}]}],
-        "code": {"coding": codings},
-        "subject": {"reference": patient_ref},
-        "effectiveDateTime": response.submitted_at.astimezone(UTC).isoformat(),
-        "valueInteger": int(response.total),
-        "derivedFrom": [{"reference": qr_ref}],
-    }
-    if response.instrument in PANELS:
-        observation["method"] = {"coding": [{"system": LOINC, "code": PANELS[response.instrument]}]}
-    if response.band:
-        observation["interpretation"] = [{"text": response.band}]
-    return observation
+        codings.append(Coding(system=LOINC, code=code, display=display))
+    codings.append(Coding(system=local_system(), code=f"{response.instrument}-total",
+                          display=f"{response.instrument.upper()} total score"))
+    panel = PANELS.get(response.instrument)
+    return Observation(
+        status="final",
+        category=_survey(),
+        code=CodeableConcept(coding=codings),
+        subject=Reference(reference=patient_ref),
+        effectiveDateTime=response.submitted_at.astimezone(UTC),
+        valueInteger=int(response.total),
+        derivedFrom=[Reference(reference=qr_ref)],
+        method=CodeableConcept(coding=[Coding(system=LOINC, code=panel)]) if panel else None,
+        interpretation=[CodeableConcept(text=response.band)] if response.band else None,
+    )
 
 
-def _measure_observation(day: date, key: str, value, patient_ref: str) -> dict:
+def _measure_observation(day: date, key: str, value, patient_ref: str) -> Observation:
     unit = MEASURE_UNITS[key]
-    return {
-        "resourceType": "Observation",
-        "status": "final",
-        "category": [{"coding": [{"system": OBSERVATION_CATEGORY, "code": "survey"}]}],
-        "code": {"coding": [{"system": local_system(), "code": key,
-                             "display": MEASURE_DISPLAY[key]}]},
-        "subject": {"reference": patient_ref},
-        "effectiveDateTime": day.isoformat(),
-        "valueQuantity": {"value": _number(value), "unit": unit, "system": UCUM, "code": unit},
-    }
+    return Observation(
+        status="final",
+        category=_survey(),
+        code=CodeableConcept(coding=[Coding(system=local_system(), code=key,
+                                            display=MEASURE_DISPLAY[key])]),
+        subject=Reference(reference=patient_ref),
+        effectiveDateTime=day,
+        valueQuantity=Quantity(value=_number(value), unit=unit, system=UCUM, code=unit),
+    )
 
 
-def build_bundle(client: User, period: Period, now: datetime | None = None) -> dict:
+def build_bundle(client: User, period: Period, now: datetime | None = None) -> Bundle:
     """Return her Bundle of a period: Patient, questionnaire answers and totals, check-ins."""
     zone = ZoneInfo(client.timezone or "Europe/Amsterdam")
     now = now or datetime.now(UTC)
     patient_ref = _urn()
-    entries = [{"fullUrl": patient_ref, "resource": _patient(client)}]
+    entries = [BundleEntry(fullUrl=patient_ref, resource=_patient(client))]
     for response in _responses(client, period, zone):
         answers = _questionnaire_response(response, patient_ref)
         if answers is None:
             continue
         qr_ref = _urn()
-        entries.append({"fullUrl": qr_ref, "resource": answers})
-        entries.append({"fullUrl": _urn(),
-                        "resource": _total_observation(response, patient_ref, qr_ref)})
+        entries.append(BundleEntry(fullUrl=qr_ref, resource=answers))
+        entries.append(BundleEntry(
+            fullUrl=_urn(), resource=_total_observation(response, patient_ref, qr_ref)))
     checkins = db.session.execute(
         sa.select(CheckIn.day, *[getattr(CheckIn, key) for key in MEASURE_KEYS])
         .where(CheckIn.client_id == client.id, CheckIn.day >= period.start,
@@ -188,12 +207,8 @@ def build_bundle(client: User, period: Period, now: datetime | None = None) -> d
         for key in MEASURE_KEYS:
             value = getattr(row, key)
             if value is not None:
-                entries.append({"fullUrl": _urn(),
-                                "resource": _measure_observation(row.day, key, value,
-                                                                 patient_ref)})
-    return {
-        "resourceType": "Bundle",
-        "type": "collection",
-        "timestamp": now.isoformat(),
-        "entry": entries,
-    }
+                entries.append(BundleEntry(
+                    fullUrl=_urn(),
+                    resource=_measure_observation(row.day, key, value, patient_ref)))
+    return Bundle(type="collection", timestamp=now, entry=entries)
+

@@ -1,7 +1,6 @@
 """Progress pages and PDF summaries: the client's own, and a practitioner's of their clients."""
 
 import io
-import json
 
 from flask import Blueprint, Response, render_template, request, send_file, url_for
 from flask_babel import get_locale
@@ -11,7 +10,7 @@ from portal import audit
 from portal.access import client_record_for_practitioner, roles_required
 from portal.dates import local_today
 from portal.models import Role, User
-from portal.reports.fhir import build_bundle
+from portal.reports.fhir import Bundle, build_bundle
 from portal.reports.forms import PeriodForm
 from portal.reports.insight_lines import insight_charts
 from portal.reports.pdf import download_filename, render_pdf
@@ -132,10 +131,9 @@ def client_fhir(client_id: int):
     return fhir_response(bundle, f"fhir-{client.id}-{form.period.start}-{form.period.end}.json")
 
 
-def fhir_response(bundle: dict, filename: str) -> Response:
+def fhir_response(bundle: Bundle, filename: str) -> Response:
     """Send a Bundle as an uncached FHIR JSON attachment."""
-    response = Response(json.dumps(bundle, ensure_ascii=False, indent=1),
-                        mimetype="application/fhir+json")
+    response = Response(bundle.model_dump_json(indent=1), mimetype="application/fhir+json")
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.headers["Cache-Control"] = "no-store"
     return response
