@@ -146,9 +146,10 @@ def test_dashboard_row_shows_weeks_checkins_sparklines_epds_and_badges(practitio
     assert 'aria-label="Mood, last 14 days: stayed around 2.0"' in html
     assert html.count("last 14 days") == 3  # once per sparkline
     assert "EPDS 14 – item 10 (thoughts of harming herself) scored 1" in html
+    # Each flag badge says how long it has been open.
     assert (
-        '<span class="badge urgent">Urgent: EPDS item 10 ≥ 1 (thoughts of harming herself)</span>'
-        in html
+        '<span class="badge urgent">Urgent: EPDS item 10 ≥ 1 (thoughts of harming herself)'
+        ' <span class="flag-age">· 3 hours</span></span>' in html
     )
     # The drawings are inline SVG in the page: no image to fetch, one polyline per run of days.
     assert "<img" not in html.split('class="dashboard"')[1]
