@@ -30,9 +30,12 @@ __all__ = [
     "Strip",
     "line_chart",
     "rolling_average",
+    "SparkShape",
+    "spark_shape",
     "sparkline",
     "strip_chart",
     "trend_summary",
+    "trend_words",
 ]
 
 FONT_FAMILY = "DejaVu Sans, Arial, sans-serif"
@@ -353,6 +356,53 @@ def sparkline(
     return Chart(svg=_finish(chart, alt), alt=alt)
 
 
+@dataclass(frozen=True)
+class SparkShape:
+    """A sparkline as SVG geometry: one polyline per run of logged days, a dot per lone day."""
+
+    width: int
+    height: int
+    lines: list[str]  # each a polyline's "x,y x,y ..." points
+    dots: list[tuple[float, float]]
+
+
+def spark_shape(
+    values: Sequence[float | None],
+    *,
+    y_range: tuple[float, float],
+    width: int = 120,
+    height: int = 28,
+    pad: float = 3.0,
+) -> SparkShape:
+    """Place daily values in a width x height box, breaking the line where days are missing.
+
+    Inline SVG this small needs no chart library: the dashboard draws it in the page itself,
+    so its 75-150 sparklines cost no request of their own.
+    """
+    low, high = _checked_range(y_range)
+    values = list(values)
+    step = (width - 2 * pad) / max(len(values) - 1, 1)
+    span = high - low
+
+    def point(index: int, value: float) -> tuple[float, float]:
+        share = (min(max(value, low), high) - low) / span
+        return round(pad + index * step, 1), round(height - pad - share * (height - 2 * pad), 1)
+
+    lines: list[str] = []
+    dots: list[tuple[float, float]] = []
+    run: list[tuple[float, float]] = []
+    for index, value in enumerate([*values, None]):
+        if value is not None:
+            run.append(point(index, value))
+            continue
+        if len(run) == 1:
+            dots.append(run[0])
+        elif run:
+            lines.append(" ".join(f"{x:g},{y:g}" for x, y in run))
+        run = []
+    return SparkShape(width=width, height=height, lines=lines, dots=dots)
+
+
 def rolling_average(values: Sequence[float | None], window: int = 7) -> list[float | None]:
     """Average each day with the days before it in the window, skipping days not logged."""
     averages: list[float | None] = []
@@ -387,23 +437,13 @@ def trend_summary(
     ``gettext`` to translate and, say, ``lambda x: format_decimal(x, "0.0")`` to
     localise the numbers.
     """
-    logged = [value for value in values if value is not None]
-    if not logged:
+    trend = _trend(values, min_change)
+    if trend is None:
         return gettext("No data for %(label)s", label=label)
-    half = len(logged) // 2
-    if half == 0:
-        start = end = logged[0]
-    else:
-        start = sum(logged[:half]) / half
-        end = sum(logged[-half:]) / half
-    # Compare in whole tenths, as shown, so 3.1 vs 3.0 is a change of exactly one tenth.
-    start_tenths, end_tenths = round(start * 10), round(end * 10)
-    start, end = start_tenths / 10, end_tenths / 10
-    change = end_tenths - start_tenths
-    if change == 0 or abs(change) < min_change * 10 - 1e-9:
-        level = round(sum(logged) / len(logged), 1)
-        return gettext("%(label)s stayed around %(value)s", label=label, value=format_number(level))
-    if change > 0:
+    kind, start, end = trend
+    if kind == "level":
+        return gettext("%(label)s stayed around %(value)s", label=label, value=format_number(start))
+    if kind == "rose":
         return gettext(
             "%(label)s rose from %(start)s to %(end)s",
             label=label,
@@ -416,6 +456,52 @@ def trend_summary(
         start=format_number(start),
         end=format_number(end),
     )
+
+
+def trend_words(
+    values: Sequence[float | None],
+    *,
+    gettext: Callable[..., str] = _format_gettext,
+    format_number: Callable[[float], str] = _one_decimal,
+    min_change: float = 0.1,
+) -> str:
+    """Say the trend without naming the measure ("fell from 4 to 2"), for text led by its label."""
+    trend = _trend(values, min_change)
+    if trend is None:
+        return gettext("nothing logged")
+    kind, start, end = trend
+    if kind == "level":
+        return gettext("stayed around %(value)s", value=format_number(start))
+    if kind == "rose":
+        return gettext(
+            "rose from %(start)s to %(end)s", start=format_number(start), end=format_number(end)
+        )
+    return gettext(
+        "fell from %(start)s to %(end)s", start=format_number(start), end=format_number(end)
+    )
+
+
+def _trend(
+    values: Sequence[float | None], min_change: float
+) -> tuple[str, float, float] | None:
+    """Return ("level", mean, mean), ("rose"|"fell", start, end), or None when nothing is logged."""
+    logged = [value for value in values if value is not None]
+    if not logged:
+        return None
+    half = len(logged) // 2
+    if half == 0:
+        start = end = logged[0]
+    else:
+        start = sum(logged[:half]) / half
+        end = sum(logged[-half:]) / half
+    # Compare in whole tenths, as shown, so 3.1 vs 3.0 is a change of exactly one tenth.
+    start_tenths, end_tenths = round(start * 10), round(end * 10)
+    start, end = start_tenths / 10, end_tenths / 10
+    change = end_tenths - start_tenths
+    if change == 0 or abs(change) < min_change * 10 - 1e-9:
+        level = round(sum(logged) / len(logged), 1)
+        return ("level", level, level)
+    return ("rose" if change > 0 else "fell", start, end)
 
 
 @dataclass(frozen=True)

@@ -107,7 +107,6 @@ EXPECTED = {
     "guidance.admin_publish_lesson": {"POST": ADMIN},
     "practice.dashboard": {"GET": PRACTITIONER},
     "practice.client_page": {"GET": CLIENT_RECORD},
-    "practice.sparkline": {"GET": CLIENT_RECORD},
     "practice.client_chart": {"GET": CLIENT_RECORD},
     "practice.record_checkin": {"POST": CLIENT_RECORD},
     "practice.create_note": {"POST": CLIENT_RECORD},

@@ -142,32 +142,35 @@ def test_dashboard_row_shows_weeks_checkins_sparklines_epds_and_badges(practitio
     assert ">5<" in html  # weeks postpartum
     assert "2 days ago" in html
     assert html.count('class="sparkline"') == 3
-    assert 'alt="Mood, last 14 days: ' in html
+    # Drawn inline, named once: "Mood, last 14 days: stayed around 2.0", never the label twice.
+    assert 'aria-label="Mood, last 14 days: stayed around 2.0"' in html
+    assert html.count("last 14 days") == 3  # once per sparkline
     assert "EPDS 14 – item 10 (thoughts of harming herself) scored 1" in html
+    # Each flag badge says how long it has been open.
     assert (
-        '<span class="badge urgent">Urgent: EPDS item 10 ≥ 1 (thoughts of harming herself)</span>'
-        in html
+        '<span class="badge urgent">Urgent: EPDS item 10 ≥ 1 (thoughts of harming herself)'
+        ' <span class="flag-age">· 3 hours</span></span>' in html
     )
-    # The drawings are images of their own, fetched lazily; each is a real SVG of her data.
-    sources = re.findall(r'<img src="([^"]+)" alt="[^"]*" class="sparkline"', html)
-    assert len(sources) == 3
-    svg = test_client.get(sources[0].replace("&amp;", "&"))
-    assert svg.status_code == 200 and svg.mimetype == "image/svg+xml"
-    assert svg.get_data(as_text=True).lstrip().startswith("<svg")
-    assert svg.headers["Cache-Control"] == "no-store"
+    # The drawings are inline SVG in the page: no image to fetch, one polyline per run of days.
+    assert "<img" not in html.split('class="dashboard"')[1]
+    svg = html[html.index('<svg class="sparkline"') :].split("</svg>")[0]
+    assert svg.count("<polyline") == 1 and svg.count("<circle") == 1  # days 3-2 and lone day 5
 
 
-def test_sparkline_of_another_practitioners_client_is_404(practitioner_client, make):
-    test_client, _practitioner = practitioner_client
-    theirs = quick_client(make.practitioner(), "Bea Theirs")
-    add_checkin(theirs, 1, mood=3, sleep_hours=6, bonding=4)
-    assert test_client.get(f"/practice/clients/{theirs.id}/sparklines/mood.svg").status_code == 404
-
-
-def test_unknown_sparkline_measure_is_404(practitioner_client):
+def test_sparkline_words_say_which_way_it_went(practitioner_client):
     test_client, practitioner = practitioner_client
     anna = quick_client(practitioner, "Anna")
-    assert test_client.get(f"/practice/clients/{anna.id}/sparklines/weight.svg").status_code == 404
+    for days_ago, mood in ((6, 4), (5, 4), (2, 2), (1, 2)):
+        add_checkin(anna, days_ago, mood=mood, sleep_hours=6, bonding=4)
+    html = test_client.get("/practice/").get_data(as_text=True)
+    assert 'aria-label="Mood, last 14 days: fell from 4.0 to 2.0"' in html
+
+
+def test_sparkline_images_are_gone(practitioner_client):
+    test_client, practitioner = practitioner_client
+    anna = quick_client(practitioner, "Anna")
+    assert test_client.get(f"/practice/clients/{anna.id}/sparklines/mood.svg").status_code == 404
+
 
 
 def test_dashboard_sorts_by_most_urgent_then_longest_open_then_name(practitioner_client):

@@ -140,16 +140,6 @@ def _render_client_page(client: User, status: int = 200, **forms):
     return html, status
 
 
-@bp.route("/clients/<int:client_id>/sparklines/<measure>.svg")
-def sparkline(client_id: int, measure: str):
-    """Draw one of the dashboard's 14-day sparklines (the page holds its words)."""
-    client = client_record_for_practitioner(client_id)
-    if measure not in services.SPARKLINE_MEASURES:
-        abort(404)
-    chart = services.sparkline_chart(client, measure, local_today(current_user.timezone))
-    return Response(chart.svg, mimetype="image/svg+xml")
-
-
 @bp.route("/clients/<int:client_id>/charts/<name>.svg")
 def client_chart(client_id: int, name: str):
     """Draw one chart of the client page (the page holds its words)."""

@@ -104,3 +104,43 @@ def test_staff_pages_have_no_violations(base_url, demo, browser, width):
     problems.update({f"admin {k}": v for k, v in check_pages(page, base_url, ADMIN, width).items()})
     context.close()
     assert problems == {}
+
+
+FOCUSED = """() => {
+  const el = document.activeElement;
+  if (!el || !el.closest('article.checkin form')) return null;
+  const style = getComputedStyle(el);
+  return {what: el.tagName.toLowerCase() + (el.type ? '[' + el.type + ']' : '') +
+                (el.name ? ' ' + el.name : ''),
+          style: style.outlineStyle, width: parseFloat(style.outlineWidth),
+          colour: style.outlineColor};
+}"""
+
+
+@pytest.mark.parametrize("width", [390, 1366])
+def test_every_control_of_the_checkin_form_shows_a_focus_ring(base_url, demo, browser, width):
+    context = browser.new_context(viewport={"width": width, "height": 844})
+    page = context.new_page()
+    sign_in(page, base_url, client_email(1))
+    page.goto(f"{base_url}/me/")
+    # Open the folded sections, so that their checkboxes are tabbed through too.
+    page.locator("article.checkin form details").evaluate_all(
+        "all => all.forEach(d => d.open = true)"
+    )
+    seen, missing = [], []
+    for _ in range(120):
+        page.keyboard.press("Tab")
+        focused = page.evaluate(FOCUSED)
+        if focused is None:
+            if seen:
+                break  # tabbed past the form's last control
+            continue
+        seen.append(focused["what"])
+        visible = (focused["style"] not in ("none", "hidden") and focused["width"] >= 2
+                   and not focused["colour"].endswith(", 0)"))
+        if not visible:
+            missing.append(focused)
+    context.close()
+    kinds = {what.split(" ")[0] for what in seen}
+    assert {"input[radio]", "input[checkbox]", "button[submit]"} <= kinds, seen
+    assert missing == []

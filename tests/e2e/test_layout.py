@@ -6,6 +6,7 @@ import sqlalchemy as sa
 
 from portal.extensions import db
 from portal.models import CheckIn
+from tests.e2e.test_accessibility import demo  # noqa: F401 (fixture)
 from tests.e2e.test_checkin_and_safety import make_mother, sign_in
 
 CLIENT_PAGES = ["/me/", "/me/history", "/questionnaires/", "/guidance/", "/reports/me",
@@ -134,3 +135,74 @@ def test_phone_consult_labels_sit_above_their_own_inputs(live_app, base_url, pag
     for name, label_left, label_bottom, input_left, input_top in pairs:
         assert abs(label_left - input_left) < 2, name  # the same column
         assert 0 <= input_top - label_bottom < 24, name  # directly above it
+
+
+def _staff_page(browser, base_url, width: int, language: str):
+    from tests.e2e.test_accessibility import sign_in as staff_sign_in
+
+    context = browser.new_context(viewport={"width": width, "height": 900 if width > 900 else 844})
+    page = context.new_page()
+    page.goto(f"{base_url}/help?lang={language}")
+    staff_sign_in(page, base_url, "practitioner@demo.test")
+    return context, page
+
+
+@pytest.mark.usefixtures("demo")
+@pytest.mark.parametrize("language", ["nl", "en"])
+def test_every_dashboard_column_fits_at_1366(base_url, browser, language):
+    context, page = _staff_page(browser, base_url, 1366, language)
+    page.goto(f"{base_url}/practice/?lang={language}")
+    table = page.locator("table.dashboard")
+    assert table.locator("tbody tr").count() >= 5
+    fits = page.locator(".table-wrap").evaluate("wrap => wrap.scrollWidth <= wrap.clientWidth")
+    assert fits
+    assert page.evaluate(WIDEST) <= 1366
+    last = table.locator("thead th").last.bounding_box()
+    assert last["x"] + last["width"] <= 1366
+    badges = page.locator("table.dashboard td.flags .badge .flag-age")
+    assert badges.count() >= 1
+    assert all(text.strip() for text in badges.all_inner_texts())
+    context.close()
+
+
+def _check_filter_form(page, width: int, form) -> None:
+    """Assert a filter form is an ordinary stacked form that fits and keeps Show reachable."""
+    assert page.evaluate(WIDEST) <= width
+    # Each label directly above its own input, in the same column.
+    pairs = form.locator("label[for]:not(.checkbox)").evaluate_all(
+        """labels => labels.map(label => {
+             const l = label.getBoundingClientRect();
+             const i = document.getElementById(label.htmlFor).getBoundingClientRect();
+             return [label.htmlFor, l.left, l.bottom, i.left, i.top, i.height];
+           })"""
+    )
+    assert len(pairs) >= 2
+    for name, label_left, label_bottom, input_left, input_top, height in pairs:
+        assert abs(label_left - input_left) < 2 and 0 <= input_top - label_bottom < 24, name
+        assert height < 80, name  # an ordinary input, not a 190 px tall group cell
+    # Checkboxes are square, not radio circles.
+    radii = form.locator("input[type=checkbox]").evaluate_all(
+        "boxes => boxes.map(b => parseFloat(getComputedStyle(b).borderTopLeftRadius))"
+    )
+    assert all(radius < 8 for radius in radii)
+    show = form.locator("button[type=submit]").bounding_box()
+    assert show["x"] >= 0 and show["x"] + show["width"] <= width
+
+
+@pytest.mark.usefixtures("demo")
+@pytest.mark.parametrize("width", [390, 1366])
+def test_filter_forms_are_stacked_and_show_is_reachable(base_url, browser, width):
+    from portal.demo import ADMIN_EMAIL
+    from tests.e2e.test_accessibility import sign_in as staff_sign_in
+
+    context, page = _staff_page(browser, base_url, width, "nl")
+    page.goto(f"{base_url}/practice/")
+    page.locator("details.dashboard-filters summary").click()
+    form = page.locator("details.dashboard-filters form")
+    assert form.locator("input[type=checkbox]").count() == 2
+    _check_filter_form(page, width, form)
+    context.clear_cookies()
+    staff_sign_in(page, base_url, ADMIN_EMAIL)
+    page.goto(f"{base_url}/admin/access-log/")
+    _check_filter_form(page, width, page.locator("form.access-log-filters"))
+    context.close()

@@ -305,3 +305,21 @@ def test_a_chart_can_have_its_own_colour_and_label_size():
     plain = charts.line_chart("Mood", days, [charts.Series("Mood", [3, 4, None, 2, 3])],
                               y_range=(1, 5), summary="")
     assert "#1f5f8b" not in plain.svg
+
+
+def test_spark_shape_breaks_the_line_at_gaps_and_dots_lone_days():
+    from portal.charts import spark_shape
+
+    shape = spark_shape([1, 5, None, 3, None], y_range=(1, 5), width=40, height=20, pad=0)
+    assert shape.lines == ["0,20 10,0"]  # low at the bottom, high at the top
+    assert shape.dots == [(30.0, 10.0)]
+    assert spark_shape([None, None], y_range=(1, 5)).lines == []
+
+
+def test_trend_words_leave_the_label_to_the_caller():
+    from portal.charts import trend_words
+
+    assert trend_words([4, 4, None, 2, 2]) == "fell from 4.0 to 2.0"
+    assert trend_words([2, 3]) == "rose from 2.0 to 3.0"
+    assert trend_words([3, 3]) == "stayed around 3.0"
+    assert trend_words([None]) == "nothing logged"
