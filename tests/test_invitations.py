@@ -146,3 +146,38 @@ def test_consent_is_required(admin_client, app, outbox):
 
 def test_unknown_token_is_refused(client):
     assert client.get("/invite/not-a-real-token").status_code == 410
+
+
+def test_an_english_invitation_is_accepted_in_english(admin_client, app, make, outbox):
+    practitioner = make.practitioner()
+    invite(admin_client, practitioner_id=str(practitioner.id), locale="en")
+    path = invitation_path(outbox)
+    newcomer = app.test_client()  # a fresh phone: no language cookie, so Dutch by default
+    page = newcomer.get(path).get_data(as_text=True)
+    assert '<html lang="en">' in page
+    assert "Choose a password for nina@example.test." in page
+    assert "Only you and your own practitioner can see them." in page  # the consent she signs
+    response = post_form(
+        newcomer,
+        path,
+        {"password": GOOD_PASSWORD, "confirm": GOOD_PASSWORD, "consent": "y"},
+        token_from=path,
+    )
+    assert response.status_code == 302
+    home = newcomer.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Welcome, Nina Invited. Your account is ready." in home
+    user = db.session.scalar(sa.select(User).where(User.email == "nina@example.test"))
+    assert user.locale == "en"
+    consent = db.session.scalar(sa.select(Consent).where(Consent.user_id == user.id))
+    assert consent.locale == "en" and consent.text.startswith("The practice stores")
+
+
+def test_an_english_invitation_says_what_is_wrong_in_english(admin_client, app, make, outbox):
+    practitioner = make.practitioner()
+    invite(admin_client, practitioner_id=str(practitioner.id), locale="en")
+    path = invitation_path(outbox)
+    newcomer = app.test_client()
+    response = post_form(newcomer, path, {"password": "short"}, token_from=path)
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert '<html lang="en">' in page and "Create my account" in page

@@ -525,7 +525,7 @@ def test_acknowledging_closes_the_flag_for_the_dashboard_but_keeps_it(record, lo
         token_from=f"/practice/clients/{client.id}",
     )
     assert response.status_code == 302
-    assert response.headers["Location"].endswith(f"/practice/clients/{client.id}#flags")
+    assert response.headers["Location"].endswith(f"/practice/clients/{client.id}#main")
     db.session.expire_all()
     stored = db.session.get(Flag, flag.id)
     assert stored.acknowledged_at is not None

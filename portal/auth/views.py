@@ -11,8 +11,8 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user, login_required, logout_user
 
 from portal import audit
@@ -32,6 +32,7 @@ from portal.auth.forms import (
 )
 from portal.extensions import db, limiter
 from portal.i18n import LOCALE_COOKIE
+from portal.models import Invitation
 from portal.urls import safe_next
 
 bp = Blueprint("auth", __name__)
@@ -266,6 +267,14 @@ def accept_invitation(token: str):
         invitation = services.invitation_for_token(token)
     except services.InvitationError as error:
         return render_template("auth/invitation_invalid.html", reason=str(error)), 410
+    # She is not signed in yet, so the request would be in the default language: speak the
+    # language she was invited in (that of the e-mail and of her new account) instead, for the
+    # page, the consent she agrees to and the welcome she sees next.
+    with force_locale(invitation.locale):
+        return _accept_invitation(invitation)
+
+
+def _accept_invitation(invitation: Invitation):
     form_class = AcceptClientInvitationForm if invitation.role == "client" else AcceptInvitationForm
     form = form_class()
     form.account_email = invitation.email

@@ -158,14 +158,17 @@ def client_page(client_id: int):
     return _render_client_page(client)
 
 
-def _back_to(client: User, anchor: str | None = None, code: int = 302):
+def _back_to(client: User, code: int = 302):
+    """Return to the client page, scrolled to where its confirmation is shown."""
     days = _period()
+    # Every action here flashes a confirmation at the top of <main>; an anchor on the section
+    # she acted in would scroll past it, so she would not see whether it worked.
     return redirect(
         url_for(
             "practice.client_page",
             client_id=client.id,
             days=days if days != PERIODS[0] else None,
-            _anchor=anchor,
+            _anchor="main",
         ),
         code,
     )
@@ -185,7 +188,7 @@ def acknowledge_flag(flag_id: int):
         else:
             flash(_("This flag was already acknowledged or has cleared."), "info")
         db.session.commit()
-        return _back_to(client, "flags")
+        return _back_to(client)
     return _render_client_page(client, 422, ack_forms={flag.id: form})
 
 
@@ -198,7 +201,7 @@ def create_note(client_id: int):
         services.create_note(client, current_user, form.body.data, bool(form.shared.data))
         db.session.commit()
         flash(_("The note was saved."), "success")
-        return _back_to(client, "notes")
+        return _back_to(client)
     return _render_client_page(client, 422, note_form=form)
 
 
@@ -223,13 +226,13 @@ def edit_note(client_id: int, note_id: int):
     _only_the_author(note)
     if note.withdrawn_at is not None:
         flash(_("A withdrawn note cannot be changed."), "info")
-        return _back_to(client, "notes")
+        return _back_to(client)
     form = NoteForm(obj=note if request.method == "GET" else None)
     if form.validate_on_submit():
         if services.edit_note(note, current_user, form.body.data, bool(form.shared.data)):
             flash(_("The note was changed."), "success")
         db.session.commit()
-        return _back_to(client, "notes")
+        return _back_to(client)
     audit.record("client_record_viewed", client=client, detail=f"note {note.id}")
     db.session.commit()
     status = 422 if request.method == "POST" else 200
@@ -250,7 +253,7 @@ def withdraw_note(client_id: int, note_id: int):
         if services.withdraw_note(note, current_user, form.reason.data):
             flash(_("The note was withdrawn."), "success")
         db.session.commit()
-        return _back_to(client, "notes")
+        return _back_to(client)
     return _render_client_page(client, 422, withdraw_forms={note.id: form})
 
 
@@ -264,7 +267,7 @@ def send_message(client_id: int):
         messages.send_message(thread, current_user, form.body.data)
         db.session.commit()
         flash(_("The message was sent."), "success")
-        return _back_to(client, "messages")
+        return _back_to(client)
     return _render_client_page(client, 422, message_form=form)
 
 
@@ -281,7 +284,7 @@ def mark_thread_handled(client_id: int):
     else:
         flash(_("Nothing was waiting for an answer."), "info")
     db.session.commit()
-    return _back_to(client, "messages")
+    return _back_to(client)
 
 
 @bp.route("/clients/<int:client_id>/checkins", methods=["POST"])
@@ -313,5 +316,5 @@ def record_checkin(client_id: int):
             )
         else:
             flash(_("The check-in was saved."), "success")
-        return _back_to(client, "checkins", 303)
+        return _back_to(client, 303)
     return _render_client_page(client, 422, checkin_form=form, open_section="checkin")

@@ -69,13 +69,13 @@ def test_a_question_and_its_answer_in_two_browsers(live_app, base_url, browser, 
     assert waiting.locator(".muted").inner_text().strip() != ""  # how long it has waited
     snapshot(staff, "practitioner-waiting")
     waiting.locator("a").click()
-    staff.wait_for_url(f"{base_url}/practice/clients/*#messages")
+    staff.wait_for_url(f"{base_url}/practice/clients/*#main")
     theirs = staff.locator("#messages li.message.theirs")
     assert theirs.locator(".message-body").inner_text() == QUESTION
     assert staff.locator("#messages b").count() == 0  # her markup is text, never HTML
     staff.locator("textarea[name='message-body']").fill("Dat is heel gewoon. Ik bel je morgen.")
     staff.locator("#messages form.message-reply button[type=submit]").click()
-    staff.wait_for_url(f"{base_url}/practice/clients/*#messages")
+    staff.wait_for_url(f"{base_url}/practice/clients/*#main")
     assert staff.locator("#messages li.message.own").count() == 1
     snapshot(staff, "practitioner-replied")
     staff.goto(f"{base_url}/practice/")
