@@ -68,8 +68,8 @@ def test_a_question_and_its_answer_in_two_browsers(live_app, base_url, browser, 
     assert "Mira Moeder" in waiting.inner_text()
     assert waiting.locator(".muted").inner_text().strip() != ""  # how long it has waited
     snapshot(staff, "practitioner-waiting")
-    waiting.locator("a").click()
-    staff.wait_for_url(f"{base_url}/practice/clients/*#main")
+    waiting.locator("a").click()  # the waiting list opens her conversation
+    staff.wait_for_url(f"{base_url}/practice/clients/*#messages")
     theirs = staff.locator("#messages li.message.theirs")
     assert theirs.locator(".message-body").inner_text() == QUESTION
     assert staff.locator("#messages b").count() == 0  # her markup is text, never HTML
