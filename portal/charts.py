@@ -512,6 +512,51 @@ class Strip:
     values: Sequence[float]
 
 
+# How far a dot may move aside from its value, in dot widths, before it is drawn on top of
+# another: enough for half a year of days on one row at 400 pixels.
+_SWARM_MAX_ASIDE = 12
+_SWARM_BAND = 0.45
+
+
+def _beeswarm(
+    values: Sequence[float], diameter: float, unit_x: float, unit_y: float
+) -> list[tuple[float, float, float]]:
+    """Place each value's dot where it covers no other: (value, x shift, y shift) in data units.
+
+    Dots are placed in order of value at the free spot nearest their value: first up and down
+    within the band, then a dot's width aside, then two, and so on.
+    """
+    step_x, step_y = diameter / unit_x, diameter / unit_y
+    rows = max(0, int(_SWARM_BAND / step_y))
+    heights = [0] + [sign * k for k in range(1, rows + 1) for sign in (1, -1)]
+    asides = [0] + [sign * k for k in range(1, _SWARM_MAX_ASIDE + 1) for sign in (1, -1)]
+    taken: dict[int, list[tuple[float, float]]] = {}
+    placed = []
+    limit = (diameter * 0.95) ** 2
+    for value in sorted(values):
+        centre = value * unit_x
+        spot = None
+        for aside in asides:
+            x = centre + aside * diameter
+            bucket = int(x // diameter)
+            near = [
+                point for key in (bucket - 1, bucket, bucket + 1) for point in taken.get(key, ())
+            ]
+            for height in heights:
+                y = height * diameter
+                if all((x - px) ** 2 + (y - py) ** 2 >= limit for px, py in near):
+                    spot = (aside, height, x, y, bucket)
+                    break
+            if spot:
+                break
+        if spot is None:  # more days in one spot than the band holds: stack on the value
+            spot = (0, 0, centre, 0.0, int(centre // diameter))
+        aside, height, x, y, bucket = spot
+        taken.setdefault(bucket, []).append((x, y))
+        placed.append((value, aside * step_x, height * step_y))
+    return placed
+
+
 def strip_chart(
     title: str,
     strips: Sequence[Strip],
@@ -523,8 +568,10 @@ def strip_chart(
 ) -> Chart:
     """Draw each strip's values as dots on one row, so two groups of days can be compared.
 
-    Equal values are stacked a little apart instead of hiding one another, deterministically,
-    so the same data always draws the same picture. Each row's mean is a short upright bar.
+    The dots of a row are laid out as a beeswarm: each day is a dot, and a dot that would
+    cover another moves up, down or a little aside within its row's band, deterministically,
+    so the same data always draws the same picture and no day hides another (up to
+    ``_SWARM_MAX_ASIDE`` dot widths aside). Each row's mean is a short upright bar.
     """
     if len(strips) > len(_LOOKS):
         raise ValueError(f"at most {len(_LOOKS)} strips can be told apart, got {len(strips)}")
@@ -546,19 +593,17 @@ def strip_chart(
         show_x_guides=True,
         show_y_guides=False,
     )
+    # The plot's size in pixels, roughly (labels left, title above, numbers below), so that
+    # dots are laid out a dot's width apart on screen.
+    unit_x = max(1.0, (width - 110) / (high - low))
+    unit_y = max(1.0, (height - 80) / (len(strips) + 0.2))
     for row, strip in enumerate(strips):
         level = len(strips) - row
-        seen: dict[float, int] = {}
-        points = []
-        for value in sorted(strip.values):
-            count = seen.get(value, 0)
-            seen[value] = count + 1
-            # Alternate above and below the row, a little further each time, within its band.
-            offset = ((count + 1) // 2) * (1 if count % 2 else -1) * 0.1
-            points.append((value, level + max(-0.45, min(0.45, offset))))
-        # A stack taller than its band ends on the same spot: draw each spot once, which keeps
-        # a year of days (hundreds of dots) as cheap as a month.
-        points = list(dict.fromkeys(points))
+        look = _LOOKS[row]
+        points = [
+            (value + dx, level + dy)
+            for value, dx, dy in _beeswarm(strip.values, 2 * look.dots_size + 2, unit_x, unit_y)
+        ]
         chart.add(strip.label, points, dots_size=_LOOKS[row].dots_size)
         if strip.values:
             mean = sum(strip.values) / len(strip.values)

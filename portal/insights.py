@@ -146,6 +146,8 @@ class Comparison:
     persistence: float = 0.0
     # Which p-value was the larger one: the regression's or the exact permutation's.
     method: str = METHOD_REGRESSION
+    # Calendar days from the first to the last day compared.
+    span_days: int = 0
     # Filled in by the correction: the adjusted interval of the difference, whether it
     # excludes zero (the comparison is a finding), and the Benjamini-Hochberg adjusted p.
     low: float | None = None
@@ -192,6 +194,8 @@ class Insights:
     comparisons_made: int
     # When no comparison could be made yet: the fewest more days that would allow one.
     more_days_needed: int
+    # Every (activity, measure) compared, found or not.
+    compared: frozenset[tuple[str, str]] = frozenset()
 
     @property
     def status(self) -> str:
@@ -225,6 +229,7 @@ def find_insights(
         findings=tuple(shown[:limit]),
         comparisons_made=len(comparisons),
         more_days_needed=0 if comparisons else min(more_needed, default=2 * MIN_DAYS_EACH_SIDE),
+        compared=frozenset((one.activity, one.measure) for one in comparisons),
     )
 
 
@@ -332,6 +337,7 @@ class _MeasureSeries:
             degrees_of_freedom=freedom,
             persistence=persistence,
             method=method,
+            span_days=self.ordinals[-1] - self.ordinals[0] + 1,
         )
 
     def _regression(self, done: Sequence[bool]) -> tuple[float, float, float, int, float]:
