@@ -406,10 +406,16 @@ class _MeasureSeries:
 
 @dataclass(frozen=True)
 class _ExactCounts:
-    """How many ways the days split into groups of each size and each sum of values."""
+    """How many ways the days split into groups of each size and each sum of values.
+
+    Each group size's counts are one polynomial in the sum, packed into a Python integer with
+    a fixed number of bytes per coefficient: adding a day is a shift and an addition of whole
+    integers, which keeps a month of days to a millisecond.
+    """
 
     units: tuple[int, ...]
-    counts: tuple[list[int], ...]
+    packed: tuple[int, ...]
+    digit_bytes: int
 
     @classmethod
     def of(cls, values: Sequence[float]) -> _ExactCounts | None:
@@ -421,7 +427,24 @@ class _ExactCounts:
         shifted = [round(unit) - lowest for unit in units]
         step = math.gcd(*shifted) or 1
         scaled = tuple(unit // step for unit in shifted)
-        return cls(scaled, tuple(_subset_sum_counts(scaled, len(scaled) // 2)))
+        largest = len(scaled) // 2
+        # No count exceeds C(n, n // 2): a coefficient never carries into the next one.
+        digit_bytes = 4 if math.comb(len(scaled), largest) < 2**32 else 8
+        if math.comb(len(scaled), largest) >= 2**64:
+            digit_bytes = (math.comb(len(scaled), largest).bit_length() + 7) // 8
+        return cls(scaled, _subset_sum_polynomials(scaled, largest, digit_bytes * 8), digit_bytes)
+
+    def _counts(self, size: int) -> list[int]:
+        """Return how many groups of ``size`` days reach each sum, from 0 to the total."""
+        length = (sum(self.units) + 1) * self.digit_bytes
+        raw = self.packed[size].to_bytes(length, "little")
+        if self.digit_bytes in (4, 8):
+            return memoryview(raw).cast("I" if self.digit_bytes == 4 else "Q").tolist()
+        width = self.digit_bytes
+        return [
+            int.from_bytes(raw[start : start + width], "little")
+            for start in range(0, length, width)
+        ]
 
     def p_value(self, done: Sequence[bool]) -> float:
         """Return 2 x the smaller tail of the observed group's sum, as scipy does."""
@@ -431,7 +454,7 @@ class _ExactCounts:
         if size > count // 2:
             # A group and the rest of the days split the same way: count the smaller one.
             size, observed = count - size, sum(self.units) - observed
-        counts = self.counts[size]
+        counts = self._counts(size)
         total = math.comb(count, size)
         at_most = sum(counts[: observed + 1])
         at_least = sum(counts[observed:])
@@ -450,21 +473,15 @@ def exact_permutation_p(values_with: Sequence[float], values_without: Sequence[f
     return exact.p_value([True] * len(values_with) + [False] * len(values_without))
 
 
-def _subset_sum_counts(units: Sequence[int], largest: int) -> list[list[int]]:
-    """Count, for every group size up to ``largest``, how many groups reach each sum."""
-    top = sum(units)
-    counts = [[0] * (top + 1) for _ in range(largest + 1)]
-    counts[0][0] = 1
+def _subset_sum_polynomials(units: Sequence[int], largest: int, bits: int) -> tuple[int, ...]:
+    """Return, per group size up to ``largest``, the packed counts of groups by their sum."""
+    packed = [0] * (largest + 1)
+    packed[0] = 1
     for seen, unit in enumerate(units, start=1):
+        shift = unit * bits
         for size in range(min(seen, largest), 0, -1):
-            below, row = counts[size - 1], counts[size]
-            if unit == 0:
-                counts[size] = [a + b for a, b in zip(row, below, strict=True)]
-            else:
-                counts[size] = row[:unit] + [
-                    a + b for a, b in zip(row[unit:], below[: top + 1 - unit], strict=True)
-                ]
-    return counts
+            packed[size] += packed[size - 1] << shift
+    return tuple(packed)
 
 
 def _error_from_p(difference: float, p_value: float, freedom: int) -> float:

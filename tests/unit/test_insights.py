@@ -277,3 +277,27 @@ def test_a_habit_of_many_days_counts_as_fewer_independent_days():
 
     assert one.persistence > 0.5
     assert one.degrees_of_freedom < 45
+
+
+@pytest.mark.parametrize("count", [20, 34, 40])
+def test_exact_permutation_counts_every_split_beyond_four_byte_counts(count):
+    # C(34, 17) no longer fits four bytes per count: the packed counts take eight.
+    rng = random.Random(count)
+    values = [rng.randint(4, 36) / 4 for _ in range(count)]
+    size = count // 2 - 3
+    with_values, without_values = values[:size], values[size:]
+
+    # A plain count by group size and sum, in quarter points.
+    table = [dict() for _ in range(size + 1)]
+    table[0][0] = 1
+    for value in values:
+        unit = round(value * 4)
+        for taken in range(size, 0, -1):
+            for total, ways in table[taken - 1].items():
+                table[taken][total + unit] = table[taken].get(total + unit, 0) + ways
+    observed = sum(round(value * 4) for value in with_values)
+    at_most = sum(ways for total, ways in table[size].items() if total <= observed)
+    at_least = sum(ways for total, ways in table[size].items() if total >= observed)
+    expected = min(1.0, 2 * min(at_most, at_least) / math.comb(count, size))
+
+    assert exact_permutation_p(with_values, without_values) == pytest.approx(expected, rel=1e-12)
