@@ -56,7 +56,7 @@ Rejected alternatives: a circular-shift permutation cannot give a p-value below 
 shift per day), far above the ~0.001 the correction over 54 comparisons needs on 90 days;
 Newey-West (HAC) errors are anti-conservative in samples this small and would add numpy,
 scipy, pandas and statsmodels (over 150 MB) to the runtime for one regression. Student's t
-is computed by the closed form for integer degrees of freedom (Abramowitz & Stegun 26.7.3-4);
+is computed from the regularised incomplete beta function (its continued fraction);
 the tests check it, and the exact permutation, against scipy. ``tests/perf/
 test_bench_insights_honesty.py`` is the simulation study behind these choices (its table is in
 the README); ``tests/unit/test_insights_honesty.py`` is its small version in the suite.
@@ -303,6 +303,8 @@ class _MeasureSeries:
             self.persistence ** (later - earlier) for earlier, later in pairwise(self.ordinals)
         ]
         self._exact: _ExactCounts | None | bool = None
+        self._filter_cache: tuple | None = None
+        self._power_cache: list[float] | None = None
 
     def _detrend(self, series: Sequence[float]) -> list[float]:
         """Return the series less its mean and its straight-line trend over the days."""
@@ -362,18 +364,73 @@ class _MeasureSeries:
         persistence = self.persistence
         inflation = 1.0
         if persistence > 0:
-            # sum over s < t of x_s x_t phi^(t-s), in one pass over the calendar days.
-            carried = cross = previous_x = 0.0
-            for t, is_done, decay in zip(self.times, done, self.decays, strict=True):
-                x = is_done - mean_x - trend_x * t
-                carried = (carried + previous_x) * decay
-                cross += x * carried
-                previous_x = x
+            cross = self._carried_over(done, mean_x, trend_x)
             inflation = max(1.0, 1.0 + 2.0 * cross / spread_x)
         freedom = max(1, math.floor(count / inflation) - 3)
         error = math.sqrt(residual_sum / max(1, count - 3) * inflation / spread_x)
         p_value = t_two_sided_p(abs(slope) / error, freedom)
         return slope, error, p_value, freedom, persistence
+
+    def _carried_over(self, done: Sequence[bool], mean_x: float, trend_x: float) -> float:
+        """Return the sum over s < t of a_s a_t phi^(t-s), a = activity less mean and trend.
+
+        With a = x - m - b t this is bilinear in (x, 1, t): the terms in 1 and t are sums over
+        her activity days of filters computed once per measure, so only the x-x term needs a
+        pass, and that one over her activity days alone.
+        """
+        together = carried = 0.0
+        powers = self._powers
+        days = list(compress(self.ordinals, done))
+        for previous, ordinal in pairwise(days):
+            carried = (carried + 1.0) * powers[ordinal - previous]
+            together += carried
+        ahead_one, ahead_time, behind_one, behind_time, constants = self._filters
+        x_one = sum(compress(ahead_one, done))  # sum_{s<t} x_s phi^(t-s)
+        x_time = sum(compress(ahead_time, done))  # sum_{s<t} x_s t_t phi^(t-s)
+        one_x = sum(compress(behind_one, done))  # sum_{s<t} x_t phi^(t-s)
+        time_x = sum(compress(behind_time, done))  # sum_{s<t} t_s x_t phi^(t-s)
+        one_one, one_time, time_one, time_time = constants
+        return (
+            together
+            - mean_x * (x_one + one_x)
+            - trend_x * (x_time + time_x)
+            + mean_x * mean_x * one_one
+            + mean_x * trend_x * (one_time + time_one)
+            + trend_x * trend_x * time_time
+        )
+
+    @property
+    def _powers(self) -> list[float]:
+        """Return phi^k for every gap k in calendar days that her days can have."""
+        if self._power_cache is None:
+            span = self.ordinals[-1] - self.ordinals[0] + 1
+            self._power_cache = [self.persistence**gap for gap in range(span + 1)]
+        return self._power_cache
+
+    @property
+    def _filters(self) -> tuple[list[float], list[float], list[float], list[float], tuple]:
+        """Return the carry-over filters of ones and of times, ahead and behind, and totals."""
+        if self._filter_cache is None:
+            count, decays, times = self.count, self.decays, self.times
+            # behind[t] = sum_{s<t} v_s phi^(t-s); ahead[s] = sum_{t>s} v_t phi^(t-s).
+            behind_one, behind_time = [0.0] * count, [0.0] * count
+            for index in range(1, count):
+                decay = decays[index]
+                behind_one[index] = (behind_one[index - 1] + 1.0) * decay
+                behind_time[index] = (behind_time[index - 1] + times[index - 1]) * decay
+            ahead_one, ahead_time = [0.0] * count, [0.0] * count
+            for index in range(count - 2, -1, -1):
+                decay = decays[index + 1]
+                ahead_one[index] = (ahead_one[index + 1] + 1.0) * decay
+                ahead_time[index] = (ahead_time[index + 1] + times[index + 1]) * decay
+            constants = (
+                sum(behind_one),  # sum_{s<t} phi^(t-s)
+                sum(t * b for t, b in zip(times, behind_one, strict=True)),  # 1_s t_t
+                sum(behind_time),  # t_s 1_t
+                sum(t * b for t, b in zip(times, behind_time, strict=True)),  # t_s t_t
+            )
+            self._filter_cache = (ahead_one, ahead_time, behind_one, behind_time, constants)
+        return self._filter_cache
 
     def _persistence(self) -> float:
         """Estimate the day-to-day correlation of her detrended days, at its upper end.
@@ -493,27 +550,51 @@ def _error_from_p(difference: float, p_value: float, freedom: int) -> float:
     return abs(difference) / t_critical(p_value, freedom)
 
 
-def t_two_sided_p(statistic: float, freedom: int) -> float:
-    """Return P(|T| >= statistic) for Student's t with integer degrees of freedom."""
+def t_two_sided_p(statistic: float, freedom: float) -> float:
+    """Return P(|T| >= statistic) for Student's t with ``freedom`` degrees of freedom.
+
+    The regularised incomplete beta function I_x(v/2, 1/2) at x = v / (v + t^2), by its
+    continued fraction (Lentz's method, as in Numerical Recipes' ``betacf``): a few dozen steps
+    whatever the degrees of freedom.
+    """
     if math.isinf(statistic):
         return 0.0
-    freedom = max(1, int(freedom))
-    theta = math.atan(abs(statistic) / math.sqrt(freedom))
-    sine, cosine2 = math.sin(theta), math.cos(theta) ** 2
-    # Abramowitz & Stegun 26.7.3 (odd) and 26.7.4 (even): A(t|v) = P(|T| <= t).
-    if freedom % 2:
-        term, series = 1.0, 1.0 if freedom > 1 else 0.0
-        for k in range(1, (freedom - 1) // 2):
-            term *= cosine2 * (2 * k) / (2 * k + 1)
-            series += term
-        inside = (2 / math.pi) * (theta + sine * math.cos(theta) * series)
-    else:
-        term, series = 1.0, 1.0
-        for k in range(1, freedom // 2):
-            term *= cosine2 * (2 * k - 1) / (2 * k)
-            series += term
-        inside = sine * series
-    return min(1.0, max(0.0, 1.0 - inside))
+    freedom = max(1.0, float(freedom))
+    if statistic == 0:
+        return 1.0
+    x = freedom / (freedom + statistic * statistic)
+    return min(1.0, max(0.0, _incomplete_beta(x, freedom / 2, 0.5)))
+
+
+def _incomplete_beta(x: float, a: float, b: float) -> float:
+    """Return the regularised incomplete beta function I_x(a, b) for 0 <= x <= 1."""
+    if x <= 0:
+        return 0.0
+    if x >= 1:
+        return 1.0
+    front = math.exp(
+        math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b) + a * math.log(x) + b * math.log1p(-x)
+    )
+    if x > (a + 1) / (a + b + 2):
+        # The continued fraction converges fast only below its mean: use the symmetry.
+        return 1.0 - _incomplete_beta(1 - x, b, a)
+    tiny = 1e-300
+    c, d = 1.0, 1.0 - (a + b) * x / (a + 1)
+    d = 1.0 / (d if abs(d) > tiny else tiny)
+    fraction = d
+    for m in range(1, 300):
+        for numerator in (
+            m * (b - m) * x / ((a + 2 * m - 1) * (a + 2 * m)),
+            -(a + m) * (a + b + m) * x / ((a + 2 * m) * (a + 2 * m + 1)),
+        ):
+            d = 1.0 + numerator * d
+            d = 1.0 / (d if abs(d) > tiny else tiny)
+            c = 1.0 + numerator / c
+            c = c if abs(c) > tiny else tiny
+            fraction *= c * d
+        if abs(c * d - 1.0) < 1e-15:
+            break
+    return front * fraction / a
 
 
 def t_critical(level: float, freedom: int) -> float:
@@ -523,7 +604,7 @@ def t_critical(level: float, freedom: int) -> float:
         low, high = high, high * 2
         if high > 1e12:
             return high
-    for _ in range(60):
+    for _ in range(36):
         middle = (low + high) / 2
         if t_two_sided_p(middle, freedom) > level:
             low = middle
