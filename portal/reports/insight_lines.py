@@ -1,4 +1,4 @@
-"""Say what seems to help her in words: the summary's "what seems to help you" section.
+"""Say in words what went together with her better days: the summary's insight section.
 
 The findings come from ``portal.insights`` (pure statistics); this module turns them into the
 sentences, the notices and the small charts that the progress page, the PDF and the

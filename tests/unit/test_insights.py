@@ -1,4 +1,4 @@
-"""What seems to help her: planted effects are found, noise is not, too few days say so."""
+"""What went with her better days: planted effects are found, noise is not, too few days say so."""
 
 import math
 import random
