@@ -146,6 +146,7 @@ def _style(colours: tuple[str, ...], label_font_size: int) -> Style:
         )
     return Style(**options)
 
+
 # Options shared by every chart: static look only, never user data. pygal deep-copies
 # a Config for each chart, so per-chart values passed as keywords never leak back here.
 _COMMON = dict(
@@ -407,7 +408,7 @@ def rolling_average(values: Sequence[float | None], window: int = 7) -> list[flo
     """Average each day with the days before it in the window, skipping days not logged."""
     averages: list[float | None] = []
     for index in range(len(values)):
-        logged = [v for v in values[max(0, index - window + 1): index + 1] if v is not None]
+        logged = [v for v in values[max(0, index - window + 1) : index + 1] if v is not None]
         averages.append(round(sum(logged) / len(logged), 2) if logged else None)
     return averages
 
@@ -481,9 +482,7 @@ def trend_words(
     )
 
 
-def _trend(
-    values: Sequence[float | None], min_change: float
-) -> tuple[str, float, float] | None:
+def _trend(values: Sequence[float | None], min_change: float) -> tuple[str, float, float] | None:
     """Return ("level", mean, mean), ("rose"|"fell", start, end), or None when nothing is logged."""
     logged = [value for value in values if value is not None]
     if not logged:
@@ -512,6 +511,54 @@ class Strip:
     values: Sequence[float]
 
 
+# How far a dot may move aside from its value, in dot widths, before it is drawn on top of
+# another: enough for half a year of days on one row at 400 pixels.
+_SWARM_MAX_ASIDE = 12
+_SWARM_BAND = 0.45
+
+
+def _beeswarm(
+    values: Sequence[float], diameter: float, unit_x: float, unit_y: float
+) -> list[tuple[float, float, float]]:
+    """Place each value's dot where it covers no other: (value, x shift, y shift) in data units.
+
+    Dots sit on a lattice of half a dot across and one dot high, so that finding a free spot is
+    a few set lookups; a dot moves at most a quarter of its width to meet the lattice. Dots are
+    placed in order of value at the free spot nearest their value: up and down within the
+    band first, then a dot's width aside, then two, and so on.
+    """
+    half = diameter / 2
+    rows = max(0, int(_SWARM_BAND * unit_y / diameter))
+    heights = [0] + [sign * k for k in range(1, rows + 1) for sign in (1, -1)]
+    asides = [0] + [sign * 2 * k for k in range(1, _SWARM_MAX_ASIDE + 1) for sign in (1, -1)]
+    taken: set[tuple[int, int]] = set()
+    placed = []
+    for value in sorted(values):
+        column = round(value * unit_x / half)
+        spot = (column, 0)
+        for aside in asides:
+            x = column + aside
+            for height in heights:
+                if (
+                    (x, height) not in taken
+                    and (x - 1, height) not in taken
+                    and (
+                        x + 1,
+                        height,
+                    )
+                    not in taken
+                ):
+                    spot = (x, height)
+                    break
+            else:
+                continue
+            break
+        taken.add(spot)
+        x, height = spot
+        placed.append((value, (x * half) / unit_x - value, height * diameter / unit_y))
+    return placed
+
+
 def strip_chart(
     title: str,
     strips: Sequence[Strip],
@@ -523,8 +570,10 @@ def strip_chart(
 ) -> Chart:
     """Draw each strip's values as dots on one row, so two groups of days can be compared.
 
-    Equal values are stacked a little apart instead of hiding one another, deterministically,
-    so the same data always draws the same picture. Each row's mean is a short upright bar.
+    The dots of a row are laid out as a beeswarm: each day is a dot, and a dot that would
+    cover another moves up, down or a little aside within its row's band, deterministically,
+    so the same data always draws the same picture and no day hides another (up to
+    ``_SWARM_MAX_ASIDE`` dot widths aside). Each row's mean is a short upright bar.
     """
     if len(strips) > len(_LOOKS):
         raise ValueError(f"at most {len(_LOOKS)} strips can be told apart, got {len(strips)}")
@@ -546,20 +595,24 @@ def strip_chart(
         show_x_guides=True,
         show_y_guides=False,
     )
+    # The plot's size in pixels, roughly (labels left, title above, numbers below), so that
+    # dots are laid out a dot's width apart on screen.
+    unit_x = max(1.0, (width - 110) / (high - low))
+    unit_y = max(1.0, (height - 80) / (len(strips) + 0.2))
+    swarms = []
+    index = 0
     for row, strip in enumerate(strips):
         level = len(strips) - row
-        seen: dict[float, int] = {}
-        points = []
-        for value in sorted(strip.values):
-            count = seen.get(value, 0)
-            seen[value] = count + 1
-            # Alternate above and below the row, a little further each time, within its band.
-            offset = ((count + 1) // 2) * (1 if count % 2 else -1) * 0.1
-            points.append((value, level + max(-0.45, min(0.45, offset))))
-        # A stack taller than its band ends on the same spot: draw each spot once, which keeps
-        # a year of days (hundreds of dots) as cheap as a month.
-        points = list(dict.fromkeys(points))
-        chart.add(strip.label, points, dots_size=_LOOKS[row].dots_size)
+        look = _LOOKS[row]
+        points = [
+            (value + dx, level + dy)
+            for value, dx, dy in _beeswarm(strip.values, 2 * look.dots_size + 2, unit_x, unit_y)
+        ]
+        # The dots are drawn below, as plain circles: pygal's own dot, with its tooltip
+        # texts, costs a millisecond each, and a year holds hundreds of days.
+        chart.add(strip.label, [], dots_size=look.dots_size)
+        swarms.append((index, look.dots_size, points))
+        index += 1
         if strip.values:
             mean = sum(strip.values) / len(strip.values)
             chart.add(
@@ -569,6 +622,27 @@ def strip_chart(
                 show_dots=False,
                 stroke_style={"width": 3},
             )
+            index += 1
+
+    def draw_dots(root):
+        """Put each strip's dots into its series group, where pygal would have drawn them."""
+        overlay = next((node for node in root.iter() if node.get("class") == "plot overlay"), None)
+        groups = {child.get("class"): child for child in overlay} if overlay is not None else {}
+        for serie, radius, points in swarms:
+            group = groups.get(f"series serie-{serie} color-{serie}")
+            if group is None:
+                continue
+            dots = etree.SubElement(group, "g", {"class": "dots"})
+            for x, y in points:
+                cx, cy = chart.view((x, y))
+                etree.SubElement(
+                    dots,
+                    "circle",
+                    {"cx": f"{cx:.2f}", "cy": f"{cy:.2f}", "r": str(radius), "class": "dot"},
+                )
+        return root
+
+    chart.add_xml_filter(draw_dots)
     return Chart(svg=_finish(chart, alt), alt=alt, summary=summary)
 
 

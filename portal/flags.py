@@ -12,7 +12,7 @@ Conventions shared by every rule:
   for a past date.
 - Questionnaire rules read only the latest response of their instrument
   (latest ``submitted_on``, then highest ``id`` on the same day); ``epds_rose``
-  also reads the one before it.
+  also reads the earlier ones of the 90 days before it, for her lowest.
 - Means are compared exactly (as fractions of the values as written), so a
   mean of 5.0 is never read as 4.999... through float rounding.
 - Every "last N logged days" window is also capped in calendar days: "within 7
@@ -126,6 +126,8 @@ class Thresholds:
     silent_days: int = 4
     # Matthey 2004: an EPDS change of 4 points or more is reliable (portal.questionnaires.trends).
     epds_reliable_rise: int = RELIABLE_CHANGE[EPDS]
+    # The rise is measured from her lowest EPDS in this many days before the latest.
+    epds_rose_window_days: int = 90
 
     @classmethod
     def from_mapping(cls, mapping: Mapping[str, float] | None) -> Thresholds:
@@ -244,10 +246,13 @@ def epds_raised(data: ClientData, thresholds: Thresholds) -> FlagResult | None:
 
 
 def epds_rose(data: ClientData, thresholds: Thresholds) -> FlagResult | None:
-    """Flag the latest EPDS as low when it rose reliably above the one before it.
+    """Flag the latest EPDS as low when it rose reliably above her lowest of the last 90 days.
 
-    A rise within the measurement error (under ``epds_reliable_rise`` points) may be noise;
-    a reliable rise is worth a look even while the total stays in a lower band.
+    Compared with her lowest EPDS in the ``epds_rose_window_days`` calendar days before the
+    latest (that day and the latest's own day included), not only with the previous one: a
+    slow climb of 0, 3, 6 is a reliable rise of 6 although each step is within the measurement
+    error. A rise under ``epds_reliable_rise`` points may be noise; a reliable rise is worth a
+    look even while the total stays in a lower band. Of equal lows, the latest is named.
     """
     responses = sorted(
         (
@@ -259,14 +264,21 @@ def epds_rose(data: ClientData, thresholds: Thresholds) -> FlagResult | None:
     )
     if len(responses) < 2:
         return None
-    previous, latest = responses[-2], responses[-1]
-    rise = latest.total - previous.total
+    latest = responses[-1]
+    since = latest.submitted_on - timedelta(days=thresholds.epds_rose_window_days)
+    earlier = [response for response in responses[:-1] if response.submitted_on >= since]
+    if not earlier:
+        return None
+    lowest = min(reversed(earlier), key=lambda response: response.total)
+    rise = latest.total - lowest.total
     if rise < thresholds.epds_reliable_rise:
         return None
     evidence = _response_evidence(latest) | {
-        "previous_total": previous.total,
-        "previous_submitted_on": previous.submitted_on.isoformat(),
+        "previous_total": lowest.total,
+        "previous_submitted_on": lowest.submitted_on.isoformat(),
         "rise": rise,
+        "compared_with": "lowest_in_window",
+        "window_days": thresholds.epds_rose_window_days,
     }
     return FlagResult("epds_rose", "low", evidence, key=str(latest.id))
 

@@ -330,7 +330,19 @@ def _evidence_sentence(rule: str, evidence: dict) -> str:
             total=evidence["total"],
             day=_day(evidence["submitted_on"]),
         )
+    if rule == "epds_rose" and evidence.get("compared_with") == "lowest_in_window":
+        return _(
+            "EPDS total rose from %(before)s on %(before_day)s (her lowest in the %(window)s days"
+            " before) to %(total)s on %(day)s: %(rise)s points, more than the measurement error.",
+            before=evidence["previous_total"],
+            before_day=_day(evidence["previous_submitted_on"]),
+            window=evidence.get("window_days", 90),
+            total=evidence["total"],
+            day=_day(evidence["submitted_on"]),
+            rise=evidence["rise"],
+        )
     if rule == "epds_rose":
+        # Flags raised before the rule compared with her lowest: the previous EPDS.
         return _(
             "EPDS total rose from %(before)s on %(before_day)s to %(total)s on %(day)s:"
             " %(rise)s points, more than the measurement error.",

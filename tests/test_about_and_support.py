@@ -122,3 +122,16 @@ def test_the_summary_lists_de_luisterlijn_for_a_talk_and_113_for_dark_thoughts(m
     assert "For someone to talk to: De Luisterlijn, 088-0767 000" in page
     assert "For someone to talk to: 113" not in page
     assert "thoughts of harming yourself: 113 Zelfmoordpreventie" in page
+
+
+def test_the_about_page_says_what_the_portal_calculates_besides_scores(client):
+    client.set_cookie("portal_locale", "en")
+    page = client.get("/about")
+    words = " ".join(page.get_data(as_text=True).split())
+
+    assert page.status_code == 200
+    assert "It calculates nothing else about your health." not in words
+    assert "a reliable change" in words
+    assert "cross a threshold the practice has set" in words
+    assert "activities that often went together with your better days" in words
+    assert "not what caused it" in words

@@ -226,3 +226,92 @@ def test_epds_item_10_dutch_topic():
     assert load_instrument("epds").item("epds10").text("nl").endswith(
         "gedachten om uzelf iets aan te doen"
     )
+
+
+# --- When to ask for help: every warning sign of DOMAIN.md, "call now" where minutes count. --
+
+# DOMAIN.md's red-flag list, sign by sign, as the help module words it (Thuisarts; NICE
+# CG37/NG194; KNOV).
+WARNING_SIGNS = {
+    "nl": (
+        "verward", "dingen die anderen niet zien of horen", "al dagen niet",
+        "vreemde overtuigingen",
+        "uw baby iets aan te doen", "veel bloedverlies", "grote stolsels", "pijn op de borst",
+        "kortademig", "bloed ophoesten", "pijnlijke, dikke kuit", "hevige hoofdpijn",
+        "sterretjes", "pijn hoog in uw buik", "overgeven", "koorts", "rillingen",
+        "heel ziek", "vies ruikt", "wond die rood, warm of nat", "rode, warme borst, met koorts",
+    ),
+    "en": (
+        "confused", "see or hear things", "not slept for days", "strange beliefs",
+        "harming yourself or your baby", "heavy bleeding", "large clots", "chest pain",
+        "breathless", "coughing up blood", "painful, swollen calf", "severe headache",
+        "seeing spots", "pain high in your belly", "vomiting", "fever", "shivering",
+        "very unwell", "smells bad", "wound that is red, hot or leaking",
+        "red, hot breast, with fever",
+    ),
+}
+CALL_NOW = {"nl": "bel nu", "en": "call now"}
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_the_warning_signs_lesson_names_every_sign_of_the_domain_list(lang):
+    text = plain(lesson(lang, "when-to-ask-for-help/warning-signs"))
+    assert [sign for sign in WARNING_SIGNS[lang] if sign.lower() not in text] == []
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_psychosis_and_harming_herself_or_the_baby_say_call_now_not_today(lang):
+    body = lesson(lang, "when-to-ask-for-help/warning-signs")
+    sections = {
+        heading.lower(): plain(f"{heading} {text}")
+        for heading, text in re.findall(r"^## ([^\n]+)\n(.*?)(?=^## |\Z)", body, re.M | re.S)
+    }
+    psychosis = next(text for heading, text in sections.items() if "psycho" in heading)
+    harm = next(text for heading, text in sections.items() if "baby" in heading)
+    for text in (psychosis, harm):
+        assert CALL_NOW[lang] in text
+        assert "vandaag" not in text and "today" not in text
+    assert "113" in harm and "112" in harm
+    assert "huisartsenpost" in psychosis
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_the_verloskundige_is_the_first_call_for_her_body_in_the_kraamperiode(lang):
+    for key in ("when-to-ask-for-help/warning-signs", "when-to-ask-for-help/who-to-call"):
+        text = plain(lesson(lang, key))
+        kraam = text[text.index("kraamperiode"):]
+        assert kraam.index("verloskundige") < kraam.index("huisarts"), key
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_the_vitamin_d_sentence_says_only_what_domain_allows(lang):
+    text = plain(lesson(lang, "nutrition/fibre-and-protein"))
+    if lang == "nl":
+        assert "in de zwangerschap is het advies 10 microgram vitamine d per dag" in text
+        assert "vanaf de geboorte elke dag vitamine d-druppels" in text
+        assert "voedingscentrum.nl" in text
+        assert "10 microgram vitamine d extra" not in text
+    else:
+        assert "in pregnancy, 10 micrograms of vitamin d a day is advised" in text
+        assert "vitamin d drops every day from birth" in text
+        assert "voedingscentrum.nl" in text
+        assert "extra 10 micrograms of vitamin d" not in text
+
+
+HORMONE_FACTS = {
+    "nl": ("oxytocine werkt cortisol tegen", "het ondersteunt ook uw slaap",
+           "hormoon dat juist rust brengt"),
+    "en": ("oxytocin counters cortisol", "it also supports your sleep",
+           "a hormone that brings calm"),
+}
+HEDGES = {"nl": "onderzoek wijst erop", "en": "studies suggest"}
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_the_stress_lessons_say_hormone_effects_as_what_studies_suggest(lang):
+    stress = {key: plain(text) for key, text in texts(lang).items()
+              if key.startswith("stress-and-breathing/")}
+    assert [(key, fact) for key, text in stress.items() for fact in HORMONE_FACTS[lang]
+            if fact in text] == []
+    counterweight = stress["stress-and-breathing/oxytocin-as-counterweight"]
+    assert HEDGES[lang] in counterweight and "cortisol" in counterweight

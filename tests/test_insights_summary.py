@@ -1,5 +1,6 @@
-"""What seems to help her, end to end: the summary, her page, her PDF, the practitioner's page."""
+"""What went with her better days, end to end: the summary, her page and PDF, the practitioner."""
 
+import html
 import io
 import re
 from datetime import timedelta
@@ -11,7 +12,8 @@ import sqlalchemy as sa
 from portal.demo import BREATHING_HELPS, client_email, seed_demo
 from portal.extensions import db
 from portal.insights import FINDINGS, NO_PATTERN, TOO_FEW_DAYS
-from portal.models import User
+from portal.models import CheckIn, InsightShown, User
+from portal.reports.insight_lines import RECENTLY_SHOWN_DAYS
 from portal.reports.summary import build_summary
 from tests.conftest import login
 from tests.test_reports_factory import add_checkin
@@ -44,8 +46,8 @@ def summary_of(mother, days=30, **kwargs):
     return build_summary(mother, today - timedelta(days=days - 1), today, **kwargs)
 
 
-def text_of(html: str) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+def text_of(page: str) -> str:
+    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page)))
 
 
 def test_the_summary_finds_lower_tension_on_breathing_days(mother):
@@ -57,8 +59,13 @@ def test_the_summary_finds_lower_tension_on_breathing_days(mother):
     line = section.lines[0]
     assert (line.activity, line.measure) == ("breathing", "tension")
     assert line.sentence == (
-        "On the 14 days you did a breathing exercise, your tension was lower"
-        " (1.6 against 3.6, on a scale of 1 to 5)."
+        "On the 14 days you did a breathing exercise, your tension was often lower"
+        " (1.6 against 3.6 on the other days, on a scale of 1 to 5)."
+    )
+    # How sure, in plain words, in the same paragraph: over four weeks, clear.
+    assert line.certainty == (
+        "Over 4 weeks this pattern was clear; chance is unlikely to explain it, but it does not"
+        " show that one causes the other."
     )
     assert section.notice == "This shows what went together for you, not what caused it."
 
@@ -79,13 +86,16 @@ def test_her_page_shows_the_finding_in_words_with_a_chart_and_no_p_value(app, mo
     page = signed_in(app, mother).get("/reports/me").get_data(as_text=True)
 
     words = text_of(page)
-    assert "What seems to help you" in words
-    assert "On the 14 days you did a breathing exercise, your tension was lower" in words
+    assert "What often went with a better day" in words
+    assert "help" not in text_of(re.search(r"<h2 id=\"insights-title\">.*?</h2>", page)[0])
+    assert "On the 14 days you did a breathing exercise, your tension was often lower" in words
+    assert "Over 4 weeks this pattern was clear" in words
+    assert "Each dot is one day. The upright bar is the average of those days." in words
     assert "This shows what went together for you, not what caused it." in words
     assert "How is this worked out?" in words
-    assert re.search(r'<figure class="insight-chart"><img src="data:image/svg\+xml;base64,', page)
+    assert re.search(r'<figure class="insight-chart">\s*<img src="data:image/svg\+xml;base64', page)
     assert 'alt="Tension: With: 14 days, average 1.6; Without: 14 days, average 3.6"' in page
-    assert "p-value" not in words and "p =" not in words and "interval" not in words
+    assert "p-value" not in words and "adjusted p" not in words and "interval" not in words
 
 
 def test_her_pdf_holds_the_same_sentence(app, mother):
@@ -95,12 +105,13 @@ def test_her_pdf_holds_the_same_sentence(app, mother):
 
     text = " ".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(data)).pages)
     flat = re.sub(r"[\s\u200b]+", " ", text)
-    assert "What seems to help you" in flat
-    assert "your tension was lower (1.6 against 3.6, on a scale of 1 to 5)" in flat
+    assert "What often went with a better day" in flat
+    assert "your tension was often lower (1.6 against 3.6 on the other days" in flat
+    assert "Over 4 weeks this pattern was clear" in flat
     assert "interval" not in flat
 
 
-def test_the_practitioner_sees_the_finding_and_its_interval_on_the_client_page(app, mother):
+def test_the_practitioner_sees_the_method_days_interval_and_adjusted_p(app, mother):
     add_breathing_days(mother)
     practitioner = mother.profile.practitioner
     practitioner.locale = "en"
@@ -110,10 +121,17 @@ def test_the_practitioner_sees_the_finding_and_its_interval_on_the_client_page(a
 
     page = text_of(test_client.get(f"/practice/clients/{mother.id}").get_data(as_text=True))
 
-    assert "What seems to help her" in page
+    assert "What often went with her better days" in page
     assert "In the words she reads on her progress page:" in page
-    assert "On the 14 days you did a breathing exercise, your tension was lower" in page
-    assert re.search(r"Difference -2\.0 \(corrected interval -\d\.\d to -\d\.\d\)", page)
+    assert "On the 14 days you did a breathing exercise, your tension was often lower" in page
+    assert re.search(
+        r"Difference after the trend -2\.0 \(adjusted interval -\d\.\d to -\d\.\d\);"
+        r" 14 days with, 14 without; adjusted p (< )?0\.\d\d\d over \d+ comparisons;"
+        r" (exact permutation test \(few days\)|trend regression, carry-over)",
+        page,
+    )
+    assert "Method: per activity and measure, a regression of the measure on the activity" in page
+    assert "Benjamini-Hochberg at 5% over all" in page
 
 
 def test_no_pattern_is_said_plainly(mother):
@@ -144,3 +162,46 @@ def test_the_demo_client_has_a_real_breathing_effect(app):
     assert [(line.activity, line.measure) for line in section.lines][:1] == [
         ("breathing", "tension")
     ]
+
+
+def test_a_finding_that_goes_leaves_a_line_for_fourteen_days(app, mother):
+    add_breathing_days(mother)
+    test_client = signed_in(app, mother)
+    assert "your tension was often lower" in text_of(
+        test_client.get("/reports/me").get_data(as_text=True)
+    )
+    # She corrects her diary: her tension had nothing to do with breathing after all.
+    today = mother_today(mother)
+    for checkin in db.session.scalars(sa.select(CheckIn).where(CheckIn.client_id == mother.id)):
+        checkin.tension = 2 + checkin.day.toordinal() % 3
+    db.session.commit()
+
+    words = text_of(test_client.get("/reports/me").get_data(as_text=True))
+
+    assert "your tension was often lower (" not in words
+    assert (
+        "Earlier we saw that your tension was often lower on days you did a breathing exercise."
+        " In the days shown now, we no longer see it."
+    ) in words
+    # The practitioner reads the same line.
+    assert summary_of(mother, audience="practitioner").insights.earlier
+
+    # Fifteen days after it was last shown, the line is gone.
+    db.session.execute(
+        sa.update(InsightShown).values(last_shown=today - timedelta(days=RECENTLY_SHOWN_DAYS + 1))
+    )
+    db.session.commit()
+    words = text_of(test_client.get("/reports/me").get_data(as_text=True))
+    assert "Earlier we saw" not in words
+
+
+def test_the_line_needs_the_comparison_to_be_made_again(app, mother):
+    add_breathing_days(mother)
+    test_client = signed_in(app, mother)
+    test_client.get("/reports/me")
+
+    # A week's view has too few days to compare: it cannot say the pattern went.
+    today = mother_today(mother)
+    page = test_client.get(f"/reports/me?start={today - timedelta(days=6)}&end={today}")
+
+    assert "Earlier we saw" not in text_of(page.get_data(as_text=True))

@@ -351,7 +351,8 @@ def test_the_number_of_queries_does_not_grow_with_the_data(make, app):
             full.client, full.today - timedelta(days=89), full.today, audience="practitioner"
         )
     assert result.days_logged == 90 and len(result.notes) == 26 and len(result.flags.details) == 6
-    assert many.count <= 9
+    # Ten: one of them reads which findings she was shown in the last 14 days.
+    assert many.count <= 10
     assert few.count == many.count
 
 

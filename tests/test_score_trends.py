@@ -111,3 +111,4 @@ def test_a_reliable_epds_rise_shows_as_a_dashboard_badge(app, make):
     assert badge in html
     page = test_client.get(f"/practice/clients/{mother.id}").get_data(as_text=True)
     assert "EPDS total rose from 3 on" in page and "to 7 on" in page
+    assert "(her lowest in the 90 days before)" in page

@@ -14,6 +14,7 @@ from portal.models.guidance import (
     ModuleText,
     RecommendationDismissal,
 )
+from portal.models.insights import InsightShown
 from portal.models.messages import Message, MessageSettings, MessageThread
 from portal.models.notes import Note, NoteRevision
 from portal.models.outbox import OutboxMessage, ScheduledJob
@@ -46,6 +47,7 @@ __all__ = [
     "Enquiry",
     "ErasureRequest",
     "Flag",
+    "InsightShown",
     "InstrumentText",
     "Invitation",
     "Lesson",

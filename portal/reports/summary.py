@@ -26,6 +26,7 @@ from portal.dates import local_today, weeks_postpartum
 from portal.extensions import db
 from portal.models import ClientProfile, User
 from portal.reports.insight_lines import checkin_days, insight_section
+from portal.reports.insights_shown import recently_shown
 from portal.reports.summary_format import (
     CLINICAL_BAND_WORDING,
     _activities,
@@ -149,6 +150,7 @@ def build_summary(
         delivery_date = profile.delivery_date if profile else None
         delivery_type = profile.delivery_type if profile else None
         questionnaires, instruments = _questionnaires(client.id, period, zone, locale, audience)
+        shown_before = recently_shown(client.id, period.end)
         return ProgressSummary(
             audience=audience,
             locale=locale,
@@ -179,7 +181,13 @@ def build_summary(
             activities=_activities(current),
             guidance=_guidance(client.id, period, zone, locale),
             notes=_notes(client.id, period, zone, locale, practitioner_version),
-            insights=insight_section(checkin_days(current, MEASURE_KEYS), locale),
+            insights=insight_section(
+                checkin_days(current, MEASURE_KEYS),
+                locale,
+                # A finding that went leaves a line only in a view that ends today. Read
+                # always, so that every summary runs the same number of queries.
+                shown_before if period.end == local_today(client.timezone) else (),
+            ),
             **referral,
         )
 

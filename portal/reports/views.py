@@ -13,6 +13,7 @@ from portal.models import Role, User
 from portal.reports.fhir import Bundle, build_bundle
 from portal.reports.forms import PeriodForm
 from portal.reports.insight_lines import insight_charts
+from portal.reports.insights_shown import remember_shown
 from portal.reports.pdf import download_filename, render_pdf
 from portal.reports.summary import (
     CLIENT,
@@ -61,6 +62,10 @@ def progress():
     if not form.validate():
         return render_template("reports/progress.html", form=form, summary=None), 422
     summary = _summary(client, form, CLIENT)
+    if summary.insights and summary.period.end == local_today(client.timezone):
+        # What she is told today, so that a finding that goes later leaves a line; committed
+        # with the access-log entry of this page view.
+        remember_shown(client.id, summary.insights.shown, summary.period.end)
     _record_access("progress_viewed", client, summary)
     return render_template(
         "reports/progress.html",

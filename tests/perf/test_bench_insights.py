@@ -1,4 +1,4 @@
-"""Benchmark of "what seems to help you" on a year of data (``make bench``, never ``make test``).
+"""Benchmark of "what often went with a better day" on a year (``make bench``, not ``make test``).
 
 One client with 365 days of full check-ins (three to five activities a day, one real effect).
 Measured in one run, 30 repetitions after a warm-up, p50 and p95: (a) ``find_insights`` alone

@@ -323,3 +323,35 @@ def test_trend_words_leave_the_label_to_the_caller():
     assert trend_words([2, 3]) == "rose from 2.0 to 3.0"
     assert trend_words([3, 3]) == "stayed around 3.0"
     assert trend_words([None]) == "nothing logged"
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        # 39 days of a 1-to-5 scale: once about 8 per column, hiding each other.
+        [float(1 + (day * 7) % 5) for day in range(39)],
+        # Half a year of a 1-to-5 scale on one side: 36 days at each value.
+        [float(1 + day % 5) for day in range(180)],
+        # Three months of sleep in quarter hours, between 4 and 9 hours.
+        [4 + ((day * 13) % 21) / 4 for day in range(90)],
+    ],
+)
+def test_a_strip_chart_draws_every_day_as_a_dot_of_its_own(values):
+    chart = charts.strip_chart(
+        "Tension",
+        [charts.Strip("With", values), charts.Strip("Without", values[: len(values) // 2])],
+        x_range=(0, 12) if max(values) > 5 else (1, 5),
+        summary="",
+    )
+    root = ET.fromstring(chart.svg)
+    dots = [
+        (float(c.get("cx")), float(c.get("cy")), float(c.get("r")))
+        for c in root.iter(f"{SVG}circle")
+        if "dot" in c.get("class", "").split()
+    ]
+
+    assert len(dots) == len(values) + len(values) // 2
+    for index, (x, y, radius) in enumerate(dots):
+        for other_x, other_y, _ in dots[index + 1 :]:
+            # Never on top of each other: centres at least most of a dot apart.
+            assert (x - other_x) ** 2 + (y - other_y) ** 2 >= (1.5 * radius) ** 2

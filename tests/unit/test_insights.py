@@ -1,5 +1,6 @@
-"""What seems to help her: planted effects are found, noise is not, too few days say so."""
+"""What went with her better days: planted effects are found, noise is not, too few days say so."""
 
+import math
 import random
 from datetime import date, timedelta
 
@@ -7,13 +8,19 @@ import pytest
 
 from portal.insights import (
     FINDINGS,
+    MEASURES_BY_KEY,
+    METHOD_EXACT,
     MIN_DAYS_EACH_SIDE,
     NO_PATTERN,
     TOO_FEW_DAYS,
     Comparison,
     Day,
     benjamini_hochberg,
+    compare_all,
+    exact_permutation_p,
     find_insights,
+    t_critical,
+    t_two_sided_p,
 )
 from portal.models.checkins import ACTIVITIES
 
@@ -182,3 +189,115 @@ def test_benjamini_hochberg_selects_the_step_up_set(p_values, selected):
         assert (one.low is not None) == one.selected
         if one.selected:
             assert one.high < 0  # the adjusted interval excludes zero exactly when selected
+
+
+# --- The method on real diaries: checked against scipy (a test-only dependency) -------------
+
+
+@pytest.mark.parametrize("freedom", [1, 2, 3, 7, 11, 28, 87, 362])
+@pytest.mark.parametrize("statistic", [0.0, 0.5, 1.96, 3.3, 5.0])
+def test_student_t_tail_matches_scipy(statistic, freedom):
+    stats = pytest.importorskip("scipy.stats")
+
+    expected = 2 * stats.t.sf(statistic, freedom)
+
+    assert t_two_sided_p(statistic, freedom) == pytest.approx(expected, rel=1e-7, abs=1e-12)
+    if statistic:
+        assert t_critical(expected, freedom) == pytest.approx(statistic, rel=1e-6)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_exact_permutation_matches_scipy_on_few_days(seed):
+    stats = pytest.importorskip("scipy.stats")
+    rng = random.Random(seed)
+    with_values = [float(rng.randint(1, 5)) for _ in range(7 + seed % 2)]
+    without_values = [rng.randint(4, 20) / 4 for _ in range(8)]
+
+    expected = stats.permutation_test(
+        (with_values, without_values),
+        lambda a, b, axis: a.mean(axis=axis) - b.mean(axis=axis),
+        permutation_type="independent",
+        n_resamples=math.inf,
+        alternative="two-sided",
+        vectorized=True,
+    ).pvalue
+
+    assert exact_permutation_p(with_values, without_values) == pytest.approx(expected, rel=1e-9)
+
+
+def test_few_days_take_the_exact_p_value_where_the_approximation_is_too_sure():
+    # 16 days, 8 with and 8 without: a difference the t approximation calls rarer than it is.
+    days = []
+    tensions = [2, 2, 3, 2, 3, 1, 2, 4, 3, 4, 2, 4, 3, 5, 3, 4]
+    for offset, tension in enumerate(tensions):
+        activities = frozenset({"breathing"} if offset < 8 else {"walk_outside"})
+        days.append(Day(START + timedelta(days=offset * 2), activities, {"tension": tension}))
+    made = compare_all(days, ("breathing",), [MEASURES_BY_KEY["tension"]])
+
+    (one,) = made
+    exact = exact_permutation_p([float(v) for v in tensions[:8]], [float(v) for v in tensions[8:]])
+    assert one.p_value >= exact
+    assert one.method == METHOD_EXACT or one.p_value > exact
+
+
+def test_a_shared_recovery_trend_is_not_a_finding():
+    # She gets better every week and breathes more often as she does: nothing else.
+    days = []
+    for offset in range(90):
+        breathing = (offset * 7919) % 100 < 20 + offset * 0.45
+        mood = 2 + offset / 30 + ((offset * 31) % 7 - 3) / 6
+        values = {"mood": round(mood * 4) / 4}
+        activities = frozenset({"breathing"} if breathing else ())
+        days.append(Day(START + timedelta(days=offset), activities, values))
+    plain_with = [d.values["mood"] for d in days if d.activities]
+    plain_without = [d.values["mood"] for d in days if not d.activities]
+    assert sum(plain_with) / len(plain_with) > sum(plain_without) / len(plain_without) + 0.4
+
+    insights = find_insights(days, ("breathing",), measures=[MEASURES_BY_KEY["mood"]])
+
+    assert insights.status == NO_PATTERN
+
+
+def test_a_habit_of_many_days_counts_as_fewer_independent_days():
+    # Breathing in runs of ten days, mood drifting slowly: the runs are not 45 separate days.
+    days = []
+    level = 0.0
+    rng = random.Random(11)
+    for offset in range(90):
+        level = 0.8 * level + 0.6 * rng.gauss(0, 1)
+        breathing = (offset // 10) % 2 == 0
+        days.append(
+            Day(
+                START + timedelta(days=offset),
+                frozenset({"breathing"} if breathing else ()),
+                {"mood": round((3 + level) * 4) / 4},
+            )
+        )
+    (one,) = compare_all(days, ("breathing",), [MEASURES_BY_KEY["mood"]])
+
+    assert one.persistence > 0.5
+    assert one.degrees_of_freedom < 45
+
+
+@pytest.mark.parametrize("count", [20, 34, 40])
+def test_exact_permutation_counts_every_split_beyond_four_byte_counts(count):
+    # C(34, 17) no longer fits four bytes per count: the packed counts take eight.
+    rng = random.Random(count)
+    values = [rng.randint(4, 36) / 4 for _ in range(count)]
+    size = count // 2 - 3
+    with_values, without_values = values[:size], values[size:]
+
+    # A plain count by group size and sum, in quarter points.
+    table = [dict() for _ in range(size + 1)]
+    table[0][0] = 1
+    for value in values:
+        unit = round(value * 4)
+        for taken in range(size, 0, -1):
+            for total, ways in table[taken - 1].items():
+                table[taken][total + unit] = table[taken].get(total + unit, 0) + ways
+    observed = sum(round(value * 4) for value in with_values)
+    at_most = sum(ways for total, ways in table[size].items() if total <= observed)
+    at_least = sum(ways for total, ways in table[size].items() if total >= observed)
+    expected = min(1.0, 2 * min(at_most, at_least) / math.comb(count, size))
+
+    assert exact_permutation_p(with_values, without_values) == pytest.approx(expected, rel=1e-12)
