@@ -244,9 +244,14 @@ def _make_share(client: User, form: ShareForm):
     if not form.validate_on_submit():
         return False
     member = services.member_of(client, form.member_id.data)
-    share, _token = sharing.create_share(
-        client, member, form.period_days.data, form.valid_days.data, _me()
-    )
+    try:
+        share, _token = sharing.create_share(
+            client, member, form.period_days.data, form.valid_days.data, _me(),
+            reason=form.reason.data,
+        )
+    except sharing.ShareError as error:
+        form.consent.errors = [*form.consent.errors, str(error)]
+        return False
     return share
 
 
@@ -346,6 +351,15 @@ def _share_or_404(token: str) -> ShareLink:
     return share
 
 
+def _sender(share: ShareLink) -> User | None:
+    """Return who the referral names as its sender: the practitioner who shared, else hers."""
+    if share.consent_recorded_by_practitioner and share.created_by_id:
+        creator = db.session.get(User, share.created_by_id)
+        if creator is not None:
+            return creator
+    return share.client.profile.practitioner if share.client.profile else None
+
+
 def _referral(share: ShareLink):
     return build_summary(
         share.client,
@@ -353,7 +367,9 @@ def _referral(share: ShareLink):
         share.period_end,
         audience=REFERRAL,
         locale=str(get_locale()),
-        sender=share.client.profile.practitioner if share.client.profile else None,
+        sender=_sender(share),
+        reason=share.reason,
+        include_contact=share.consent_version in sharing.CONSENT_VERSIONS_WITH_CONTACT,
     )
 
 
@@ -369,6 +385,7 @@ def shared_summary(token: str):
         share=share,
         token=token,
         summary=summary,
+        shared_by=summary.sender.name if summary.sender else "",
         charts=summary_charts(summary),
     )
     db.session.commit()

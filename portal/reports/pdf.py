@@ -129,9 +129,12 @@ def soft_wrap(text: str) -> str:
 
 def render_summary_html(summary: ProgressSummary) -> str:
     """Render the print HTML of a summary in its own language (needs a request context)."""
+    # The referral audience has its own template: risk first, third person, only what she
+    # consented to share.
+    template = "reports/referral_pdf.html" if summary.is_referral_version else "reports/pdf.html"
     with force_locale(summary.locale):
         return render_template(
-            "reports/pdf.html",
+            template,
             summary=summary,
             charts=summary_charts(summary),
             insight_charts=insight_charts(summary.insights, summary.locale, width=560),

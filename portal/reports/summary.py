@@ -26,6 +26,7 @@ from portal.dates import local_today, weeks_postpartum
 from portal.extensions import db
 from portal.models import ClientProfile, User
 from portal.reports.insight_lines import checkin_days, insight_section
+from portal.reports.referral import referral_front
 from portal.reports.summary_format import (
     CLINICAL_BAND_WORDING,
     _activities,
@@ -125,10 +126,14 @@ def build_summary(
     audience: str = CLIENT,
     locale: str = "nl",
     sender: User | None = None,
+    reason: str | None = None,
+    include_contact: bool = True,
 ) -> ProgressSummary:
     """Build the progress summary of a client for a period, in a fixed number of queries.
 
-    The referral version names the sender: ``sender``, else her own practitioner.
+    The referral version names the sender (``sender``, else her own practitioner) and opens
+    with its own first page: the ``reason`` for sharing, the current risk, the latest scores,
+    what was done and how to reach her (her phone only when ``include_contact``).
     """
     if audience not in AUDIENCES:
         raise ValueError(f"unknown audience {audience!r}")
@@ -143,6 +148,16 @@ def build_summary(
         referral = {}
         if audience == REFERRAL:
             referral = _referral_facts(profile, sender, locale)
+            referral["front"] = referral_front(
+                client.id,
+                profile,
+                period,
+                zone,
+                locale,
+                sender=referral["sender"],
+                reason=reason,
+                include_contact=include_contact,
+            )
         checkins = _checkin_rows(client.id, period)
         current = [row for row in checkins if row.day >= period.start]
         previous = [row for row in checkins if row.day < period.start]
@@ -175,7 +190,8 @@ def build_summary(
             series=_series(current, period),
             questionnaires=questionnaires,
             instruments=instruments,
-            flags=_flags(client.id, period, zone, locale, clinical, practitioner_version),
+            # Colleagues read how a flag was handled too (her consent names it).
+            flags=_flags(client.id, period, zone, locale, clinical, clinical),
             activities=_activities(current),
             guidance=_guidance(client.id, period, zone, locale),
             notes=_notes(client.id, period, zone, locale, practitioner_version),

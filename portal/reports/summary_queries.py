@@ -31,6 +31,7 @@ from portal.models import (
     QuestionnaireResponse,
 )
 from portal.questionnaires.instruments import Instrument, InvalidDefinition, load_instrument
+from portal.reports import referral_wording
 from portal.reports.summary_format import (
     CLINICAL_BAND_WORDING,
     _date_text,
@@ -132,7 +133,10 @@ def _questionnaires(
             # A colleague reads the band in clinical words, with its source.
             wording = CLINICAL_BAND_WORDING.get((instrument.key, band.key))
             clinical = str(wording) if wording is not None else band.label(locale)
-            meaning = (labels.safety_meaning() + " " + clinical) if safety else clinical
+            item_10 = labels.item_10(instrument.key, response.item_scores) or 0
+            meaning = (
+                f"{referral_wording.item10_meaning(item_10)} {clinical}" if safety else clinical
+            )
         lines.append(
             QuestionnaireLine(
                 instrument=instrument.key,

@@ -1,0 +1,32 @@
+"""share links: the reason for sharing, and why a link was closed
+
+A share link keeps the short reason its sender wrote (shown at the top of the referral summary),
+and a revoked link keeps why it was closed (for instance "consent_withdrawn" when she withdrew
+her consent and every open link closed at once).
+
+Revision ID: 0010
+Revises: 0009
+Create Date: 2026-12-06 21:00:00.000000
+
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision = '0010'
+down_revision = '0009'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.batch_alter_table('share_links', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('reason', sa.Text(), nullable=True))
+        batch_op.add_column(sa.Column('revoked_reason', sa.String(length=40), nullable=True))
+
+
+def downgrade():
+    with op.batch_alter_table('share_links', schema=None) as batch_op:
+        batch_op.drop_column('revoked_reason')
+        batch_op.drop_column('reason')
