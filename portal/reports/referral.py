@@ -42,7 +42,7 @@ from portal.templating import LEVEL_LABELS
 SCORED = ("epds", "gad7")
 RISK_LEVELS = ("urgent", "high")
 # Page 1 holds at most this many lines of handling; the flags section lists them all.
-HANDLED_ON_FRONT = 6
+HANDLED_ON_FRONT = 3
 
 
 def referral_front(
@@ -192,7 +192,7 @@ def _score_card(key, responses, start, instrument, zone, locale) -> ScoreCard | 
         total=int(latest.total),
         max_total=instrument.max_total,
         band_text=band_text,
-        source=instrument.source,
+        source=words.SHORT_SOURCES.get(key, instrument.source),
         since_previous=since_previous,
         since_first=since_first,
         history=history,

@@ -16,6 +16,11 @@ from flask_babel import gettext as _
 from portal.i18n import date_locale
 from portal.questionnaires.trends import APPROXIMATE, RELIABLE_CHANGE, Change
 
+# Short citations for page 1; the questionnaires section names the full sources.
+SHORT_SOURCES = {
+    "epds": "Cox et al. 1987; Pop et al. 1992",
+    "gad7": "Spitzer et al. 2006",
+}
 # Where each reliable-change threshold comes from (portal/questionnaires/trends.py).
 RELIABLE_CHANGE_SOURCES = {
     "epds": "Matthey 2004",
