@@ -314,7 +314,8 @@ def test_withdrawing_consent_closes_every_link_and_refuses_new_ones_for_both_rol
     assert "You have withdrawn your consent" in html.unescape(refused.get_data(as_text=True))
     refused = post_form(staff, f"/practice/clients/{client.id}/shares", data)
     assert refused.status_code == 422
-    assert "Cliënte heeft haar toestemming ingetrokken" in html.unescape(refused.get_data(as_text=True))
+    staff_page = html.unescape(refused.get_data(as_text=True))
+    assert "Cliënte heeft haar toestemming ingetrokken" in staff_page
     assert share_count() == before and len(outbox) == mails
 
     # Given again, she can share again; the closed links stay closed.
