@@ -83,10 +83,14 @@ def make_at_risk(make, *, days=30):
     profile.emergency_contact_relation = "partner"
     profile.emergency_contact_phone = "+31687654321"
     item10_day = full.today - timedelta(days=ITEM10_DAYS_AGO)
-    add_response(client, "epds", [0, 0, 0, 0, 0, 0, 0, 0, 0, 2], item10_day)
+    answered = add_response(client, "epds", [0, 0, 0, 0, 0, 0, 0, 0, 0, 2], item10_day)
     add_response(client, "epds", [0] * 10, full.today - timedelta(days=1))
+    db.session.flush()
+    # As portal.flags raises it: the response's id, total and date, and the item-10 score.
     safety = Flag(client_id=client.id, rule="safety", level="urgent",
-                  level_rank=LEVEL_RANK["urgent"], evidence={"item_10": 2},
+                  level_rank=LEVEL_RANK["urgent"], episode_key=str(answered.id),
+                  evidence={"response_id": answered.id, "total": 2,
+                            "submitted_on": item10_day.isoformat(), "item_10": 2},
                   raised_at=at_noon(item10_day))
     handled = Flag(client_id=client.id, rule="epds_raised", level="medium",
                    level_rank=LEVEL_RANK["medium"], evidence={"total": 11},

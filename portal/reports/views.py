@@ -127,8 +127,13 @@ def client_referral_pdf(client_id: int):
 @bp.route("/clients/<int:client_id>/fhir.json")
 @login_required
 def client_fhir(client_id: int):
-    """Download a client's period as a FHIR R4 Bundle (JSON)."""
+    """Download a client's whole history, or a chosen period, as a FHIR R4 Bundle (JSON)."""
     client = client_record_for_practitioner(client_id)
+    if not request.args:
+        # Her whole questionnaire and check-in history unless a period is asked for.
+        bundle = build_bundle(client)
+        audit.record("fhir_exported", client=client, detail="whole history")
+        return fhir_response(bundle, f"fhir-{client.id}-all.json")
     form = _period_form(client)
     if not form.validate():
         back_url = url_for("practice.dashboard")
