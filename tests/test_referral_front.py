@@ -150,7 +150,7 @@ def test_page_one_of_the_referral_pdf_names_the_item10_answer_with_its_date(app,
                      "Verwijzing POH-GGZ", ACK_NOTE, "06 12345678", "Jan de Boer"):
         assert expected in first, (expected, first)
     # The open urgent flag is in the box with its age.
-    assert ("Urgent" if locale == "en" else "Urgent") in first
+    assert ("Open flag (urgent)" if locale == "en" else "Open signaal (urgent)") in first
     # The check-in averages come after page 1.
     averages = "Check-ins: averages" if locale == "en" else "Check-ins: gemiddelden"
     assert averages not in first and any(averages in page for page in pages[1:])

@@ -140,7 +140,7 @@ def _risks(responses, flags, instruments, zone, locale, now) -> tuple[RiskItem, 
         risks.append(RiskItem(
             "flag",
             words.open_flag_risk(
-                str(LEVEL_LABELS.get(flag.level, flag.level)),
+                str(LEVEL_LABELS.get(flag.level, flag.level)).lower(),
                 labels.rule_label(flag.rule, flag.level),
                 _moment_text(flag.raised_at, zone, locale),
                 words.age_text(now - flag.raised_at, locale),

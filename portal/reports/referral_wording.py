@@ -56,7 +56,7 @@ def age_text(age: timedelta, locale: str) -> str:
 def open_flag_risk(level: str, rule: str, raised_text: str, age: str) -> str:
     """Describe an open urgent or high flag with its age, for the "current risk" box."""
     return _(
-        "%(level)s flag open since %(date)s (%(age)s): %(rule)s.",
+        "Open flag (%(level)s) since %(date)s (%(age)s): %(rule)s.",
         level=level,
         date=raised_text,
         age=age,
