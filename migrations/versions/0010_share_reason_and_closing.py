@@ -1,8 +1,9 @@
-"""share links: the reason for sharing, and why a link was closed
+"""share links: the reason for sharing, why a link was closed, and its e-mail
 
 A share link keeps the short reason its sender wrote (shown at the top of the referral summary),
-and a revoked link keeps why it was closed (for instance "consent_withdrawn" when she withdrew
-her consent and every open link closed at once).
+a revoked link keeps why it was closed (for instance "consent_withdrawn" when she withdrew
+her consent and every open link closed at once), and the outbox row of the e-mail that carried
+it, so that an erasure removes the mail to her care team too.
 
 Revision ID: 0010
 Revises: 0009
@@ -24,9 +25,16 @@ def upgrade():
     with op.batch_alter_table('share_links', schema=None) as batch_op:
         batch_op.add_column(sa.Column('reason', sa.Text(), nullable=True))
         batch_op.add_column(sa.Column('revoked_reason', sa.String(length=40), nullable=True))
+        batch_op.add_column(sa.Column('outbox_message_id', sa.Integer(), nullable=True))
+        batch_op.create_foreign_key(
+            batch_op.f('fk_share_links_outbox_message_id_outbox_messages'),
+            'outbox_messages', ['outbox_message_id'], ['id'], ondelete='SET NULL')
 
 
 def downgrade():
     with op.batch_alter_table('share_links', schema=None) as batch_op:
+        batch_op.drop_constraint(
+            batch_op.f('fk_share_links_outbox_message_id_outbox_messages'), type_='foreignkey')
+        batch_op.drop_column('outbox_message_id')
         batch_op.drop_column('revoked_reason')
         batch_op.drop_column('reason')

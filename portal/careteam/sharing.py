@@ -119,7 +119,7 @@ def create_share(
                  detail=f"share {share.id} to member {member.id} until {expires_at.date()}")
     # The member reads Dutch: the practice is Dutch, and we do not know their language.
     with force_locale("nl"):
-        send_mail(
+        (message,) = send_mail(
             member.email,
             _("A summary shared with you by %(practice)s",
               practice=current_app.config["PRACTICE_NAME"]),
@@ -131,6 +131,8 @@ def create_share(
             ),
             kind="share_link",
         )
+    db.session.flush()
+    share.outbox_message_id = message.id
     return share, token
 
 

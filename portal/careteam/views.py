@@ -323,9 +323,17 @@ def _not_found(response) -> bool:
     return response.status_code == 404
 
 
-def recipient_page(view):
-    """Rate-limit failed token lookups (token guessing); working links never count."""
-    return limiter.limit(_share_limit, deduct_when=_not_found)(view)
+def _opens_a_share() -> bool:
+    """Tell whether this request's token opens a share: such a request is never limited."""
+    token = (request.view_args or {}).get("token")
+    return bool(token) and sharing.share_for_token(token) is not None
+
+
+# One budget per address for the page, the PDF and the FHIR route together, spent only by
+# lookups that find nothing (token guessing); a working link is exempt, so it never sees 429.
+recipient_page = limiter.shared_limit(
+    _share_limit, scope="share-links", deduct_when=_not_found, exempt_when=_opens_a_share
+)
 
 
 @bp.after_app_request
