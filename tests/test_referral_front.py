@@ -160,6 +160,31 @@ def test_page_one_of_the_referral_pdf_names_the_item10_answer_with_its_date(app,
 
 
 @pytest.mark.parametrize("locale", ["nl", "en"])
+def test_the_mothers_wording_never_reaches_the_referral_summary(app, at_risk, locale):
+    full, _day = at_risk
+    with app.test_request_context():
+        summary = referral(full, locale, days=90)
+    assert summary.insights is None and summary.flags.wording == ()
+    text = " ".join(_strings_of(summary))
+    assert not second_person(text), second_person(text)
+
+
+def _strings_of(value):
+    """Yield every text a summary holds, through its dataclasses, tuples and mappings."""
+    if isinstance(value, str):
+        yield value
+    elif hasattr(value, "__dataclass_fields__"):
+        for name in value.__dataclass_fields__:
+            yield from _strings_of(getattr(value, name))
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings_of(item)
+    elif isinstance(value, (tuple, list)):
+        for item in value:
+            yield from _strings_of(item)
+
+
+@pytest.mark.parametrize("locale", ["nl", "en"])
 def test_no_risk_box_without_an_item10_answer_or_open_risk_flag(app, make, locale):
     with app.test_request_context():
         full = fill_client(make, days=30)

@@ -192,10 +192,16 @@ def build_summary(
             instruments=instruments,
             # Colleagues read how a flag was handled too (her consent names it).
             flags=_flags(client.id, period, zone, locale, clinical, clinical),
-            activities=_activities(current),
-            guidance=_guidance(client.id, period, zone, locale),
-            notes=_notes(client.id, period, zone, locale, practitioner_version),
-            insights=insight_section(checkin_days(current, MEASURE_KEYS), locale),
+            # Activities (named in her words) and guidance are not part of what she shares.
+            activities=() if audience == REFERRAL else _activities(current),
+            guidance=() if audience == REFERRAL else _guidance(client.id, period, zone, locale),
+            notes=_notes(client.id, period, zone, locale, practitioner_version, clinical),
+            # Her insights are worded for her and are not part of what she shares.
+            insights=(
+                None
+                if audience == REFERRAL
+                else insight_section(checkin_days(current, MEASURE_KEYS), locale)
+            ),
             **referral,
         )
 

@@ -219,7 +219,8 @@ def _flags(
     )
     still_open = sum(1 for flag in flags if flag.is_open)
     wording = []
-    if acknowledged:
+    # Her words ("your practitioner") are for her version only.
+    if acknowledged and not clinical:
         wording.append(
             ngettext(
                 "%(num)d signal was discussed with your practitioner.",
@@ -227,7 +228,7 @@ def _flags(
                 acknowledged,
             )
         )
-    if still_open:
+    if still_open and not clinical:
         wording.append(
             ngettext(
                 "Your practitioner has been told about %(num)d signal and will look at it.",
@@ -329,7 +330,12 @@ def _guidance(
 
 
 def _notes(
-    client_id: int, period: Period, zone: ZoneInfo, locale: str, practitioner_version: bool
+    client_id: int,
+    period: Period,
+    zone: ZoneInfo,
+    locale: str,
+    practitioner_version: bool,
+    clinical: bool = False,
 ) -> tuple[NoteLine, ...]:
     """Return the period's notes: shared ones, and private ones for the practitioner."""
     start, end = _utc_bounds(period, zone)
@@ -349,7 +355,11 @@ def _notes(
     return tuple(
         NoteLine(
             written_text=_moment_text(note.created_at, zone, locale),
-            author=note.author.full_name if note.author else _("Your practitioner"),
+            author=(
+                note.author.full_name
+                if note.author
+                else (_("a former practitioner") if clinical else _("Your practitioner"))
+            ),
             body=note.body,
             shared=note.shared,
         )
