@@ -16,6 +16,7 @@ from portal.extensions import db
 from portal.i18n import LOCALE_COOKIE
 from portal.models import CareTeamMember
 from tests.conftest import Factory
+from tests.e2e.test_accessibility import axe_violations
 from tests.test_referral_front import make_at_risk
 
 DESKTOP = {"width": 1366, "height": 900}
@@ -73,9 +74,11 @@ def test_a_midwife_sees_the_risk_box_above_the_fold(browser, base_url, shared_li
     # A recipient's layout: no help bar, no sign-in.
     assert page.locator(".help-bar").count() == 0
     assert page.locator("a[href='/login']").count() == 0
+    assert axe_violations(page) == []
     shot(page, f"share-page-1366-{locale}")
     page.set_viewport_size(PHONE)
     page.evaluate("window.scrollTo(0, 0)")
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    assert axe_violations(page) == []
     shot(page, f"share-page-390-{locale}")
     context.close()
