@@ -41,6 +41,7 @@ from portal.practice.views import _render_client_page as render_client_page
 from portal.privacy.views import _account_page as render_account_page
 from portal.reports.fhir import build_bundle
 from portal.reports.pdf import download_filename, render_pdf
+from portal.reports.referral import front_charts
 from portal.reports.summary import REFERRAL, Period, build_summary, summary_charts
 from portal.reports.views import fhir_response
 
@@ -395,6 +396,7 @@ def shared_summary(token: str):
         summary=summary,
         shared_by=summary.sender.name if summary.sender else "",
         charts=summary_charts(summary),
+        front_charts=front_charts(summary),
     )
     db.session.commit()
     return html

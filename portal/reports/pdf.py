@@ -24,6 +24,7 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from portal.reports.insight_lines import insight_charts
+from portal.reports.referral import front_charts
 from portal.reports.summary import ProgressSummary, summary_charts
 
 PRINT_STYLESHEET = Path("css") / "print.css"
@@ -137,6 +138,7 @@ def render_summary_html(summary: ProgressSummary) -> str:
             template,
             summary=summary,
             charts=summary_charts(summary),
+            front_charts=front_charts(summary),
             insight_charts=insight_charts(summary.insights, summary.locale, width=560),
             soft_wrap=soft_wrap,
         )

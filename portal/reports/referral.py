@@ -14,16 +14,19 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from babel.dates import format_date
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 
+from portal import charts, labels
 from portal import flags as flag_rules
-from portal import labels
 from portal.careteam import phones
 from portal.careteam.forms import OUTCOME_LABELS
 from portal.extensions import db
+from portal.i18n import date_locale
 from portal.models import ClientProfile, ContactAttempt, Flag, QuestionnaireResponse
-from portal.questionnaires.instruments import Instrument
+from portal.questionnaires.instruments import Instrument, load_instrument
 from portal.questionnaires.trends import change_between
 from portal.reports import referral_wording as words
 from portal.reports.summary_format import CLINICAL_BAND_WORDING, _date_text, _moment_text
@@ -31,6 +34,7 @@ from portal.reports.summary_queries import _instruments, _utc_bounds
 from portal.reports.summary_types import (
     HandlingLine,
     Period,
+    ProgressSummary,
     ReachLine,
     ReferralFront,
     RiskItem,
@@ -109,6 +113,38 @@ def referral_front(
         handled=_handled(flags, calls, start, end, zone, locale),
         reach=_reach(profile, sender, include_contact),
     )
+
+
+def front_charts(summary: ProgressSummary, *, width: int = 360,
+                 height: int = 220) -> dict[str, charts.Chart]:
+    """Draw a small trend of each latest score over her whole history, with its band lines."""
+    front = summary.front
+    if front is None:
+        return {}
+    drawn = {}
+    with force_locale(summary.locale):
+        for card in front.scores:
+            if len(card.history_days) < 2:
+                continue
+            try:
+                instrument = load_instrument(card.instrument)
+            except KeyError:
+                continue
+            drawn[card.instrument] = charts.score_chart(
+                _("%(name)s total over time", name=card.short_name),
+                card.history_days,
+                card.history_totals,
+                boundaries=[band.min for band in instrument.bands if band.min > 0],
+                max_total=card.max_total,
+                summary=card.history_text,
+                total_label=_("Total"),
+                boundary_label=_("Band boundaries"),
+                width=width,
+                height=height,
+                day_label=lambda day: format_date(day, "d MMM",
+                                                  locale=date_locale(summary.locale)),
+            )
+    return drawn
 
 
 def _item10_answer(instrument: Instrument, score: int, locale: str) -> str:
@@ -197,6 +233,8 @@ def _score_card(key, responses, start, instrument, zone, locale) -> ScoreCard | 
         since_first=since_first,
         history=history,
         history_text=" · ".join(f"{when}: {total}" for when, total in history),
+        history_days=tuple(day(r) for r in mine),
+        history_totals=tuple(int(r.total) for r in mine),
         wording_note=labels.wording_note(latest.wording, latest.wording_validated, staff=True),
         item10_note=item10_note,
     )

@@ -247,6 +247,8 @@ class ScoreCard:
     since_first: str | None
     history: tuple[tuple[str, int], ...]  # (short date, total), oldest first, whole history
     history_text: str
+    history_days: tuple[date, ...] = ()
+    history_totals: tuple[int, ...] = ()
     wording_note: str | None = None
     # Set when item 10 was answered positively in this response or earlier in the period.
     item10_note: str | None = None
