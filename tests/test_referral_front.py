@@ -359,3 +359,17 @@ def test_a_link_whose_consent_is_withdrawn_is_404_even_if_left_open(app, shared_
     client.profile.collection_paused = True
     db.session.commit()
     assert app.test_client().get(paths[0]).status_code == 404
+
+
+def test_a_link_made_under_the_earlier_consent_does_not_show_her_phone(app, at_risk, outbox):
+    """Her phone and emergency contact joined the share consent in version 2027-01."""
+    full, _day = at_risk
+    path, recipient = _share_outputs(app, full, "en", outbox)
+    text = visible(recipient.get(path).get_data(as_text=True))
+    assert "06 12345678" in text and "Jan de Boer (partner)" in text
+    share = db.session.scalar(sa.select(ShareLink))
+    share.consent_version = "2026-12"
+    db.session.commit()
+    text = visible(recipient.get(path).get_data(as_text=True))
+    assert "06 12345678" not in text and "06 87654321" not in text
+    assert "Her phone number is not part of this share." in text
