@@ -21,8 +21,12 @@ branch_labels = None
 depends_on = None
 
 
+# SQLite rebuilds the table for the foreign key: keep AUTOINCREMENT, so ids are never reused.
+KEEP_IDS = {'sqlite_autoincrement': True}
+
+
 def upgrade():
-    with op.batch_alter_table('share_links', schema=None) as batch_op:
+    with op.batch_alter_table('share_links', schema=None, table_kwargs=KEEP_IDS) as batch_op:
         batch_op.add_column(sa.Column('reason', sa.Text(), nullable=True))
         batch_op.add_column(sa.Column('revoked_reason', sa.String(length=40), nullable=True))
         batch_op.add_column(sa.Column('outbox_message_id', sa.Integer(), nullable=True))
@@ -32,7 +36,7 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table('share_links', schema=None) as batch_op:
+    with op.batch_alter_table('share_links', schema=None, table_kwargs=KEEP_IDS) as batch_op:
         batch_op.drop_constraint(
             batch_op.f('fk_share_links_outbox_message_id_outbox_messages'), type_='foreignkey')
         batch_op.drop_column('outbox_message_id')
