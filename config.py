@@ -182,6 +182,9 @@ class ProductionConfig(Config):
     practice's numbers."""
 
     SESSION_COOKIE_SECURE = True
+    # __Host-: the browser takes it only over https, for this host alone (no Domain), path "/",
+    # so a sibling subdomain cannot set or overwrite the session cookie.
+    SESSION_COOKIE_NAME = "__Host-session"
     REMEMBER_COOKIE_SECURE = True
     PREFERRED_URL_SCHEME = "https"
 

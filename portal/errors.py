@@ -1,11 +1,15 @@
 """Error pages in the portal's layout and language."""
 
+import math
+import time
+
 from flask import Flask, render_template
 from flask_babel import lazy_gettext as _l
+from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from portal.extensions import db
+from portal.extensions import db, limiter
 
 MESSAGES = {
     400: (
@@ -38,6 +42,29 @@ MESSAGES = {
 }
 
 
+def wait_seconds() -> int:
+    """Return how long until the limit that refused this request has room again."""
+    current = limiter.current_limit
+    if current is None:
+        return 60
+    return max(1, math.ceil(current.reset_at - time.time()))
+
+
+def too_many(seconds: int):
+    """Render the 429 page saying how long to wait, with a Retry-After header."""
+    from flask_babel import ngettext
+
+    if seconds < 120:
+        wait = ngettext("%(num)d second", "%(num)d seconds", seconds)
+    else:
+        minutes = max(2, round(seconds / 60))
+        wait = ngettext("%(num)d minute", "%(num)d minutes", minutes)
+    body, status = render_error(429, _l(
+        "There were too many attempts in a short time. Please wait %(wait)s and try again.",
+        wait=wait))
+    return body, status, {"Retry-After": str(seconds)}
+
+
 def render_error(code: int, detail: str | None = None):
     """Render the error page for an HTTP status code."""
     title, message = MESSAGES.get(code, MESSAGES[500])
@@ -66,6 +93,8 @@ def register(app: Flask) -> None:
         code = error.code or 500
         if code not in MESSAGES:
             return error
+        if isinstance(error, RateLimitExceeded):
+            return too_many(wait_seconds())
         return render_error(code)
 
     @app.errorhandler(Exception)

@@ -78,11 +78,17 @@ def enforce_session_limits():
     return redirect(url_for("auth.login", next=request.full_path))
 
 
+# Pages whose address holds a secret token: never cached, whoever opens them (the share-link
+# pages set their own headers in portal/careteam/views.py).
+TOKEN_PAGES = frozenset({"auth.accept_invitation", "auth.reset_password",
+                         "privacy.confirm_email"})
+
+
 def add_cache_headers(response):
-    """Keep pages with personal data out of shared and browser caches."""
+    """Keep pages with personal data, or a token in their address, out of every cache."""
     # The session, not current_user: after the view's commit, touching the user would reload
     # it in a new transaction, a query just to decide a header.
-    if request.endpoint != "static" and "_user_id" in session:
+    if request.endpoint in TOKEN_PAGES or (request.endpoint != "static" and "_user_id" in session):
         response.headers["Cache-Control"] = "no-store"
         response.headers["Pragma"] = "no-cache"
     return response

@@ -116,7 +116,7 @@ EXPECTED = {
     "reports.progress": {"GET": CLIENT_OWN},
     "reports.my_pdf": {"GET": CLIENT_OWN},
     "reports.client_pdf": {"GET": CLIENT_RECORD},
-    "reports.client_referral_pdf": {"GET": CLIENT_RECORD},
+    "reports.client_referral_pdf": {"GET": CLIENT_RECORD, "POST": CLIENT_RECORD},
     "privacy.account": {"GET": SIGNED_IN},
     "privacy.change_password": {"POST": SIGNED_IN},
     "privacy.change_email": {"POST": SIGNED_IN},

@@ -1,5 +1,5 @@
 """The referral version of the one ProgressSummary: identifiers and a sender for colleagues,
-clinical wording, and never a private note (nor an acknowledgement or call note)."""
+clinical wording, how flags were handled, and never a private note (nor a call's own note)."""
 
 import io
 import re
@@ -16,8 +16,8 @@ from portal.reports.summary import CLIENT, PRACTITIONER, REFERRAL, build_summary
 from tests.conftest import login
 from tests.test_reports_factory import add_note, fill_client
 
-PRIVATE_TEXTS = ("Private: ask about support at home.", "Called her; she is seeing her GP.",
-                 "CALL NOTE: partner says she sleeps badly")
+PRIVATE_TEXTS = ("Private: ask about support at home.", "CALL NOTE: partner says she sleeps badly")
+ACKNOWLEDGEMENT_NOTE = "Called her; she is seeing her GP."
 
 
 def pdf_text(data: bytes) -> str:
@@ -38,7 +38,7 @@ def record(app, make):
         flag = db.session.scalar(sa.select(Flag).where(Flag.client_id == full.client.id))
         db.session.add(ContactAttempt(flag_id=flag.id, client_id=full.client.id,
                                       caller_id=full.practitioner.id, callee="Partner",
-                                      outcome="reached", note=PRIVATE_TEXTS[2]))
+                                      outcome="reached", note=PRIVATE_TEXTS[1]))
         db.session.commit()
         yield full
 
@@ -57,12 +57,14 @@ def test_the_referral_version_never_holds_a_private_note(app, record, days, loca
         practitioner = summary_of(record, PRACTITIONER, days, locale)
         assert any(not note.shared for note in practitioner.notes)  # there is one to leave out
         assert all(note.shared for note in summary.notes)
-        assert all(flag.acknowledgement_note is None for flag in summary.flags.details)
         html = render_summary_html(summary)
         for private in PRIVATE_TEXTS:
             assert private not in html
             assert private not in repr(summary)
         assert "Shared: keep up the evening walks." in html
+        # What the practice did about a flag is part of the handling she consented to share.
+        if any(flag.acknowledged_text for flag in summary.flags.details):
+            assert ACKNOWLEDGEMENT_NOTE in html
 
 
 def test_the_referral_pdf_names_her_and_the_sender_but_no_private_note(app, record):
@@ -72,7 +74,7 @@ def test_the_referral_pdf_names_her_and_the_sender_but_no_private_note(app, reco
     for private in PRIVATE_TEXTS:
         assert squeeze(private) not in text
     for expected in ("Referral summary", "Eva de Boer", "Date of birth", "7 March 1994",
-                     "1 June 2026", "Sent by", "Marieke van Dijk",
+                     "1 June 2026", "Sender", "Marieke van Dijk", ACKNOWLEDGEMENT_NOTE,
                      app.config["PRACTICE_NAME"], app.config["PRACTICE_PHONE"],
                      "Shared: keep up the evening walks."):
         assert squeeze(expected) in text, expected

@@ -68,7 +68,7 @@ def test_she_shares_and_the_midwife_opens_it_without_an_account(app, mother, out
     assert response.status_code == 302
     row = db.session.scalar(sa.select(ShareLink))
     assert row.recipient_email == "vera@vroedvrouw.test"
-    assert row.consent_version == "2026-12" and "Vera de Vries" in row.consent_text
+    assert row.consent_version == "2027-01" and "Vera de Vries" in row.consent_text
     assert not row.consent_recorded_by_practitioner
     assert timedelta(days=13, hours=23) < row.expires_at - row.created_at <= timedelta(days=14)
     (message,) = [m for m in outbox if m.kind == "share_link"]

@@ -14,6 +14,7 @@ from wtforms.validators import Optional, ValidationError
 
 from portal import audit
 from portal.access import roles_required
+from portal.careteam.sharing import RECIPIENT_ROLE
 from portal.extensions import db
 from portal.input_guard import QueryDateField
 from portal.models import AuditEvent, Role, User
@@ -54,17 +55,40 @@ def _people_choices(clients: bool) -> list[tuple[int, str]]:
     ]
 
 
+def _recipient_choices() -> list[tuple[int, str]]:
+    """Offer the share-link recipients, who have no account, by their first log entry's id.
+
+    The value is that entry's id, negated, so it never meets a user's id; the label is the
+    name and address the entries carry.
+    """
+    statement = (
+        sa.select(sa.func.min(AuditEvent.id), AuditEvent.actor_label)
+        .where(AuditEvent.actor_role == RECIPIENT_ROLE, AuditEvent.actor_label.is_not(None))
+        .group_by(AuditEvent.actor_label)
+        .order_by(AuditEvent.actor_label)
+    )
+    return [(-first_id, str(_l("%(who)s (share link)", who=label)))
+            for first_id, label in db.session.execute(statement)]
+
+
 def _filtered(form: AccessLogFilterForm) -> tuple[sa.Select, list[str]]:
     """Build the log query from the filters that validated; return it and a safe summary."""
     form.client.choices = _people_choices(clients=True)
-    form.user.choices = _people_choices(clients=False)
+    recipients = _recipient_choices()
+    form.user.choices = _people_choices(clients=False) + recipients
     form.validate()
     statement = sa.select(AuditEvent)
     described = []
     if form.client.data and not form.client.errors:
         statement = statement.where(AuditEvent.client_id == form.client.data)
         described.append(f"client {form.client.data}")
-    if form.user.data and not form.user.errors:
+    if form.user.data and form.user.data < 0 and not form.user.errors:
+        label = db.session.scalar(sa.select(AuditEvent.actor_label).where(
+            AuditEvent.id == -form.user.data))
+        statement = statement.where(AuditEvent.actor_role == RECIPIENT_ROLE,
+                                    AuditEvent.actor_label == label)
+        described.append(f"share recipient {-form.user.data}")
+    elif form.user.data and not form.user.errors:
         statement = statement.where(AuditEvent.actor_id == form.user.data)
         described.append(f"user {form.user.data}")
     zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])

@@ -31,6 +31,7 @@ NAME_MAX = 120
 RELATION_MAX = 60
 CALL_NOTE_MAX = 500
 PROTOCOL_MAX = 4000
+SHARE_REASON_MAX = 500
 AGB_RE = re.compile(r"^\d{8}$")
 EARLIEST_BIRTH = date(1940, 1, 1)
 
@@ -228,6 +229,13 @@ class ShareForm(FlaskForm):
                            max=SHARE_MAX_VALID_DAYS)),
         ],
         render_kw={"inputmode": "numeric", "min": 1, "max": SHARE_MAX_VALID_DAYS},
+    )
+    reason = TextAreaField(
+        _l("Reason for sharing (optional)"),
+        filters=[_strip],
+        validators=[Length(max=SHARE_REASON_MAX)],
+        description=_l("Shown first in the summary, for example: \"Referral for a talk with "
+                       "the POH-GGZ\"."),
     )
     consent = BooleanField(
         _l("I agree that this person may read my summary through the link until it expires."),

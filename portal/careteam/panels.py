@@ -37,6 +37,7 @@ def account_forms(client: User) -> dict:
         "share_form": with_members(ShareForm(formdata=None, prefix="share"), members),
         "revoke_share_form": RevokeShareForm(formdata=None, prefix="revoke"),
         "shares": sharing.shares_of(client),
+        "sharing_closed": sharing.consent_withdrawn(client),
     }
 
 
@@ -63,4 +64,5 @@ def client_page_context(client: User, flags: list[Flag], forms: dict) -> dict:
         or with_members(PractitionerShareForm(formdata=None, prefix="share"), panel.members),
         "revoke_share_form": RevokeShareForm(formdata=None, prefix="revoke"),
         "shares": sharing.shares_of(client),
+        "sharing_closed": sharing.consent_withdrawn(client),
     }

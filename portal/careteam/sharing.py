@@ -24,13 +24,27 @@ from portal.models import CareTeamMember, ShareLink, User
 from portal.reports.summary import Period, last_days
 from portal.tokens import hash_token, new_token
 
-SHARE_CONSENT_VERSION = "2026-12"
+# 2027-01 adds her phone number and emergency contact, which the referral summary's first page
+# shows so that a colleague can reach her; links made under 2026-12 do not show them.
+SHARE_CONSENT_VERSION = "2027-01"
+CONSENT_VERSIONS_WITH_CONTACT = frozenset({"2027-01"})
 # The same value as portal.practice.services.SHARE_RECIPIENT_ROLE, which names it in her log.
 RECIPIENT_ROLE = "share_recipient"
 
 
+# Why a link was closed, kept on the row.
+REVOKED_BY_HAND = "revoked"
+REVOKED_MEMBER_REMOVED = "member_removed"
+REVOKED_CONSENT_WITHDRAWN = "consent_withdrawn"
+
+
 class ShareError(ValueError):
     """A share that cannot be made; the message is for the person who asked."""
+
+
+def consent_withdrawn(client: User) -> bool:
+    """Tell whether she has withdrawn her consent (and not given it again)."""
+    return client.profile is not None and client.profile.collection_paused
 
 
 def consent_wording(client: User, member: CareTeamMember, period: Period, until: date) -> str:
@@ -38,8 +52,8 @@ def consent_wording(client: User, member: CareTeamMember, period: Period, until:
     return _(
         "I agree that %(recipient)s (%(role)s) may read my referral summary of %(start)s to "
         "%(end)s through a link, until %(until)s: my scores, check-ins, signals and how they "
-        "were handled, and the notes shared with me. Not the practice's private notes. I can "
-        "revoke the link at any time.",
+        "were handled, the notes shared with me, and my phone number and emergency contact. "
+        "Not the practice's private notes. I can revoke the link at any time.",
         recipient=member.name,
         role=CARE_ROLE_LABELS[member.role],
         start=period.start.isoformat(),
@@ -70,8 +84,15 @@ def create_share(
     valid_days: int,
     actor: User,
     now: datetime | None = None,
+    reason: str | None = None,
 ) -> tuple[ShareLink, str]:
     """Make a share link with her consent recorded, and queue the e-mail to the member."""
+    if consent_withdrawn(client):
+        if actor.id == client.id:
+            raise ShareError(_("You have withdrawn your consent, so no new link can be made "
+                               "until you give it again."))
+        raise ShareError(_("She has withdrawn her consent, so no new link can be made until "
+                           "she gives it again."))
     now = now or datetime.now(UTC)
     period, expires_at, consent = plan(client, member, period_days, valid_days, now)
     token, token_hash = new_token()
@@ -88,6 +109,7 @@ def create_share(
         consent_text=consent,
         consent_version=SHARE_CONSENT_VERSION,
         consent_recorded_by_practitioner=actor.id != client.id,
+        reason=reason or None,
         created_at=now,
         expires_at=expires_at,
     )
@@ -97,7 +119,7 @@ def create_share(
                  detail=f"share {share.id} to member {member.id} until {expires_at.date()}")
     # The member reads Dutch: the practice is Dutch, and we do not know their language.
     with force_locale("nl"):
-        send_mail(
+        (message,) = send_mail(
             member.email,
             _("A summary shared with you by %(practice)s",
               practice=current_app.config["PRACTICE_NAME"]),
@@ -109,6 +131,8 @@ def create_share(
             ),
             kind="share_link",
         )
+    db.session.flush()
+    share.outbox_message_id = message.id
     return share, token
 
 
@@ -118,6 +142,9 @@ def share_for_token(token: str, now: datetime | None = None) -> ShareLink | None
         return None
     share = db.session.scalar(sa.select(ShareLink).where(ShareLink.token_hash == hash_token(token)))
     if share is None or not share.is_open(now or datetime.now(UTC)):
+        return None
+    # Withdrawing consent closes every link; a link that escaped that still opens nothing.
+    if consent_withdrawn(share.client):
         return None
     return share
 
@@ -151,22 +178,36 @@ def share_of(client: User, share_id: int) -> ShareLink | None:
     )
 
 
-def revoke(share: ShareLink, actor: User, now: datetime | None = None) -> bool:
-    """Close a link at once; False if it was already revoked."""
+def revoke(share: ShareLink, actor: User, now: datetime | None = None,
+           reason: str = REVOKED_BY_HAND) -> bool:
+    """Close a link at once, keeping why; False if it was already revoked."""
     if share.revoked_at is not None:
         return False
     share.revoked_at = now or datetime.now(UTC)
+    share.revoked_reason = reason
     db.session.flush()
-    audit.record("share_revoked", client=share.client, actor=actor, detail=f"share {share.id}")
+    audit.record("share_revoked", client=share.client, actor=actor,
+                 detail=f"share {share.id} ({reason})")
     return True
+
+
+def _revoke_open(condition, actor: User, reason: str) -> int:
+    """Close every open link matching a condition; return how many were closed."""
+    now = datetime.now(UTC)
+    closed = 0
+    for share in db.session.scalars(
+        sa.select(ShareLink).where(condition, ShareLink.revoked_at.is_(None))
+    ):
+        if share.is_open(now):
+            closed += revoke(share, actor, now, reason)
+    return closed
 
 
 def revoke_for_member(member: CareTeamMember, actor: User) -> None:
     """Close the open links of a member who leaves her care team."""
-    now = datetime.now(UTC)
-    for share in db.session.scalars(
-        sa.select(ShareLink).where(ShareLink.member_id == member.id,
-                                   ShareLink.revoked_at.is_(None))
-    ):
-        if share.is_open(now):
-            revoke(share, actor, now)
+    _revoke_open(ShareLink.member_id == member.id, actor, REVOKED_MEMBER_REMOVED)
+
+
+def revoke_for_withdrawn_consent(client: User, actor: User) -> int:
+    """Close every open link of hers at once: she withdrew her consent."""
+    return _revoke_open(ShareLink.client_id == client.id, actor, REVOKED_CONSENT_WITHDRAWN)

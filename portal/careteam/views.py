@@ -41,6 +41,7 @@ from portal.practice.views import _render_client_page as render_client_page
 from portal.privacy.views import _account_page as render_account_page
 from portal.reports.fhir import build_bundle
 from portal.reports.pdf import download_filename, render_pdf
+from portal.reports.referral import front_charts
 from portal.reports.summary import REFERRAL, Period, build_summary, summary_charts
 from portal.reports.views import fhir_response
 
@@ -244,9 +245,14 @@ def _make_share(client: User, form: ShareForm):
     if not form.validate_on_submit():
         return False
     member = services.member_of(client, form.member_id.data)
-    share, _token = sharing.create_share(
-        client, member, form.period_days.data, form.valid_days.data, _me()
-    )
+    try:
+        share, _token = sharing.create_share(
+            client, member, form.period_days.data, form.valid_days.data, _me(),
+            reason=form.reason.data,
+        )
+    except sharing.ShareError as error:
+        form.consent.errors = [*form.consent.errors, str(error)]
+        return False
     return share
 
 
@@ -318,9 +324,17 @@ def _not_found(response) -> bool:
     return response.status_code == 404
 
 
-def recipient_page(view):
-    """Rate-limit failed token lookups (token guessing); working links never count."""
-    return limiter.limit(_share_limit, deduct_when=_not_found)(view)
+def _opens_a_share() -> bool:
+    """Tell whether this request's token opens a share: such a request is never limited."""
+    token = (request.view_args or {}).get("token")
+    return bool(token) and sharing.share_for_token(token) is not None
+
+
+# One budget per address for the page, the PDF and the FHIR route together, spent only by
+# lookups that find nothing (token guessing); a working link is exempt, so it never sees 429.
+recipient_page = limiter.shared_limit(
+    _share_limit, scope="share-links", deduct_when=_not_found, exempt_when=_opens_a_share
+)
 
 
 @bp.after_app_request
@@ -346,6 +360,15 @@ def _share_or_404(token: str) -> ShareLink:
     return share
 
 
+def _sender(share: ShareLink) -> User | None:
+    """Return who the referral names as its sender: the practitioner who shared, else hers."""
+    if share.consent_recorded_by_practitioner and share.created_by_id:
+        creator = db.session.get(User, share.created_by_id)
+        if creator is not None:
+            return creator
+    return share.client.profile.practitioner if share.client.profile else None
+
+
 def _referral(share: ShareLink):
     return build_summary(
         share.client,
@@ -353,7 +376,9 @@ def _referral(share: ShareLink):
         share.period_end,
         audience=REFERRAL,
         locale=str(get_locale()),
-        sender=share.client.profile.practitioner if share.client.profile else None,
+        sender=_sender(share),
+        reason=share.reason,
+        include_contact=share.consent_version in sharing.CONSENT_VERSIONS_WITH_CONTACT,
     )
 
 
@@ -369,7 +394,9 @@ def shared_summary(token: str):
         share=share,
         token=token,
         summary=summary,
+        shared_by=summary.sender.name if summary.sender else "",
         charts=summary_charts(summary),
+        front_charts=front_charts(summary),
     )
     db.session.commit()
     return html

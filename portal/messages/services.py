@@ -242,6 +242,8 @@ def withdraw_message(message: Message, by: User, now: datetime | None = None) ->
     if not may_withdraw(message, by, now):
         return False
     message.withdrawn_at = now
+    # Withdrawn means gone: the text is not kept where nobody may read it any more.
+    message.body = ""
     thread = message.thread
     _refresh_waiting(thread)
     db.session.flush()

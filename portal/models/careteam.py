@@ -119,6 +119,14 @@ class ShareLink(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Why it was closed: "revoked" (by hand), "member_removed" or "consent_withdrawn".
+    revoked_reason: Mapped[str | None] = mapped_column(sa.String(40))
+    # The e-mail that carried the link: an erasure deletes it with her data.
+    outbox_message_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("outbox_messages.id", ondelete="SET NULL")
+    )
+    # Why the sender shares it, in their words; shown first in the summary.
+    reason: Mapped[str | None] = mapped_column(sa.Text)
     open_count: Mapped[int] = mapped_column(default=0)
     last_opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

@@ -21,7 +21,15 @@ from flask_babel import gettext as _
 from portal import audit, database
 from portal.extensions import db
 from portal.mail import send_mail
-from portal.models import AuditEvent, Enquiry, ErasureRequest, Invitation, OutboxMessage, User
+from portal.models import (
+    AuditEvent,
+    Enquiry,
+    ErasureRequest,
+    Invitation,
+    OutboxMessage,
+    ShareLink,
+    User,
+)
 from portal.privacy.services import pseudonym, pseudonym_label
 
 # Foreign keys this deep below users are followed (users -> notes -> note_revisions is 2).
@@ -45,6 +53,9 @@ def erase_client(erasure: ErasureRequest, admin: User) -> None:
     # Mail still waiting for her is moot now. The confirmation below is the one message that
     # keeps her address, until the worker has sent it (forget_recipient).
     db.session.execute(sa.delete(OutboxMessage).where(OutboxMessage.recipient == email))
+    # And the mails that carried her share links to her care team, sent or not.
+    db.session.execute(sa.delete(OutboxMessage).where(OutboxMessage.id.in_(
+        sa.select(ShareLink.outbox_message_id).where(ShareLink.client_id == client_id))))
     # Told before the address is gone; the transaction below either completes or rolls back.
     with force_locale(client.locale):
         subject = _("Your data has been erased")

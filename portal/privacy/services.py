@@ -21,6 +21,7 @@ from portal.auth.services import (
     record_consent,
     set_password,
 )
+from portal.careteam import sharing
 from portal.extensions import db
 from portal.links import absolute_url
 from portal.mail import send_mail
@@ -146,11 +147,12 @@ def current_consent(user: User) -> Consent | None:
 
 
 def withdraw_consent(client: User) -> None:
-    """Withdraw consent: pause collection of health data and tell her practitioner."""
+    """Withdraw consent: pause collection, close her share links, tell her practitioner."""
     consent = current_consent(client)
     if consent is not None and consent.withdrawn_at is None:
         consent.withdrawn_at = datetime.now(UTC)
     client.profile.collection_paused = True
+    sharing.revoke_for_withdrawn_consent(client, client)
     audit.record("consent_withdrawn", client=client)
     _notify_practitioner(client, withdrawn=True)
 

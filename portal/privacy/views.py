@@ -288,7 +288,7 @@ def withdraw_consent():
     flash(
         _(
             "You withdrew your consent. The portal no longer collects new check-ins or answers "
-            "from you, and your practitioner has been told."
+            "from you, your share links are closed, and your practitioner has been told."
         ),
         "success",
     )

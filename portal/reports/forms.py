@@ -4,8 +4,8 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectField
-from wtforms.validators import Optional, ValidationError
+from wtforms import SelectField, TextAreaField
+from wtforms.validators import Length, Optional, ValidationError
 
 from portal.input_guard import QueryDateField
 from portal.reports.summary import (
@@ -81,3 +81,16 @@ class PeriodForm(FlaskForm):
         if self.start.data is not None:
             return {"start": self.period.start.isoformat(), "end": self.period.end.isoformat()}
         return {"days": str(self.period.days)}
+
+
+REFERRAL_REASON_MAX = 500
+
+
+class ReferralReasonForm(FlaskForm):
+    """The short reason for sharing a referral summary, printed first (optional)."""
+
+    reason = TextAreaField(
+        _l("Reason for sharing (optional)"),
+        filters=[lambda value: value.strip() if isinstance(value, str) else value],
+        validators=[Optional(), Length(max=REFERRAL_REASON_MAX)],
+    )

@@ -24,6 +24,7 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from portal.reports.insight_lines import insight_charts
+from portal.reports.referral import front_charts
 from portal.reports.summary import ProgressSummary, summary_charts
 
 PRINT_STYLESHEET = Path("css") / "print.css"
@@ -129,11 +130,15 @@ def soft_wrap(text: str) -> str:
 
 def render_summary_html(summary: ProgressSummary) -> str:
     """Render the print HTML of a summary in its own language (needs a request context)."""
+    # The referral audience has its own template: risk first, third person, only what she
+    # consented to share.
+    template = "reports/referral_pdf.html" if summary.is_referral_version else "reports/pdf.html"
     with force_locale(summary.locale):
         return render_template(
-            "reports/pdf.html",
+            template,
             summary=summary,
             charts=summary_charts(summary),
+            front_charts=front_charts(summary),
             insight_charts=insight_charts(summary.insights, summary.locale, width=560),
             soft_wrap=soft_wrap,
         )

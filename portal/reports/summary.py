@@ -27,6 +27,7 @@ from portal.extensions import db
 from portal.models import ClientProfile, User
 from portal.reports.insight_lines import checkin_days, insight_section
 from portal.reports.insights_shown import recently_shown
+from portal.reports.referral import referral_front
 from portal.reports.summary_format import (
     CLINICAL_BAND_WORDING,
     _activities,
@@ -126,10 +127,14 @@ def build_summary(
     audience: str = CLIENT,
     locale: str = "nl",
     sender: User | None = None,
+    reason: str | None = None,
+    include_contact: bool = True,
 ) -> ProgressSummary:
     """Build the progress summary of a client for a period, in a fixed number of queries.
 
-    The referral version names the sender: ``sender``, else her own practitioner.
+    The referral version names the sender (``sender``, else her own practitioner) and opens
+    with its own first page: the ``reason`` for sharing, the current risk, the latest scores,
+    what was done and how to reach her (her phone only when ``include_contact``).
     """
     if audience not in AUDIENCES:
         raise ValueError(f"unknown audience {audience!r}")
@@ -144,6 +149,16 @@ def build_summary(
         referral = {}
         if audience == REFERRAL:
             referral = _referral_facts(profile, sender, locale)
+            referral["front"] = referral_front(
+                client.id,
+                profile,
+                period,
+                zone,
+                locale,
+                sender=referral["sender"],
+                reason=reason,
+                include_contact=include_contact,
+            )
         checkins = _checkin_rows(client.id, period)
         current = [row for row in checkins if row.day >= period.start]
         previous = [row for row in checkins if row.day < period.start]
@@ -177,16 +192,23 @@ def build_summary(
             series=_series(current, period),
             questionnaires=questionnaires,
             instruments=instruments,
-            flags=_flags(client.id, period, zone, locale, clinical, practitioner_version),
-            activities=_activities(current),
-            guidance=_guidance(client.id, period, zone, locale),
-            notes=_notes(client.id, period, zone, locale, practitioner_version),
-            insights=insight_section(
-                checkin_days(current, MEASURE_KEYS),
-                locale,
-                # A finding that went leaves a line only in a view that ends today. Read
-                # always, so that every summary runs the same number of queries.
-                shown_before if period.end == local_today(client.timezone) else (),
+            # Colleagues read how a flag was handled too (her consent names it).
+            flags=_flags(client.id, period, zone, locale, clinical, clinical),
+            # Activities (named in her words) and guidance are not part of what she shares.
+            activities=() if audience == REFERRAL else _activities(current),
+            guidance=() if audience == REFERRAL else _guidance(client.id, period, zone, locale),
+            notes=_notes(client.id, period, zone, locale, practitioner_version, clinical),
+            # Her insights are worded for her and are not part of what she shares.
+            insights=(
+                None
+                if audience == REFERRAL
+                else insight_section(
+                    checkin_days(current, MEASURE_KEYS),
+                    locale,
+                    # A finding that went leaves a line only in a view that ends today. Read
+                    # always, so that every summary runs the same number of queries.
+                    shown_before if period.end == local_today(client.timezone) else (),
+                )
             ),
             **referral,
         )

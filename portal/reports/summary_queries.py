@@ -31,6 +31,7 @@ from portal.models import (
     QuestionnaireResponse,
 )
 from portal.questionnaires.instruments import Instrument, InvalidDefinition, load_instrument
+from portal.reports import referral_wording
 from portal.reports.summary_format import (
     CLINICAL_BAND_WORDING,
     _date_text,
@@ -132,7 +133,10 @@ def _questionnaires(
             # A colleague reads the band in clinical words, with its source.
             wording = CLINICAL_BAND_WORDING.get((instrument.key, band.key))
             clinical = str(wording) if wording is not None else band.label(locale)
-            meaning = (labels.safety_meaning() + " " + clinical) if safety else clinical
+            item_10 = labels.item_10(instrument.key, response.item_scores) or 0
+            meaning = (
+                f"{referral_wording.item10_meaning(item_10)} {clinical}" if safety else clinical
+            )
         lines.append(
             QuestionnaireLine(
                 instrument=instrument.key,
@@ -215,7 +219,8 @@ def _flags(
     )
     still_open = sum(1 for flag in flags if flag.is_open)
     wording = []
-    if acknowledged:
+    # Her words ("your practitioner") are for her version only.
+    if acknowledged and not clinical:
         wording.append(
             ngettext(
                 "%(num)d signal was discussed with your practitioner.",
@@ -223,7 +228,7 @@ def _flags(
                 acknowledged,
             )
         )
-    if still_open:
+    if still_open and not clinical:
         wording.append(
             ngettext(
                 "Your practitioner has been told about %(num)d signal and will look at it.",
@@ -325,7 +330,12 @@ def _guidance(
 
 
 def _notes(
-    client_id: int, period: Period, zone: ZoneInfo, locale: str, practitioner_version: bool
+    client_id: int,
+    period: Period,
+    zone: ZoneInfo,
+    locale: str,
+    practitioner_version: bool,
+    clinical: bool = False,
 ) -> tuple[NoteLine, ...]:
     """Return the period's notes: shared ones, and private ones for the practitioner."""
     start, end = _utc_bounds(period, zone)
@@ -345,7 +355,11 @@ def _notes(
     return tuple(
         NoteLine(
             written_text=_moment_text(note.created_at, zone, locale),
-            author=note.author.full_name if note.author else _("Your practitioner"),
+            author=(
+                note.author.full_name
+                if note.author
+                else (_("a former practitioner") if clinical else _("Your practitioner"))
+            ),
             body=note.body,
             shared=note.shared,
         )

@@ -224,6 +224,71 @@ class Sender:
 
 
 @dataclass(frozen=True)
+class RiskItem:
+    """One line of the referral's "current risk" box, in clinical words."""
+
+    kind: str  # "item10" or "flag"
+    text: str
+    level: str | None = None
+
+
+@dataclass(frozen=True)
+class ScoreCard:
+    """The latest score of one questionnaire for a colleague: band, changes, whole history."""
+
+    instrument: str
+    short_name: str
+    submitted_text: str
+    total: int
+    max_total: int
+    band_text: str  # clinical words with the cut-off and its source
+    source: str
+    since_previous: str | None
+    since_first: str | None
+    history: tuple[tuple[str, int], ...]  # (short date, total), oldest first, whole history
+    history_text: str
+    history_days: tuple[date, ...] = ()
+    history_totals: tuple[int, ...] = ()
+    wording_note: str | None = None
+    # Set when item 10 was answered positively in this response or earlier in the period.
+    item10_note: str | None = None
+
+
+@dataclass(frozen=True)
+class HandlingLine:
+    """What the practice did: a handled flag with its note, or a call with its outcome."""
+
+    when_text: str
+    text: str
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class ReachLine:
+    """How to reach her or the sender: a label, the words and a phone number (E.164 or None)."""
+
+    label: str
+    text: str
+    phone: str | None = None
+
+
+@dataclass(frozen=True)
+class ReferralFront:
+    """Page 1 of the referral summary: reason, current risk, scores, handling, how to reach her."""
+
+    reason: str | None
+    risks: tuple[RiskItem, ...]
+    scores: tuple[ScoreCard, ...]
+    handled: tuple[HandlingLine, ...]
+    reach: tuple[ReachLine, ...]
+
+    @property
+    def has_risk(self) -> bool:
+        """Tell whether the "current risk" box is shown (an item-10 answer or an open flag)."""
+        return bool(self.risks)
+
+
+@dataclass(frozen=True)
 class ProgressSummary:
     """Everything the progress page, the PDF and the practice header show, as plain data."""
 
@@ -257,6 +322,8 @@ class ProgressSummary:
     # The referral version only: identifiers a colleague needs, and who sends it.
     date_of_birth_text: str | None = None
     sender: Sender | None = None
+    # The referral version's first page, in the referral's own (third-person) wording.
+    front: ReferralFront | None = None
 
     @property
     def is_practitioner_version(self) -> bool:

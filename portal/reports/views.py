@@ -11,7 +11,7 @@ from portal.access import client_record_for_practitioner, roles_required
 from portal.dates import local_today
 from portal.models import Role, User
 from portal.reports.fhir import Bundle, build_bundle
-from portal.reports.forms import PeriodForm
+from portal.reports.forms import PeriodForm, ReferralReasonForm
 from portal.reports.insight_lines import insight_charts
 from portal.reports.insights_shown import remember_shown
 from portal.reports.pdf import download_filename, render_pdf
@@ -101,15 +101,22 @@ def client_pdf(client_id: int):
     return _pdf_download(client, _summary(client, form, PRACTITIONER))
 
 
-@bp.route("/clients/<int:client_id>/referral.pdf")
+@bp.route("/clients/<int:client_id>/referral.pdf", methods=["GET", "POST"])
 @login_required
 def client_referral_pdf(client_id: int):
-    """Download the referral version for colleagues: no private notes, with a sender."""
+    """Download the referral version for colleagues: no private notes, with a sender.
+
+    Posted (with its CSRF token), it may carry a short reason for sharing, printed first; a
+    reason never travels in the address, where it would reach logs and browser history.
+    """
     client = client_record_for_practitioner(client_id)
     form = _period_form(client)
-    if not form.validate():
-        back_url = url_for("practice.dashboard")
-        return render_template("reports/period_error.html", form=form, back_url=back_url), 422
+    reason_form = ReferralReasonForm(prefix="referral")
+    posted = request.method == "POST"
+    if not form.validate() or (posted and not reason_form.validate_on_submit()):
+        back_url = url_for("practice.client_page", client_id=client.id)
+        return render_template("reports/period_error.html", form=form, back_url=back_url,
+                               reason_form=reason_form), 422
     summary = build_summary(
         client,
         form.period.start,
@@ -117,6 +124,7 @@ def client_referral_pdf(client_id: int):
         audience=REFERRAL,
         locale=str(get_locale()),
         sender=current_user._get_current_object(),
+        reason=reason_form.reason.data if posted else None,
     )
     return _pdf_download(client, summary)
 
@@ -124,8 +132,13 @@ def client_referral_pdf(client_id: int):
 @bp.route("/clients/<int:client_id>/fhir.json")
 @login_required
 def client_fhir(client_id: int):
-    """Download a client's period as a FHIR R4 Bundle (JSON)."""
+    """Download a client's whole history, or a chosen period, as a FHIR R4 Bundle (JSON)."""
     client = client_record_for_practitioner(client_id)
+    if not request.args:
+        # Her whole questionnaire and check-in history unless a period is asked for.
+        bundle = build_bundle(client)
+        audit.record("fhir_exported", client=client, detail="whole history")
+        return fhir_response(bundle, f"fhir-{client.id}-all.json")
     form = _period_form(client)
     if not form.validate():
         back_url = url_for("practice.dashboard")
