@@ -9,6 +9,7 @@ by themselves: a softer score minutes later must not hide a high one nobody has 
 practitioner's acknowledgement closes them, and the later score is shown beside the flag.
 """
 
+import uuid
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -122,9 +123,11 @@ _RECENT_RESPONSES = (
 def evaluate_client(client: User, now: datetime | None = None) -> list[Flag]:
     """Run every rule for a client, reconcile the Flag rows and return the flags that are news.
 
-    News: a newly raised flag, or an open urgent flag that a new response fired again.
+    News: a newly raised flag, or an open urgent flag that a new response fired again. The
+    flags this run raises share one alert key: one submission is one alert to handle.
     """
     now = now or datetime.now(UTC)
+    alert_key = str(uuid.uuid4())
     today = local_today(client.timezone, now)
     current = _current_episodes(client.id)
     data = client_data(client, today, _open_levels(current.values()))
@@ -147,7 +150,7 @@ def evaluate_client(client: User, now: datetime | None = None) -> list[Flag]:
             continue  # acknowledged, but the condition has not cleared since
         if episode is not None:
             episode.cleared_at = episode.cleared_at or now
-        flag = _raise(client, result, now)
+        flag = _raise(client, result, now, alert_key)
         if flag is not None:
             raised.append(flag)
             current[rule] = flag
@@ -198,8 +201,9 @@ _CURRENT_EPISODES = (
 )
 
 
-def _raise(client: User, result: flags.FlagResult, now: datetime) -> Flag | None:
+def _raise(client: User, result: flags.FlagResult, now: datetime, alert_key: str) -> Flag | None:
     flag = Flag(
+        alert_key=alert_key,
         client_id=client.id,
         rule=result.rule,
         level=result.level,

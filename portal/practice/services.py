@@ -35,6 +35,7 @@ from portal.i18n import format_day
 from portal.models import AuditEvent, CheckIn, Flag, Note, NoteRevision, QuestionnaireResponse, User
 from portal.practice import queries
 from portal.practice.score_trends import ScoreTrend, score_trends
+from portal.questionnaires import trends
 from portal.questionnaires.instruments import load_instrument
 from portal.reports.summary import ProgressSummary, summary_for_header
 from portal.templating import LEVEL_LABELS, ROLE_LABELS
@@ -393,6 +394,83 @@ class FlagView:
     since: str | None = None
 
 
+@dataclass(frozen=True)
+class AlertView:
+    """The open flags one event raised, handled as one alert: the most urgent reason leads."""
+
+    reasons: list[FlagView]
+
+    @property
+    def lead(self) -> FlagView:
+        """Return the most urgent reason, whose flag id names the alert in links and forms."""
+        return self.reasons[0]
+
+    @property
+    def id(self) -> int:
+        """Return the alert's id: that of its leading flag."""
+        return self.lead.flag.id
+
+    @property
+    def level(self) -> str:
+        """Return the level of its most urgent reason."""
+        return self.lead.flag.level
+
+    @property
+    def raised_at(self) -> datetime:
+        """Return when it was raised (the earliest of its reasons)."""
+        return min(view.flag.raised_at for view in self.reasons)
+
+
+def group_alerts(views: Sequence[FlagView]) -> list[AlertView]:
+    """Group open flags into alerts (one per event), most urgent first, then open longest."""
+    groups: dict[str, list[FlagView]] = {}
+    for view in views:
+        groups.setdefault(view.flag.alert, []).append(view)
+    alerts = [
+        AlertView(sorted(reasons, key=lambda v: (v.flag.level_rank, v.flag.id)))
+        for reasons in groups.values()
+    ]
+    return sorted(alerts, key=lambda alert: (alert.lead.flag.level_rank, alert.raised_at))
+
+
+@dataclass(frozen=True)
+class LatestScoreView:
+    """Her latest score of one instrument, with the change since the one before."""
+
+    instrument: str
+    name: str
+    score: ScoreView
+    previous_total: int | None
+    change: trends.Change | None
+    safety_answer: bool
+
+
+def latest_scores(responses: Sequence[ResponseView]) -> list[LatestScoreView]:
+    """Return the latest EPDS and GAD-7 (from responses newest first) with their change."""
+    latest = []
+    for instrument in ("epds", "gad7"):
+        mine = [view for view in responses if view.response.instrument == instrument]
+        if not mine:
+            continue
+        newest, previous = mine[0], (mine[1] if len(mine) > 1 else None)
+        change = (
+            trends.change_between(instrument, previous.score.total, newest.score.total)
+            if previous
+            else None
+        )
+        latest.append(
+            LatestScoreView(
+                instrument=instrument,
+                name=labels.short_name(instrument),
+                score=newest.score,
+                previous_total=previous.score.total if previous else None,
+                change=change,
+                safety_answer=newest.safety_answer,
+            )
+        )
+    return latest
+
+
 @dataclass
 class ClientRecord:
     """Everything the practitioner's client page shows."""
@@ -414,6 +492,14 @@ class ClientRecord:
     names: dict[int, str] = field(default_factory=dict)
     # EPDS and GAD-7 over time with reliable change, and their items across administrations.
     score_trends: list[ScoreTrend] = field(default_factory=list)
+    # The open flags grouped by the event that raised them, and her latest scores.
+    open_alerts: list[AlertView] = field(default_factory=list)
+    latest_scores: list[LatestScoreView] = field(default_factory=list)
+
+    @property
+    def last_checkin(self) -> CheckIn | None:
+        """Return her latest check-in of the period."""
+        return self.checkins[0] if self.checkins else None
 
 
 def _response_view(response: QuestionnaireResponse, locale: str) -> ResponseView:
@@ -553,6 +639,8 @@ def client_record(client: User, days: int, today: date) -> ClientRecord:
     notes = queries.notes_for(client.id)
     editor_ids = {rev.edited_by_id for note in notes for rev in note.revisions if rev.edited_by_id}
     profile = client.profile
+    response_views = [_response_view(response, locale) for response in responses]
+    open_views = [view for view in flag_views if view.flag.is_open]
     return ClientRecord(
         client=client,
         today=today,
@@ -561,8 +649,10 @@ def client_record(client: User, days: int, today: date) -> ClientRecord:
         weeks_postpartum=weeks_postpartum(profile.delivery_date if profile else None, today),
         charts=client_chart_links(client.id, checkins, first_day, today),
         checkins=checkins,
-        responses=[_response_view(response, locale) for response in responses],
-        open_flags=[view for view in flag_views if view.flag.is_open],
+        responses=response_views,
+        open_flags=open_views,
+        open_alerts=group_alerts(open_views),
+        latest_scores=latest_scores(response_views),
         closed_flags=[view for view in flag_views if not view.flag.is_open],
         notes=notes,
         summary=summary_for_header(client, days),
@@ -580,29 +670,59 @@ def record_view(client: User, days: int) -> None:
 # Flags.
 
 
-def acknowledge_flag(
-    flag: Flag, practitioner: User, note: str, now: datetime | None = None
-) -> bool:
-    """Acknowledge an open flag with what was done; False if it was no longer open.
+def alert_members(flag: Flag) -> list[Flag]:
+    """Return the open flags of the alert this flag belongs to, most urgent first."""
+    if flag.alert_key is None:
+        return [flag] if flag.is_open else []
+    return list(
+        db.session.scalars(
+            sa.select(Flag)
+            .where(
+                Flag.client_id == flag.client_id,
+                Flag.alert_key == flag.alert_key,
+                Flag.acknowledged_at.is_(None),
+                Flag.cleared_at.is_(None),
+            )
+            .order_by(Flag.level_rank, Flag.id)
+        )
+    )
 
-    One conditional UPDATE, so two practitioners acknowledging at once cannot overwrite
-    each other's note.
+
+def acknowledge_flag(
+    flag: Flag,
+    practitioner: User,
+    note: str,
+    now: datetime | None = None,
+    whole_alert: bool = True,
+) -> bool:
+    """Acknowledge an open alert (or only this flag) with what was done; False if none was open.
+
+    Every open flag of the alert gets the same time, practitioner and note, so each reason
+    keeps its own acknowledged history for the summary and FHIR. One conditional UPDATE, so
+    two practitioners acknowledging at once cannot overwrite each other's note.
     """
     now = now or datetime.now(UTC)
+    members = alert_members(flag) if whole_alert else ([flag] if flag.is_open else [])
+    ids = [member.id for member in members]
+    if not ids:
+        return False
     result = db.session.execute(
         sa.update(Flag)
-        .where(Flag.id == flag.id, Flag.acknowledged_at.is_(None), Flag.cleared_at.is_(None))
+        .where(Flag.id.in_(ids), Flag.acknowledged_at.is_(None), Flag.cleared_at.is_(None))
         .values(acknowledged_at=now, acknowledged_by_id=practitioner.id, acknowledgement_note=note)
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:
+    if result.rowcount < 1:
         return False
-    db.session.refresh(flag)
+    for member in members:
+        db.session.refresh(member)
+    if flag not in members:
+        db.session.refresh(flag)
     audit.record(
         "flag_acknowledged",
         client=flag.client,
         actor=practitioner,
-        detail=f"flag {flag.id}",
+        detail="flags " + ", ".join(str(id_) for id_ in ids) if len(ids) > 1 else f"flag {ids[0]}",
     )
     return True
 
@@ -695,7 +815,7 @@ def record_checkin_for_client(
     )
     if silent is None:
         return "none"
-    if silent_note and acknowledge_flag(silent, practitioner, silent_note):
+    if silent_note and acknowledge_flag(silent, practitioner, silent_note, whole_alert=False):
         return "acknowledged"
     return "open"
 

@@ -1,6 +1,8 @@
 """The practitioner's pages: dashboard, client page, flag acknowledgement, notes, messages and
 the phone consult."""
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from flask import (
@@ -17,7 +19,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal import audit
+from portal import audit, pages
 from portal.access import client_record_for_practitioner, roles_required
 from portal.careteam.panels import client_page_context
 from portal.checkins.forms import ACTIVITY_LABELS
@@ -88,6 +90,30 @@ def _period() -> int:
     return int(days) if days.isdigit() and int(days) in PERIODS else PERIODS[0]
 
 
+@dataclass(frozen=True)
+class Panel:
+    """A panel of the client page below its first screen: a template and what it needs."""
+
+    template: str
+    # (client, record, bound forms) -> extra template context; None when the page has it all.
+    context: Callable[[User, services.ClientRecord, dict], dict] | None = None
+
+
+# The panels below the first screen (open flags, latest scores, notes, score trends), in page
+# order. A feature adds its panel here with a template and, if it needs one, a context function;
+# the feature never imports this page.
+CLIENT_PAGE_PANELS: tuple[Panel, ...] = (
+    Panel("practice/_messages.html"),
+    Panel("careteam/_client_contact.html"),
+    Panel("practice/_phone_consult.html"),
+    Panel("practice/_summary.html"),
+    Panel("practice/_charts.html"),
+    Panel("practice/_questionnaires.html"),
+    Panel("practice/_checkins.html"),
+    Panel("practice/_guidance.html"),
+)
+
+
 def _render_client_page(client: User, status: int = 200, **forms):
     """Render the client page (also with a posted form's errors) and log the view."""
     days = _period()
@@ -96,8 +122,8 @@ def _render_client_page(client: User, status: int = 200, **forms):
     checkin_form = forms.get("checkin_form") or PhoneCheckInForm(formdata=None)
     checkin_form.set_window(today, current_app.config["CHECKIN_BACKFILL_DAYS"])
     ack_forms = {
-        view.flag.id: AcknowledgeFlagForm(formdata=None, prefix=f"flag-{view.flag.id}")
-        for view in record.open_flags
+        alert.id: AcknowledgeFlagForm(formdata=None, prefix=f"flag-{alert.id}")
+        for alert in record.open_alerts
     }
     ack_forms.update(forms.get("ack_forms", {}))
     withdraw_forms = {
@@ -111,11 +137,18 @@ def _render_client_page(client: User, status: int = 200, **forms):
         # Opening her record opens the conversation: her messages count as read from now
         # (before rendering, so the navigation's badge agrees).
         messages.mark_read(thread, reader_is_client=False)
+    context = client_page_context(
+        client, [view.flag for view in record.open_flags + record.closed_flags], forms
+    )
+    for panel in CLIENT_PAGE_PANELS:
+        if panel.context is not None:
+            context.update(panel.context(client, record, forms))
     html = render_template(
         "practice/client.html",
         record=record,
         client=client,
         periods=PERIODS,
+        panels=[panel.template for panel in CLIENT_PAGE_PANELS],
         note_form=forms.get("note_form") or NoteForm(formdata=None),
         checkin_form=checkin_form,
         ack_forms=ack_forms,
@@ -128,9 +161,7 @@ def _render_client_page(client: User, status: int = 200, **forms):
         handled_form=HandledForm(formdata=None, prefix="handled"),
         withdrawable=withdrawable([thread] if thread else [], current_user),
         now=datetime.now(UTC),
-        **client_page_context(
-            client, [view.flag for view in record.open_flags + record.closed_flags], forms
-        ),
+        **context,
     )
     # Committed after rendering: a commit expires the loaded rows, and the page reads them all.
     services.record_view(client, days)
@@ -138,6 +169,9 @@ def _render_client_page(client: User, status: int = 200, **forms):
         audit.record("message_thread_viewed", client=client, detail=f"thread {thread.id}")
     db.session.commit()
     return html, status
+
+
+pages.register(pages.CLIENT_PAGE, _render_client_page)
 
 
 @bp.route("/clients/<int:client_id>/charts/<name>.svg")
