@@ -10,6 +10,10 @@ from portal.models import AuditEvent, User
 from portal.models.base import utcnow
 
 
+# A dashboard page of 50 clients lists 50 ids; nothing else comes near.
+DETAIL_MAX = 2000
+
+
 def _commit_keeping_loaded_rows() -> None:
     session = db.session()
     session.expire_on_commit = False
@@ -56,7 +60,7 @@ def record(
         "client_id": client.id if client else None,
         "client_label": client_label or _label(client),
         "action": action,
-        "detail": (detail or None) and detail[:255],
+        "detail": (detail or None) and detail[:DETAIL_MAX],
         "ip_address": request.remote_addr if has_request_context() else None,
     }
     db.session.execute(_INSERT, values)

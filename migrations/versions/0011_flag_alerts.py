@@ -1,9 +1,11 @@
-"""flag alerts: flags raised by one submission are handled as one alert
+"""flag alerts: flags raised by one submission are handled as one alert; longer log details
 
 Adds flags.alert_key (shared by the flags one evaluation raised) and an index on
 (client_id, alert_key). Existing flags are grouped the way the code groups new ones: flags of
 one client raised at the same moment came from one evaluation, so they share a key. Each flag
 keeps its own row, status, acknowledgement time and note.
+
+audit_events.detail becomes TEXT: a dashboard view lists the ids of the clients it showed.
 
 Revision ID: 0011
 Revises: 0009
@@ -27,6 +29,12 @@ def upgrade():
         batch_op.add_column(sa.Column('alert_key', sa.String(length=36), nullable=True))
         batch_op.create_index('ix_flags_client_alert', ['client_id', 'alert_key'], unique=False)
 
+    # SQLite enforces no VARCHAR length, and rebuilding the log table there would be a risk
+    # without a gain; PostgreSQL widens the column in place.
+    if op.get_bind().dialect.name != 'sqlite':
+        op.alter_column('audit_events', 'detail', existing_type=sa.String(length=255),
+                        type_=sa.Text(), existing_nullable=True)
+
     flags = sa.table(
         'flags',
         sa.column('id', sa.Integer),
@@ -47,6 +55,10 @@ def upgrade():
 
 
 def downgrade():
+    if op.get_bind().dialect.name != 'sqlite':
+        op.alter_column('audit_events', 'detail', existing_type=sa.Text(),
+                        type_=sa.String(length=255), existing_nullable=True,
+                        postgresql_using='substr(detail, 1, 255)')
     with op.batch_alter_table('flags', schema=None) as batch_op:
         batch_op.drop_index('ix_flags_client_alert')
         batch_op.drop_column('alert_key')

@@ -47,6 +47,7 @@ SHARE_RECIPIENT_ROLE = "share_recipient"
 ACTION_LABELS = {
     # The practice's own reads and changes of a client record.
     "client_record_viewed": _l("Looked at the client record"),
+    "dashboard_viewed": _l("Looked at the dashboard of clients"),
     "flag_acknowledged": _l("Acknowledged a flag"),
     "note_created": _l("Wrote a note"),
     "note_edited": _l("Changed a note"),
@@ -151,13 +152,18 @@ def format_hours(value: float) -> str:
 
 @dataclass(frozen=True)
 class FlagBadge:
-    """An open flag as the dashboard shows it: level and rule in words, later scores beside it."""
+    """An open alert as the dashboard shows it: its most urgent reason, how many more, its age.
+
+    flag_id is the leading flag's, so the badge links to the alert on her page.
+    """
 
     level: str
     level_label: str
     rule_label: str
     raised_at: datetime
     since: str | None = None
+    flag_id: int | None = None
+    more: int = 0
 
 
 SPARKLINE_MEASURES = ("mood", "sleep", "bonding")
@@ -193,6 +199,15 @@ class ScoreView:
 
 
 @dataclass(frozen=True)
+class ScoreChange:
+    """A latest score's change since the one before: arrow direction and whether reliable."""
+
+    points: int
+    direction: str
+    reliable: bool
+
+
+@dataclass(frozen=True)
 class DashboardRow:
     client_id: int
     name: str
@@ -203,6 +218,10 @@ class DashboardRow:
     epds: ScoreView | None
     flags: list[FlagBadge]
     last_checkin_by_practitioner: bool = False
+    gad7: ScoreView | None = None
+    epds_change: ScoreChange | None = None
+    gad7_change: ScoreChange | None = None
+    waiting_since: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -316,6 +335,35 @@ def client_sparklines(
     return sparklines
 
 
+def _score_change(score) -> ScoreChange | None:
+    if score is None or score.previous_total is None:
+        return None
+    change = trends.change_between(score.instrument, score.previous_total, score.total)
+    return ScoreChange(change.points, change.direction, change.reliable)
+
+
+def _alert_badges(open_flags: list[Flag], scores, texts: _PageTexts) -> list[FlagBadge]:
+    """Group a client's open flags into alerts, one badge each, most urgent first."""
+    groups: dict[str, list[Flag]] = {}
+    for flag in open_flags:  # most urgent first, so each alert's first flag leads it
+        groups.setdefault(flag.alert, []).append(flag)
+    badges = []
+    for members in groups.values():
+        lead = members[0]
+        badges.append(
+            FlagBadge(
+                level=lead.level,
+                level_label=texts.levels.get(lead.level, lead.level),
+                rule_label=texts.rule(lead.rule, lead.level),
+                raised_at=min(flag.raised_at for flag in members),
+                since=labels.later_scores_in_words(lead, labels.later_scores(lead, scores)),
+                flag_id=lead.id,
+                more=len(members) - 1,
+            )
+        )
+    return badges
+
+
 def build_dashboard(
     practitioner: User, filters: queries.DashboardFilters, today: date
 ) -> Dashboard:
@@ -325,11 +373,14 @@ def build_dashboard(
     open_flags = queries.open_flags_by_client(client_ids)
     recent = queries.recent_checkins_by_client(client_ids, today)
     latest = queries.latest_scores_by_client(client_ids)
-    bands = _band_views("epds")
+    waiting = queries.waiting_since_by_client(practitioner.id, client_ids)
+    bands = {"epds": _band_views("epds"), "gad7": _band_views("gad7")}
     locale = _locale()
     texts = _PageTexts()
     rows = []
     for row in page.rows:
+        scores = latest.get(row.client_id, {})
+        epds, gad7 = scores.get("epds"), scores.get("gad7")
         rows.append(
             DashboardRow(
                 client_id=row.client_id,
@@ -339,30 +390,27 @@ def build_dashboard(
                 days_since_checkin=(today - row.last_checkin).days if row.last_checkin else None,
                 last_checkin_by_practitioner=row.last_checkin_by_practitioner,
                 sparklines=client_sparklines(recent.get(row.client_id, {}), today, texts),
-                epds=_score_view(latest[row.client_id]["epds"], bands, locale)
-                if "epds" in latest.get(row.client_id, {})
-                else None,
-                flags=[
-                    FlagBadge(
-                        level=flag.level,
-                        level_label=texts.levels.get(flag.level, flag.level),
-                        rule_label=texts.rule(flag.rule, flag.level),
-                        raised_at=flag.raised_at,
-                        since=labels.later_scores_in_words(
-                            flag,
-                            labels.later_scores(
-                                flag,
-                                map(labels.as_later_score, latest.get(row.client_id, {}).values()),
-                            ),
-                        ),
-                    )
-                    for flag in open_flags.get(row.client_id, [])
-                ],
+                epds=_score_view(epds, bands["epds"], locale) if epds else None,
+                gad7=_score_view(gad7, bands["gad7"], locale) if gad7 else None,
+                epds_change=_score_change(epds),
+                gad7_change=_score_change(gad7),
+                flags=_alert_badges(
+                    open_flags.get(row.client_id, []),
+                    [labels.as_later_score(score) for score in scores.values()],
+                    texts,
+                ),
+                waiting_since=waiting.get(row.client_id),
             )
         )
     return Dashboard(
         rows=rows, total=page.total, page=page.page, pages=page.pages, per_page=page.per_page
     )
+
+
+def record_dashboard_view(board: Dashboard) -> None:
+    """Log that the current user saw these clients' scores and flags on the dashboard."""
+    shown = ", ".join(str(row.client_id) for row in board.rows)
+    audit.record("dashboard_viewed", detail=f"clients {shown}" if shown else "clients none")
 
 
 # The client page.

@@ -57,7 +57,10 @@ def _dashboard_filters(form: DashboardFilterForm) -> queries.DashboardFilters:
     form.validate()
     page = request.args.get("page", "1")
     page = int(page) if page.isdigit() and 0 < int(page) <= MAX_PAGE else 1
+    sort = request.args.get("sort", "flags")
     return queries.DashboardFilters(
+        sort=sort if sort in queries.SORT_KEYS else "flags",
+        descending=request.args.get("dir") == "desc",
         flagged=bool(form.flagged.data) and not form.flagged.errors,
         silent=bool(form.silent.data) and not form.silent.errors,
         delivery_type=(form.delivery_type.data or None) if not form.delivery_type.errors else None,
@@ -74,15 +77,30 @@ def dashboard():
     filters = _dashboard_filters(form)
     today = local_today(current_user.timezone)
     board = services.build_dashboard(current_user, filters, today)
-    filter_args = {key: value for key, value in request.args.items() if key != "page" and value}
-    return render_template(
+    # The filters every sort and page link keeps (only those that validated).
+    filter_args = {
+        key: value
+        for key, value in request.args.items()
+        if key in ("q", "delivery_type", "flagged", "silent") and value and not form[key].errors
+    }
+    html = render_template(
         "practice/dashboard.html",
         board=board,
         form=form,
+        filters=filters,
         filter_args=filter_args,
+        page_args=filter_args
+        | {
+            "sort": filters.sort if filters.sort != "flags" else None,
+            "dir": "desc" if filters.descending else None,
+        },
         waiting=messages.waiting_list(current_user.id),
         now=datetime.now(UTC),
     )
+    # It shows every listed client's scores, flags and check-ins: logged like a record view.
+    services.record_dashboard_view(board)
+    db.session.commit()
+    return html
 
 
 def _period() -> int:
