@@ -9,7 +9,6 @@ from portal.extensions import db
 from portal.models import AuditEvent, User
 from portal.models.base import utcnow
 
-
 # A dashboard page of 50 clients lists 50 ids; nothing else comes near.
 DETAIL_MAX = 2000
 

@@ -25,7 +25,8 @@ def test_columns_sort_on_the_server_and_keep_the_filters(login_as):
     assert client_links(html) == ["Anna Old", "Cor Middle", "Bea Young"]
     html = test_client.get("/practice/?sort=epds&dir=desc").get_data(as_text=True)
     assert client_links(html) == ["Bea Young", "Anna Old", "Cor Middle"]  # no score: last
-    html = test_client.get("/practice/?sort=name&delivery_type=induced_oxytocin&q=o").get_data(as_text=True)
+    url = "/practice/?sort=name&delivery_type=induced_oxytocin&q=o"
+    html = test_client.get(url).get_data(as_text=True)
     # Each header links to its sort with the filters kept; the current one flips direction.
     links = re.findall(r'href="(/practice/\?[^"]*)" class="sort', html)
     assert links and all("q=o" in link and "delivery_type=induced" in link for link in links)

@@ -46,7 +46,11 @@ class DashboardFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    q = SearchField(_l("Search by name or client number"), filters=[_strip], validators=[Length(max=SEARCH_MAX)])
+    q = SearchField(
+        _l("Search by name or client number"),
+        filters=[_strip],
+        validators=[Length(max=SEARCH_MAX)],
+    )
     flagged = BooleanField(_l("Only clients with an open flag"))
     silent = BooleanField(_l("Only silent clients (no check-in for 4 days or more)"))
     delivery_type = SelectField(
