@@ -22,6 +22,14 @@ def _commit_keeping_loaded_rows() -> None:
         session.expire_on_commit = True
 
 
+def refusal(client_id: int | None = None) -> None:
+    """Log a refused request, with the client it asked for (from the URL when not given)."""
+    if client_id is None and has_request_context() and request.view_args:
+        client_id = request.view_args.get("client_id")
+    record("authorisation_denied", detail=request.path if has_request_context() else None,
+           client_id=client_id if isinstance(client_id, int) else None)
+
+
 def _label(user: User | None) -> str | None:
     return user.email if user is not None else None
 
@@ -36,6 +44,7 @@ def record(
     client_label: str | None = None,
     actor_label: str | None = None,
     actor_role: str | None = None,
+    client_id: int | None = None,
 ) -> None:
     """Write an access-log entry: with the request's changes, or at once for a page view.
 
@@ -46,6 +55,8 @@ def record(
     (a flush with its bookkeeping, on every check-in save) would be cost without use.
     client_label overrides the readable name kept for the client (an erasure's pseudonym);
     actor_label and actor_role name an actor without an account (a share link's recipient).
+    client_id names the client asked for when there is no record to pass (a refused request
+    for someone else's client, or for an id that does not exist).
     """
     signed_in = has_request_context() and current_user.is_authenticated
     if actor is None and actor_label is None and signed_in:
@@ -56,7 +67,7 @@ def record(
         "actor_role": actor.role if actor else actor_role,
         "actor_label": _label(actor) if actor else actor_label,
         "on_behalf_of_id": on_behalf_of.id if on_behalf_of else None,
-        "client_id": client.id if client else None,
+        "client_id": client.id if client else client_id,
         "client_label": client_label or _label(client),
         "action": action,
         "detail": (detail or None) and detail[:DETAIL_MAX],

@@ -222,8 +222,15 @@ def _raise(client: User, result: flags.FlagResult, now: datetime, alert_key: str
     return flag
 
 
-def notify_practitioner(client: User, raised: list[Flag]) -> None:
-    """E-mail the practitioner about new urgent flags, without any health data in the mail."""
+def notify_practitioner(
+    client: User, raised: list[Flag], entered_by: User | None = None
+) -> None:
+    """E-mail the practitioner about new urgent flags, without any health data in the mail.
+
+    Nobody is told what they entered themselves a moment ago (an EPDS taken by phone): the
+    practitioner who entered it has the flag on screen. The flag stays open, so the admins'
+    escalation after URGENT_ESCALATION_HOURS still runs if it is left unacknowledged.
+    """
     urgent = [flag for flag in raised if flag.level == "urgent"]
     practitioner = client.profile.practitioner if client.profile else None
     if not urgent:
@@ -231,8 +238,14 @@ def notify_practitioner(client: User, raised: list[Flag]) -> None:
     # Without an active practitioner the admins are told, with a link to the page where they
     # can hand her to a colleague: they cannot open her record themselves.
     to_admins = not (practitioner and practitioner.active)
+    if not to_admins and entered_by is not None and entered_by.id == practitioner.id:
+        return
     recipients = _admins() if to_admins else [practitioner]
-    link = absolute_url("admin.urgent_flags" if to_admins else "public.index")
+    if to_admins:
+        link = absolute_url("admin.urgent_flags")
+    else:  # her page, opened at the flag (signing in first if need be)
+        anchor = f"flag-{urgent[0].id}"
+        link = absolute_url("practice.client_page", client_id=client.id, _anchor=anchor)
     for recipient in recipients:
         with force_locale(recipient.locale):
             send_mail(
@@ -252,10 +265,10 @@ def notify_practitioner(client: User, raised: list[Flag]) -> None:
         flag.notified_at = now
 
 
-def evaluate_and_notify(client: User) -> list[Flag]:
+def evaluate_and_notify(client: User, entered_by: User | None = None) -> list[Flag]:
     """Evaluate a client's rules after new data and notify on urgent flags."""
     raised = evaluate_client(client)
-    notify_practitioner(client, raised)
+    notify_practitioner(client, raised, entered_by)
     return raised
 
 

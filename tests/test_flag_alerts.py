@@ -69,3 +69,36 @@ def test_flags_of_separate_events_stay_separate_alerts(login_as, make):
     submit_epds(mother, [2, 2, 2, 2, 2, 1, 1, 1, 1, 0])  # later: high total, no item 10
     page = test_client.get(f"/practice/clients/{mother.id}").get_data(as_text=True)
     assert len(re.findall(r'action="/practice/flags/\d+/acknowledge"', page)) == 2
+
+
+def test_the_urgent_mail_links_to_her_page_at_the_flag(make, outbox):
+    practitioner = make.practitioner()
+    mother = make.client(practitioner=practitioner)
+    db.session.commit()
+    submit_epds(mother, [0] * 9 + [2])
+    [flag] = [flag for flag in flags_of(mother) if flag.level == "urgent"]
+    [mail] = [m for m in outbox if m.to == (practitioner.email,)]
+    assert f"/practice/clients/{mother.id}#flag-{flag.id}" in mail.body
+
+
+def test_no_notice_about_what_the_practitioner_entered_herself_but_escalation_runs(
+    make, outbox, runner
+):
+    from datetime import UTC, datetime, timedelta
+
+    admin = make.admin()
+    practitioner = make.practitioner()
+    mother = make.client(practitioner=practitioner)
+    db.session.commit()
+    instrument = load_instrument("epds")
+    scores = [0] * 9 + [2]
+    answers = {i.id: i.scores.index(s) for i, s in zip(instrument.items, scores, strict=True)}
+    submit(mother, "epds", answers, "nl", entered_by=practitioner)
+    db.session.commit()
+    assert [m for m in outbox if m.to == (practitioner.email,)] == []
+    [flag] = [flag for flag in flags_of(mother) if flag.level == "urgent"]
+    assert flag.is_open
+    flag.raised_at = datetime.now(UTC) - timedelta(hours=25)
+    db.session.commit()
+    runner.invoke(args=["escalate-flags"])
+    assert len([m for m in outbox if m.to == (admin.email,)]) == 1

@@ -14,6 +14,7 @@ from wtforms.validators import Optional, ValidationError
 
 from portal import audit
 from portal.access import roles_required
+from portal.auditlog.details import detail_in_words
 from portal.extensions import db
 from portal.input_guard import QueryDateField
 from portal.models import AuditEvent, Role, User
@@ -157,5 +158,6 @@ def index():
         pagination=pagination,
         filter_args=filter_args,
         action_label=action_label,
+        detail_in_words=detail_in_words,
         role_labels=ROLE_LABELS,
     )
