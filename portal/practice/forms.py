@@ -3,6 +3,7 @@
 from datetime import date, timedelta
 from decimal import Decimal
 
+from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -111,9 +112,16 @@ class WithdrawNoteForm(FlaskForm):
     )
 
 
+def _choice(value: int, text) -> LazyString:
+    """Word a scale choice ("1 · Very low") when it is shown, in the reader's language."""
+    return LazyString(lambda: f"{value} · {text}")
+
+
 def _scale(label, field: str, required: bool = False) -> SelectField:
+    # Lazy: a label built into text here, at import, would stay in the language of no one.
     choices = [("", _l("Not asked"))] + [
-        (str(value), f"{value} · {text}") for value, text in enumerate(SCALE_LABELS[field], start=1)
+        (str(value), _choice(value, text))
+        for value, text in enumerate(SCALE_LABELS[field], start=1)
     ]
     validators = (
         [InputRequired(message=_l("Choose the mood from 1 to 5."))] if required else [Optional()]
