@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import event
 
+from portal.auditlog.entries import access_log_for_client
 from portal.auth.services import create_user
 from portal.dates import local_today
 from portal.extensions import db
@@ -23,7 +24,7 @@ from portal.models import (
     QuestionnaireResponse,
     User,
 )
-from portal.practice import services
+from portal.practice import consult
 from tests.conftest import post_drawn_form, post_form
 
 NOW = datetime.now(UTC)
@@ -755,7 +756,7 @@ def test_phone_consult_upsert_survives_a_concurrent_insert(record, app):
 
     event.listen(db.engine, "before_cursor_execute", insert_first)
     try:
-        services.record_checkin_for_client(client, practitioner, {"day": TODAY, "mood": 1})
+        consult.record_checkin_for_client(client, practitioner, {"day": TODAY, "mood": 1})
         db.session.commit()
     finally:
         event.remove(db.engine, "before_cursor_execute", insert_first)
@@ -829,7 +830,7 @@ def test_access_log_for_client_says_who_looked_in_plain_words(app, record, login
     own_client, _mother = login_as(user=client)
     own_client.get("/")  # her own actions are not "someone looked"
     with app.test_request_context(headers={"Cookie": "portal_locale=en"}):
-        entries = services.access_log_for_client(client)
+        entries = access_log_for_client(client)
     assert [(entry.who, entry.role, entry.what) for entry in entries] == [
         ("Petra Practitioner", "Practitioner", "Looked at the client record")
     ]

@@ -15,10 +15,10 @@ from wtforms.validators import Optional, ValidationError
 from portal import audit
 from portal.access import roles_required
 from portal.auditlog.details import detail_in_words
+from portal.auditlog.entries import action_label
 from portal.extensions import db
 from portal.input_guard import QueryDateField
 from portal.models import AuditEvent, Role, User
-from portal.practice.services import action_label
 from portal.templating import ROLE_LABELS
 
 bp = Blueprint("auditlog", __name__)

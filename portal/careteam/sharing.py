@@ -25,7 +25,7 @@ from portal.reports.summary import Period, last_days
 from portal.tokens import hash_token, new_token
 
 SHARE_CONSENT_VERSION = "2026-12"
-# The same value as portal.practice.services.SHARE_RECIPIENT_ROLE, which names it in her log.
+# The same value as portal.auditlog.entries.SHARE_RECIPIENT_ROLE, which names it in her log.
 RECIPIENT_ROLE = "share_recipient"
 
 

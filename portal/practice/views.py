@@ -29,7 +29,9 @@ from portal.messages import services as messages
 from portal.messages.forms import HandledForm, MessageForm
 from portal.messages.views import withdrawable
 from portal.models import Flag, Note, Role, User
-from portal.practice import queries, services
+from portal.practice import alerts, consult, notes, queries, scores
+from portal.practice import client_page as record_page
+from portal.practice import dashboard as caseload
 from portal.practice.forms import (
     AcknowledgeFlagForm,
     DashboardFilterForm,
@@ -76,7 +78,7 @@ def dashboard():
     form = DashboardFilterForm(formdata=request.args)
     filters = _dashboard_filters(form)
     today = local_today(current_user.timezone)
-    board = services.build_dashboard(current_user, filters, today)
+    board = caseload.build_dashboard(current_user, filters, today)
     # The filters every sort and page link keeps (only those that validated).
     filter_args = {
         key: value
@@ -98,7 +100,7 @@ def dashboard():
         now=datetime.now(UTC),
     )
     # It shows every listed client's scores, flags and check-ins: logged like a record view.
-    services.record_dashboard_view(board)
+    caseload.record_dashboard_view(board)
     db.session.commit()
     return html
 
@@ -114,7 +116,7 @@ class Panel:
 
     template: str
     # (client, record, bound forms) -> extra template context; None when the page has it all.
-    context: Callable[[User, services.ClientRecord, dict], dict] | None = None
+    context: Callable[[User, record_page.ClientRecord, dict], dict] | None = None
 
 
 # The panels below the first screen (open flags, latest scores, notes, score trends), in page
@@ -136,7 +138,7 @@ def _render_client_page(client: User, status: int = 200, **forms):
     """Render the client page (also with a posted form's errors) and log the view."""
     days = _period()
     today = local_today(client.timezone)
-    record = services.client_record(client, days, today)
+    record = record_page.client_record(client, days, today)
     checkin_form = forms.get("checkin_form") or PhoneCheckInForm(formdata=None)
     checkin_form.set_window(today, current_app.config["CHECKIN_BACKFILL_DAYS"])
     ack_forms = {
@@ -173,7 +175,7 @@ def _render_client_page(client: User, status: int = 200, **forms):
         withdraw_forms=withdraw_forms,
         open_section=forms.get("open_section"),
         activity_labels=ACTIVITY_LABELS,
-        decimal=services.format_hours,
+        decimal=scores.format_hours,
         thread=thread,
         message_form=forms.get("message_form") or MessageForm(formdata=None, prefix="message"),
         handled_form=HandledForm(formdata=None, prefix="handled"),
@@ -182,7 +184,7 @@ def _render_client_page(client: User, status: int = 200, **forms):
         **context,
     )
     # Committed after rendering: a commit expires the loaded rows, and the page reads them all.
-    services.record_view(client, days)
+    record_page.record_view(client, days)
     if thread is not None:
         audit.record("message_thread_viewed", client=client, detail=f"thread {thread.id}")
     db.session.commit()
@@ -197,9 +199,9 @@ def client_chart(client_id: int, name: str):
     """Draw one chart of the client page (the page holds its words)."""
     client = client_record_for_practitioner(client_id)
     days = request.args.get("days", default=PERIODS[0], type=int)
-    if name not in services.CLIENT_CHARTS or days not in PERIODS:
+    if name not in record_page.CLIENT_CHARTS or days not in PERIODS:
         abort(404)
-    chart = services.client_chart(client, name, days, local_today(current_user.timezone))
+    chart = record_page.client_chart(client, name, days, local_today(current_user.timezone))
     return Response(chart.svg, mimetype="image/svg+xml")
 
 
@@ -235,7 +237,7 @@ def acknowledge_flag(flag_id: int):
     client = client_record_for_practitioner(flag.client_id)
     form = AcknowledgeFlagForm(prefix=f"flag-{flag.id}")
     if form.validate_on_submit():
-        if services.acknowledge_flag(flag, current_user, form.note.data):
+        if alerts.acknowledge_flag(flag, current_user, form.note.data):
             flash(_("The flag was acknowledged."), "success")
         else:
             flash(_("This flag was already acknowledged or has cleared."), "info")
@@ -250,7 +252,7 @@ def create_note(client_id: int):
     client = client_record_for_practitioner(client_id)
     form = NoteForm()
     if form.validate_on_submit():
-        services.create_note(client, current_user, form.body.data, bool(form.shared.data))
+        notes.create_note(client, current_user, form.body.data, bool(form.shared.data))
         db.session.commit()
         flash(_("The note was saved."), "success")
         return _back_to(client)
@@ -281,7 +283,7 @@ def edit_note(client_id: int, note_id: int):
         return _back_to(client)
     form = NoteForm(obj=note if request.method == "GET" else None)
     if form.validate_on_submit():
-        if services.edit_note(note, current_user, form.body.data, bool(form.shared.data)):
+        if notes.edit_note(note, current_user, form.body.data, bool(form.shared.data)):
             flash(_("The note was changed."), "success")
         db.session.commit()
         return _back_to(client)
@@ -302,7 +304,7 @@ def withdraw_note(client_id: int, note_id: int):
     _only_the_author(note)
     form = WithdrawNoteForm(prefix=f"note-{note.id}")
     if form.validate_on_submit():
-        if services.withdraw_note(note, current_user, form.reason.data):
+        if notes.withdraw_note(note, current_user, form.reason.data):
             flash(_("The note was withdrawn."), "success")
         db.session.commit()
         return _back_to(client)
@@ -352,7 +354,7 @@ def record_checkin(client_id: int):
         )
         return _render_client_page(client, 409, checkin_form=form, open_section="checkin")
     if form.validate_on_submit():
-        silent = services.record_checkin_for_client(
+        silent = consult.record_checkin_for_client(
             client, current_user, form.cleaned(), form.silent_note.data or None
         )
         db.session.commit()

@@ -20,6 +20,7 @@ from flask_login import current_user, login_required, logout_user
 
 from portal import audit, pages
 from portal.access import roles_required
+from portal.auditlog.entries import access_log_for_client
 from portal.auth import sessions, twofactor
 from portal.auth.consent import consent_text
 from portal.careteam.panels import account_forms
@@ -28,7 +29,6 @@ from portal.extensions import db, limiter
 from portal.messages import services as messages
 from portal.messages.forms import MessageSettingsForm
 from portal.models import ErasureRequest, Role, User
-from portal.practice.services import access_log_for_client
 from portal.privacy import export, services
 from portal.privacy.erasure import ErasureError, clear_old_copies, erase_client
 from portal.privacy.forms import (
