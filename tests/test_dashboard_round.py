@@ -56,3 +56,21 @@ def test_a_dashboard_view_is_logged_with_the_clients_it_showed(login_as):
     assert event.actor_id == practitioner.id
     shown = {int(number) for number in re.findall(r"\d+", event.detail)}
     assert shown == {anna.id, bea.id}
+
+
+def test_the_message_badge_never_counts_an_answered_message(login_as):
+    from portal.messages import services as messages
+
+    test_client, practitioner = login_as("practitioner")
+    english(practitioner)
+    anna = quick_client(practitioner, "Anna Asked")
+    thread = messages.thread_between(anna, practitioner, create=True)
+    messages.send_message(thread, anna, "Is this normal?")
+    db.session.commit()
+    assert 'class="badge unread"' in test_client.get("/practice/").get_data(as_text=True)
+    # Answered (here without opening her page first): nothing waits, and no badge says so.
+    messages.send_message(thread, practitioner, "Yes. Let us talk tomorrow.")
+    db.session.commit()
+    html = test_client.get("/practice/").get_data(as_text=True)
+    assert "No message waits for an answer." in html
+    assert 'class="badge unread"' not in html
