@@ -102,3 +102,25 @@ def test_no_notice_about_what_the_practitioner_entered_herself_but_escalation_ru
     db.session.commit()
     runner.invoke(args=["escalate-flags"])
     assert len([m for m in outbox if m.to == (admin.email,)]) == 1
+
+
+def test_the_migration_groups_existing_flags_raised_together(app, make):
+    from datetime import UTC, datetime, timedelta
+
+    from flask_migrate import downgrade, upgrade
+
+    from portal.flags import LEVEL_RANK
+
+    mother = make.client(practitioner=make.practitioner())
+    at = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+    for rule, level, raised in [("safety", "urgent", at), ("epds_high", "high", at),
+                                ("low_mood", "medium", at + timedelta(days=1))]:
+        db.session.add(Flag(client_id=mother.id, rule=rule, level=level, evidence={},
+                            level_rank=LEVEL_RANK[level], raised_at=raised))
+    db.session.commit()
+    db.session.remove()
+    downgrade(revision="0009")
+    upgrade()
+    keys = dict(db.session.execute(sa.select(Flag.rule, Flag.alert_key)).all())
+    assert keys["safety"] and keys["safety"] == keys["epds_high"]
+    assert keys["low_mood"] and keys["low_mood"] != keys["safety"]

@@ -29,11 +29,12 @@ def upgrade():
         batch_op.add_column(sa.Column('alert_key', sa.String(length=36), nullable=True))
         batch_op.create_index('ix_flags_client_alert', ['client_id', 'alert_key'], unique=False)
 
-    # SQLite enforces no VARCHAR length, and rebuilding the log table there would be a risk
-    # without a gain; PostgreSQL widens the column in place.
-    if op.get_bind().dialect.name != 'sqlite':
-        op.alter_column('audit_events', 'detail', existing_type=sa.String(length=255),
-                        type_=sa.Text(), existing_nullable=True)
+    # SQLite rebuilds the table (keeping AUTOINCREMENT: log ids are never reused, see 0006);
+    # PostgreSQL widens the column in place.
+    with op.batch_alter_table('audit_events', schema=None,
+                              table_kwargs={'sqlite_autoincrement': True}) as batch_op:
+        batch_op.alter_column('detail', existing_type=sa.String(length=255), type_=sa.Text(),
+                              existing_nullable=True)
 
     flags = sa.table(
         'flags',
@@ -55,10 +56,10 @@ def upgrade():
 
 
 def downgrade():
-    if op.get_bind().dialect.name != 'sqlite':
-        op.alter_column('audit_events', 'detail', existing_type=sa.Text(),
-                        type_=sa.String(length=255), existing_nullable=True,
-                        postgresql_using='substr(detail, 1, 255)')
+    with op.batch_alter_table('audit_events', schema=None,
+                              table_kwargs={'sqlite_autoincrement': True}) as batch_op:
+        batch_op.alter_column('detail', existing_type=sa.Text(), type_=sa.String(length=255),
+                              existing_nullable=True, postgresql_using='substr(detail, 1, 255)')
     with op.batch_alter_table('flags', schema=None) as batch_op:
         batch_op.drop_index('ix_flags_client_alert')
         batch_op.drop_column('alert_key')
