@@ -6,7 +6,7 @@ The SQL is in portal.practice.queries; this module turns its rows into what the 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 from flask_babel import get_locale, get_translations
@@ -141,6 +141,9 @@ class _PageTexts:
         self.levels = {level: str(label) for level, label in LEVEL_LABELS.items()}
         self.limits = labels.configured_thresholds()
         self._rules: dict[tuple[str, str], str] = {}
+        self._scores: dict[tuple, ScoreView] = {}
+        self.locale = current_locale()
+        self.bands = {"epds": band_views("epds"), "gad7": band_views("gad7")}
 
     def rule(self, rule: str, level: str) -> str:
         """Return a rule's label for this page, worded once per rule and level."""
@@ -148,6 +151,14 @@ class _PageTexts:
         if key not in self._rules:
             self._rules[key] = labels.rule_label(rule, level, self.limits)
         return self._rules[key]
+
+    def score(self, score) -> ScoreView:
+        """Return a score in staff words, worded once per distinct score on the page."""
+        key = (score.instrument, score.total, score.band, score.safety, score.item_10,
+               score.wording, score.wording_validated)
+        if key not in self._scores:
+            self._scores[key] = score_view(score, self.bands[score.instrument], self.locale)
+        return replace(self._scores[key], submitted_at=score.submitted_at)
 
     def gettext(self, message: str, **variables) -> str:
         """Translate like flask-babel's gettext, with the catalogue already in hand."""
@@ -244,8 +255,6 @@ def build_dashboard(
     recent = queries.recent_checkins_by_client(client_ids, today)
     latest = queries.latest_scores_by_client(client_ids)
     waiting = queries.waiting_since_by_client(practitioner.id, client_ids)
-    bands = {"epds": band_views("epds"), "gad7": band_views("gad7")}
-    locale = current_locale()
     texts = _PageTexts()
     rows = []
     for row in page.rows:
@@ -260,8 +269,8 @@ def build_dashboard(
                 days_since_checkin=(today - row.last_checkin).days if row.last_checkin else None,
                 last_checkin_by_practitioner=row.last_checkin_by_practitioner,
                 sparklines=client_sparklines(recent.get(row.client_id, {}), today, texts),
-                epds=score_view(epds, bands["epds"], locale) if epds else None,
-                gad7=score_view(gad7, bands["gad7"], locale) if gad7 else None,
+                epds=texts.score(epds) if epds else None,
+                gad7=texts.score(gad7) if gad7 else None,
                 epds_change=_score_change(epds),
                 gad7_change=_score_change(gad7),
                 flags=_alert_badges(
