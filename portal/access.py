@@ -4,7 +4,7 @@ from collections.abc import Callable
 from functools import wraps
 
 import sqlalchemy as sa
-from flask import abort, request
+from flask import abort
 from flask_login import current_user
 
 from portal import audit
@@ -22,7 +22,7 @@ def roles_required(*roles: Role) -> Callable:
             if not current_user.is_authenticated:
                 return login_manager.unauthorized()
             if current_user.role not in allowed:
-                audit.record("authorisation_denied", detail=request.path)
+                audit.refusal()
                 db.session.commit()
                 abort(403)
             return view(*args, **kwargs)
@@ -51,7 +51,7 @@ def client_for_current_user(client_id: int) -> User:
         abort(404)
     client = db.session.get(User, client_id)
     if client is None or not client.is_client or not may_see_client(current_user, client_id):
-        audit.record("authorisation_denied", detail=request.path)
+        audit.refusal(client_id)
         db.session.commit()
         abort(404)
     return client
@@ -66,7 +66,7 @@ def client_record_for_practitioner(client_id: int) -> User:
     if not current_user.is_authenticated:
         abort(login_manager.unauthorized())
     if not current_user.is_practitioner:
-        audit.record("authorisation_denied", detail=request.path)
+        audit.refusal(client_id)
         db.session.commit()
         abort(404)
     return client_for_current_user(client_id)

@@ -9,6 +9,9 @@ from portal.extensions import db
 from portal.models import AuditEvent, User
 from portal.models.base import utcnow
 
+# A dashboard page of 50 clients lists 50 ids; nothing else comes near.
+DETAIL_MAX = 2000
+
 
 def _commit_keeping_loaded_rows() -> None:
     session = db.session()
@@ -17,6 +20,14 @@ def _commit_keeping_loaded_rows() -> None:
         session.commit()
     finally:
         session.expire_on_commit = True
+
+
+def refusal(client_id: int | None = None) -> None:
+    """Log a refused request, with the client it asked for (from the URL when not given)."""
+    if client_id is None and has_request_context() and request.view_args:
+        client_id = request.view_args.get("client_id")
+    record("authorisation_denied", detail=request.path if has_request_context() else None,
+           client_id=client_id if isinstance(client_id, int) else None)
 
 
 def _label(user: User | None) -> str | None:
@@ -33,6 +44,7 @@ def record(
     client_label: str | None = None,
     actor_label: str | None = None,
     actor_role: str | None = None,
+    client_id: int | None = None,
 ) -> None:
     """Write an access-log entry: with the request's changes, or at once for a page view.
 
@@ -43,6 +55,8 @@ def record(
     (a flush with its bookkeeping, on every check-in save) would be cost without use.
     client_label overrides the readable name kept for the client (an erasure's pseudonym);
     actor_label and actor_role name an actor without an account (a share link's recipient).
+    client_id names the client asked for when there is no record to pass (a refused request
+    for someone else's client, or for an id that does not exist).
     """
     signed_in = has_request_context() and current_user.is_authenticated
     if actor is None and actor_label is None and signed_in:
@@ -53,10 +67,10 @@ def record(
         "actor_role": actor.role if actor else actor_role,
         "actor_label": _label(actor) if actor else actor_label,
         "on_behalf_of_id": on_behalf_of.id if on_behalf_of else None,
-        "client_id": client.id if client else None,
+        "client_id": client.id if client else client_id,
         "client_label": client_label or _label(client),
         "action": action,
-        "detail": (detail or None) and detail[:255],
+        "detail": (detail or None) and detail[:DETAIL_MAX],
         "ip_address": request.remote_addr if has_request_context() else None,
     }
     db.session.execute(_INSERT, values)

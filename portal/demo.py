@@ -11,9 +11,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from portal import flag_service
 from portal.auth import twofactor
 from portal.auth.services import create_user, find_user_by_email, record_consent
+from portal.careteam.services import set_urgent_protocol
 from portal.extensions import db
 from portal.messages.services import send_message, thread_between
-from portal.models import ACTIVITIES, CheckIn, QuestionnaireResponse, User
+from portal.models import ACTIVITIES, CareTeamMember, CheckIn, QuestionnaireResponse, User
 from portal.questionnaires.instruments import load_instrument, score
 
 DEMO_PASSWORD = "demo-password-2026"
@@ -95,6 +96,18 @@ EARLIER_RESPONSES: dict[int, list[tuple[str, int, list[int]]]] = {
 }
 
 
+# Her partner, as the emergency contact every demo client has.
+PARTNERS = ("Daan", "Sem", "Lucas", "Levi", "Finn", "Milan", "Noah", "Jesse", "Bram", "Luuk",
+            "Thijs", "Ruben")
+URGENT_PROTOCOL = (
+    "1. Bel de cliënt zelf binnen een uur.\n"
+    "2. Geen gehoor: bel de contactpersoon voor noodgevallen.\n"
+    "3. Nog geen contact: bel haar huisarts (buiten kantoortijd de huisartsenpost) en vraag om "
+    "een visite.\n"
+    "4. Leg elke poging vast bij het signaal en overleg dezelfde dag met een collega."
+)
+
+
 def client_email(number: int) -> str:
     """Return the demo client's e-mail: client@demo.test, client2@demo.test, ..."""
     return "client@demo.test" if number == 1 else f"client{number}@demo.test"
@@ -125,6 +138,19 @@ def seed_demo(today: date | None = None) -> bool:
         profile.started_on = today - timedelta(days=DEMO_DAYS)
         profile.reminder_enabled = number % 2 == 0
         profile.reminder_time = time(20, 0)
+        # Reachable, so the urgent flow can be shown: fictional numbers in the mobile range.
+        profile.phone = f"+3161234{number:04d}"
+        profile.emergency_contact_name = PARTNERS[(number - 1) % len(PARTNERS)]
+        profile.emergency_contact_relation = "partner"
+        profile.emergency_contact_phone = f"+3161235{number:04d}"
+        db.session.add(
+            CareTeamMember(
+                client_id=client.id,
+                role="huisarts",
+                name="Huisartsenpraktijk De Linde",
+                phone="+31301234567",
+            )
+        )
         record_consent(client, "Demo consent")
         _add_checkins(client, pattern, last_days_ago, today, rng)
         for key, days_ago, item_scores in EARLIER_RESPONSES.get(number, ()):
@@ -133,6 +159,7 @@ def seed_demo(today: date | None = None) -> bool:
             _add_response(client, "epds", epds, today - timedelta(days=1))
         if gad7 is not None:
             _add_response(client, "gad7", _spread(gad7, 7), today - timedelta(days=1))
+    set_urgent_protocol(URGENT_PROTOCOL, admin)
     db.session.flush()
     _evaluate_flags()
     _add_conversations(practitioners[0])

@@ -9,6 +9,7 @@ by themselves: a softer score minutes later must not hide a high one nobody has 
 practitioner's acknowledgement closes them, and the later score is shown beside the flag.
 """
 
+import uuid
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -122,9 +123,11 @@ _RECENT_RESPONSES = (
 def evaluate_client(client: User, now: datetime | None = None) -> list[Flag]:
     """Run every rule for a client, reconcile the Flag rows and return the flags that are news.
 
-    News: a newly raised flag, or an open urgent flag that a new response fired again.
+    News: a newly raised flag, or an open urgent flag that a new response fired again. The
+    flags this run raises share one alert key: one submission is one alert to handle.
     """
     now = now or datetime.now(UTC)
+    alert_key = str(uuid.uuid4())
     today = local_today(client.timezone, now)
     current = _current_episodes(client.id)
     data = client_data(client, today, _open_levels(current.values()))
@@ -147,7 +150,7 @@ def evaluate_client(client: User, now: datetime | None = None) -> list[Flag]:
             continue  # acknowledged, but the condition has not cleared since
         if episode is not None:
             episode.cleared_at = episode.cleared_at or now
-        flag = _raise(client, result, now)
+        flag = _raise(client, result, now, alert_key)
         if flag is not None:
             raised.append(flag)
             current[rule] = flag
@@ -198,8 +201,9 @@ _CURRENT_EPISODES = (
 )
 
 
-def _raise(client: User, result: flags.FlagResult, now: datetime) -> Flag | None:
+def _raise(client: User, result: flags.FlagResult, now: datetime, alert_key: str) -> Flag | None:
     flag = Flag(
+        alert_key=alert_key,
         client_id=client.id,
         rule=result.rule,
         level=result.level,
@@ -218,8 +222,15 @@ def _raise(client: User, result: flags.FlagResult, now: datetime) -> Flag | None
     return flag
 
 
-def notify_practitioner(client: User, raised: list[Flag]) -> None:
-    """E-mail the practitioner about new urgent flags, without any health data in the mail."""
+def notify_practitioner(
+    client: User, raised: list[Flag], entered_by: User | None = None
+) -> None:
+    """E-mail the practitioner about new urgent flags, without any health data in the mail.
+
+    Nobody is told what they entered themselves a moment ago (an EPDS taken by phone): the
+    practitioner who entered it has the flag on screen. The flag stays open, so the admins'
+    escalation after URGENT_ESCALATION_HOURS still runs if it is left unacknowledged.
+    """
     urgent = [flag for flag in raised if flag.level == "urgent"]
     practitioner = client.profile.practitioner if client.profile else None
     if not urgent:
@@ -227,8 +238,14 @@ def notify_practitioner(client: User, raised: list[Flag]) -> None:
     # Without an active practitioner the admins are told, with a link to the page where they
     # can hand her to a colleague: they cannot open her record themselves.
     to_admins = not (practitioner and practitioner.active)
+    if not to_admins and entered_by is not None and entered_by.id == practitioner.id:
+        return
     recipients = _admins() if to_admins else [practitioner]
-    link = absolute_url("admin.urgent_flags" if to_admins else "public.index")
+    if to_admins:
+        link = absolute_url("admin.urgent_flags")
+    else:  # her page, opened at the flag (signing in first if need be)
+        anchor = f"flag-{urgent[0].id}"
+        link = absolute_url("practice.client_page", client_id=client.id, _anchor=anchor)
     for recipient in recipients:
         with force_locale(recipient.locale):
             send_mail(
@@ -248,10 +265,10 @@ def notify_practitioner(client: User, raised: list[Flag]) -> None:
         flag.notified_at = now
 
 
-def evaluate_and_notify(client: User) -> list[Flag]:
+def evaluate_and_notify(client: User, entered_by: User | None = None) -> list[Flag]:
     """Evaluate a client's rules after new data and notify on urgent flags."""
     raised = evaluate_client(client)
-    notify_practitioner(client, raised)
+    notify_practitioner(client, raised, entered_by)
     return raised
 
 

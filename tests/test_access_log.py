@@ -156,3 +156,45 @@ def test_a_practitioners_look_at_a_record_shows_in_the_log(admin_client, people,
     assert practice_client.get(f"/practice/clients/{mila.id}").status_code == 200
     html = test_client.get(f"/admin/access-log/?client={mila.id}").get_data(as_text=True)
     assert rows(html) == 1 and practitioner.email in html and "Looked at the client record" in html
+
+
+def test_a_refusal_carries_the_client_that_was_asked_for(login_as, people, admin_client):
+    _practitioner, colleague, mila, _noor = people
+    test_client, _user = login_as(user=colleague)
+    assert test_client.get(f"/practice/clients/{mila.id}").status_code == 404
+    refusal = db.session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.action == "authorisation_denied")
+    ).one()
+    assert refusal.client_id == mila.id and refusal.actor_id == colleague.id
+    admin, _admin = admin_client
+    html = admin.get(f"/admin/access-log/?client={mila.id}").get_data(as_text=True)
+    assert "Was refused a page" in html
+
+
+def test_a_dashboard_view_is_in_the_access_log(login_as, people, admin_client):
+    practitioner, _colleague, mila, _noor = people
+    test_client, _user = login_as(user=practitioner)
+    assert test_client.get("/practice/").status_code == 200
+    admin, _admin = admin_client
+    html = admin.get("/admin/access-log/").get_data(as_text=True)
+    assert "Looked at the dashboard of clients" in html
+    assert f"clients {mila.id}" in html
+
+
+@pytest.mark.parametrize(
+    ("detail", "english", "dutch"),
+    [
+        ("period 30 days", "period of 30 days", "periode van 30 dagen"),
+        ("flag 2: no_answer", "flag 2: no answer", "signaal 2: geen gehoor"),
+        ("note 5 (shared)", "note 5 (shared with the client)", "notitie 5 (gedeeld met de cliënt)"),
+        ("thread 3", "conversation 3", "gesprek 3"),
+        ("clients 4, 5", "clients 4, 5", "cliënten 4, 5"),
+    ],
+)
+def test_details_are_shown_in_the_reader_s_language(admin_client, detail, english, dutch):
+    admin, user = admin_client
+    log_event("client_record_viewed", detail=detail)
+    assert english in admin.get("/admin/access-log/").get_data(as_text=True)
+    user.locale = "nl"
+    db.session.commit()
+    assert dutch in admin.get("/admin/access-log/").get_data(as_text=True)

@@ -42,7 +42,9 @@ def test_dutch_catalogue_covers_every_string_in_the_code(tmp_path):
     with open(CATALOGUE / "nl" / "LC_MESSAGES" / "messages.po", "rb") as handle:
         dutch = read_po(handle)
     untranslated = [
-        m.id for m in template if m.id and not (dutch.get(m.id) and dutch.get(m.id).string)
+        m.id
+        for m in template
+        if m.id and not (dutch.get(m.id, m.context) and dutch.get(m.id, m.context).string)
     ]
     assert untranslated == []
 

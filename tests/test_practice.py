@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import event
 
+from portal.auditlog.entries import access_log_for_client
 from portal.auth.services import create_user
 from portal.dates import local_today
 from portal.extensions import db
@@ -23,7 +24,7 @@ from portal.models import (
     QuestionnaireResponse,
     User,
 )
-from portal.practice import services
+from portal.practice import consult
 from tests.conftest import post_drawn_form, post_form
 
 NOW = datetime.now(UTC)
@@ -137,22 +138,30 @@ def test_dashboard_row_shows_weeks_checkins_sparklines_epds_and_badges(practitio
         add_checkin(anna, days_ago, mood=2, sleep_hours=5.5, bonding=4)
     add_epds(anna, 14, item_10=1)
     add_flag(anna, "safety", "urgent", 3, evidence={"total": 14, "item_10": 1})
+    gad7 = add_epds(anna, 12)
+    gad7.instrument, gad7.band = "gad7", "moderate"
+    db.session.commit()
     html = test_client.get("/practice/").get_data(as_text=True)
-    assert "Emergency caesarean" in html
-    assert ">5<" in html  # weeks postpartum
+    # The delivery type is on her page, not in a column of its own.
+    assert "Emergency caesarean" not in html.split('class="dashboard compact"')[1]
+    assert '<td data-label="Weeks postpartum" class="num">5</td>' in html
+    assert f'<td data-label="Client number" class="num">{anna.id}</td>' in html
+    assert 'data-label="GAD-7"' in html and "GAD-7 12" in html
     assert "2 days ago" in html
     assert html.count('class="sparkline"') == 3
     # Drawn inline, named once: "Mood, last 14 days: stayed around 2.0", never the label twice.
     assert 'aria-label="Mood, last 14 days: stayed around 2.0"' in html
     assert html.count("last 14 days") == 3  # once per sparkline
     assert "EPDS 14 – item 10 (thoughts of harming herself) scored 1" in html
-    # Each flag badge says how long it has been open.
-    assert (
-        '<span class="badge urgent">Urgent: EPDS item 10 ≥ 1 (thoughts of harming herself)'
-        ' <span class="flag-age">· 3 hours</span></span>' in html
-    )
+    # Each flag badge says how long it has been open and links to the flag on her page.
+    flag_id = db.session.scalar(sa.select(Flag.id).where(Flag.client_id == anna.id))
+    badge = html[html.index(f'href="/practice/clients/{anna.id}#flag-{flag_id}"') :]
+    badge = badge[: badge.index("</a>")]
+    assert 'class="badge urgent"' in badge
+    assert "Urgent: EPDS item 10 ≥ 1 (thoughts of harming herself)" in badge
+    assert '<span class="flag-age"> · 3 hours</span>' in badge
     # The drawings are inline SVG in the page: no image to fetch, one polyline per run of days.
-    assert "<img" not in html.split('class="dashboard"')[1]
+    assert "<img" not in html.split('class="dashboard compact"')[1]
     svg = html[html.index('<svg class="sparkline"') :].split("</svg>")[0]
     assert svg.count("<polyline") == 1 and svg.count("<circle") == 1  # days 3-2 and lone day 5
 
@@ -303,8 +312,9 @@ def test_dashboard_runs_the_same_number_of_queries_for_5_and_60_clients(
     many, html = _count_queries(app, test_client, "/practice/")
     assert len(client_links(html)) == 50
     assert html.count('class="sparkline"') == 150
-    waiting = html[html.index('id="waiting"') :].split("</section>")[0]
-    assert waiting.count("<li>") == 20 and "60 conversations wait" in waiting
+    waiting = html[html.index('id="waiting"') :].split("</p>")[0]
+    assert waiting.count("#messages") == 3 and "60 conversations wait" in waiting
+    assert html.count('class="badge medium mini"') == 50  # each row's waiting message
     assert '<span class="badge unread"' in html
     assert same_statements(few, many)
     assert len(many) <= 10
@@ -746,7 +756,7 @@ def test_phone_consult_upsert_survives_a_concurrent_insert(record, app):
 
     event.listen(db.engine, "before_cursor_execute", insert_first)
     try:
-        services.record_checkin_for_client(client, practitioner, {"day": TODAY, "mood": 1})
+        consult.record_checkin_for_client(client, practitioner, {"day": TODAY, "mood": 1})
         db.session.commit()
     finally:
         event.remove(db.engine, "before_cursor_execute", insert_first)
@@ -820,7 +830,7 @@ def test_access_log_for_client_says_who_looked_in_plain_words(app, record, login
     own_client, _mother = login_as(user=client)
     own_client.get("/")  # her own actions are not "someone looked"
     with app.test_request_context(headers={"Cookie": "portal_locale=en"}):
-        entries = services.access_log_for_client(client)
+        entries = access_log_for_client(client)
     assert [(entry.who, entry.role, entry.what) for entry in entries] == [
         ("Petra Practitioner", "Practitioner", "Looked at the client record")
     ]

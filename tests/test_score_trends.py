@@ -107,8 +107,9 @@ def test_a_reliable_epds_rise_shows_as_a_dashboard_badge(app, make):
     html = test_client.get("/practice/").get_data(as_text=True)
 
     # 3 -> 7: a reliable rise, though both totals are in the lowest band.
-    badge = '<span class="badge low">Low: EPDS rose reliably (≥ 4 points) <span class="flag-age">'
-    assert badge in html
+    badge = html[html.index('class="badge low" title="Low: EPDS rose reliably') :]
+    assert '<span class="rule">Low: EPDS rose reliably (≥ 4 points)</span>' in badge
+    assert '<span class="flag-age">' in badge.split("</a>")[0]
     page = test_client.get(f"/practice/clients/{mother.id}").get_data(as_text=True)
     assert "EPDS total rose from 3 on" in page and "to 7 on" in page
     assert "(her lowest in the 90 days before)" in page

@@ -41,9 +41,9 @@ class InviteForm(FlaskForm):
 class EditUserForm(FlaskForm):
     practitioner_id = SelectField(_l("Practitioner"), coerce=int, default=0)
     active = BooleanField(_l("Account is active"))
-    # Only for a practitioner who still has clients: who takes them over when she is deactivated.
+    # Only for a practitioner who still has clients: who takes them over on deactivation.
     handover_id = SelectField(
-        _l("Hand her clients to"),
+        _l("Hand the clients to"),
         coerce=int,
         default=0,
         description=_l("Needed when you deactivate a practitioner who still has clients."),

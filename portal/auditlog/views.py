@@ -14,11 +14,12 @@ from wtforms.validators import Optional, ValidationError
 
 from portal import audit
 from portal.access import roles_required
+from portal.auditlog.details import detail_in_words
+from portal.auditlog.entries import action_label
 from portal.careteam.sharing import RECIPIENT_ROLE
 from portal.extensions import db
 from portal.input_guard import QueryDateField
 from portal.models import AuditEvent, Role, User
-from portal.practice.services import action_label
 from portal.templating import ROLE_LABELS
 
 bp = Blueprint("auditlog", __name__)
@@ -181,5 +182,6 @@ def index():
         pagination=pagination,
         filter_args=filter_args,
         action_label=action_label,
+        detail_in_words=detail_in_words,
         role_labels=ROLE_LABELS,
     )

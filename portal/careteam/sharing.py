@@ -28,7 +28,7 @@ from portal.tokens import hash_token, new_token
 # shows so that a colleague can reach her; links made under 2026-12 do not show them.
 SHARE_CONSENT_VERSION = "2027-01"
 CONSENT_VERSIONS_WITH_CONTACT = frozenset({"2027-01"})
-# The same value as portal.practice.services.SHARE_RECIPIENT_ROLE, which names it in her log.
+# The same value as portal.auditlog.entries.SHARE_RECIPIENT_ROLE, which names it in her log.
 RECIPIENT_ROLE = "share_recipient"
 
 

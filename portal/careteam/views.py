@@ -17,7 +17,7 @@ from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal import audit
+from portal import audit, pages
 from portal.access import client_record_for_practitioner, roles_required
 from portal.careteam import phones, services, sharing
 from portal.careteam.forms import (
@@ -37,8 +37,6 @@ from portal.careteam.panels import with_members
 from portal.extensions import db, limiter
 from portal.models import Flag, Role, ShareLink, User
 from portal.models.base import utcnow
-from portal.practice.views import _render_client_page as render_client_page
-from portal.privacy.views import _account_page as render_account_page
 from portal.reports.fhir import build_bundle
 from portal.reports.pdf import download_filename, render_pdf
 from portal.reports.referral import front_charts
@@ -72,7 +70,7 @@ def _me() -> User:
 
 
 def _account_page(status: int, **bound):
-    return render_account_page(status, **bound)
+    return pages.render(pages.ACCOUNT_PAGE, status, **bound)
 
 
 @bp.route("/account/contact", methods=["POST"])
@@ -121,7 +119,7 @@ def own_remove_member(member_id: int):
 
 
 def _client_page(client: User, status: int, **forms):
-    return render_client_page(client, status, open_section="contact", **forms)
+    return pages.render(pages.CLIENT_PAGE, client, status, open_section="contact", **forms)
 
 
 def _back_to_client(client: User, anchor: str):

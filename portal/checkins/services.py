@@ -88,7 +88,7 @@ def save_checkin(
             on_behalf_of=client,
             detail=f"day {day.isoformat()}",
         )
-    flag_service.evaluate_and_notify(client)
+    flag_service.evaluate_and_notify(client, entered_by)
     return checkin_id
 
 

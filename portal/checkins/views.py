@@ -6,7 +6,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal import audit, charts
+from portal import audit, charts, pages
 from portal.access import roles_required
 from portal.checkins import services
 from portal.checkins.forms import CheckInForm, ReminderForm, reminder_form_for
@@ -16,7 +16,6 @@ from portal.extensions import db
 from portal.guidance.services import recommendations_for
 from portal.input_guard import query_day
 from portal.models import Role
-from portal.privacy.views import account_page
 from portal.questionnaires.schedule import due_questionnaires
 
 bp = Blueprint("checkins", __name__)
@@ -165,7 +164,7 @@ def reminders():
             return redirect(url_for("privacy.account"))
         return redirect(url_for("checkins.today"))
     if form.back_to.data == "account":
-        return account_page(422, reminder_form=form)
+        return pages.render(pages.ACCOUNT_PAGE, 422, reminder_form=form)
     checkin_form = CheckInForm(formdata=None)
     today_local = local_today(current_user.timezone)
     checkin_form.set_days(today_local, current_app.config["CHECKIN_BACKFILL_DAYS"])

@@ -370,7 +370,11 @@ def unread_for_client(client_id) -> sa.ScalarSelect:
 
 
 def unread_for_practitioner(practitioner_id) -> sa.ScalarSelect:
-    """Count her unread messages in a practitioner's threads with his current clients."""
+    """Count clients' unread messages still waiting for an answer from this practitioner.
+
+    Only threads on the waiting list count: an answered or handled message is not news, so the
+    badge never says "1" beside "no message waits for an answer".
+    """
     return (
         sa.select(sa.func.count(Message.id))
         .join(MessageThread, MessageThread.id == Message.thread_id)
@@ -383,6 +387,7 @@ def unread_for_practitioner(practitioner_id) -> sa.ScalarSelect:
         )
         .where(
             MessageThread.practitioner_id == practitioner_id,
+            MessageThread.waiting_since.is_not(None),
             Message.from_client.is_(True),
             Message.read_at.is_(None),
             Message.withdrawn_at.is_(None),

@@ -127,7 +127,7 @@ def withdraw(message_id: int):
     user = _user()
     message = db.session.get(Message, message_id)
     if message is None or message.sender_id != user.id:
-        audit.record("authorisation_denied", detail=request.path)
+        audit.refusal(message.thread.client_id if message is not None else None)
         db.session.commit()
         abort(404)
     if not WithdrawMessageForm().validate_on_submit():
@@ -157,7 +157,7 @@ def covering():
 def _covered_thread_or_404(thread_id: int) -> MessageThread:
     thread = db.session.get(MessageThread, thread_id)
     if thread is None or not services.may_cover(_user(), thread, local_today()):
-        audit.record("authorisation_denied", detail=request.path)
+        audit.refusal(thread.client_id if thread is not None else None)
         db.session.commit()
         abort(404)
     return thread

@@ -34,5 +34,6 @@ class AuditEvent(db.Model):
     client_id: Mapped[int | None]
     client_label: Mapped[str | None] = mapped_column(sa.String(254))
     action: Mapped[str] = mapped_column(sa.String(60))
-    detail: Mapped[str | None] = mapped_column(sa.String(255))
+    # Long enough for the client ids of a dashboard page (portal.audit caps it).
+    detail: Mapped[str | None] = mapped_column(sa.Text)
     ip_address: Mapped[str | None] = mapped_column(sa.String(45))

@@ -32,6 +32,7 @@ class Flag(db.Model):
             postgresql_where=sa.text("acknowledged_at IS NULL AND cleared_at IS NULL"),
         ),
         sa.Index("ix_flags_client_raised", "client_id", "raised_at"),
+        sa.Index("ix_flags_client_alert", "client_id", "alert_key"),
         sa.CheckConstraint("level in ('urgent', 'high', 'medium', 'low')", name="level_known"),
         NEVER_REUSE_IDS,
     )
@@ -44,6 +45,10 @@ class Flag(db.Model):
     # Plain values that fired the rule (scores, dates, counts), never free text.
     evidence: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     episode_key: Mapped[str | None] = mapped_column(sa.String(40))
+    # Flags raised together by one evaluation (one EPDS, one consult entry) share a key: the
+    # practitioner handles them as one alert, acknowledged once with one note, while each keeps
+    # its own row (level, evidence, acknowledgement) for the summary and FHIR.
+    alert_key: Mapped[str | None] = mapped_column(sa.String(36))
     raised_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     cleared_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -56,6 +61,11 @@ class Flag(db.Model):
 
     client: Mapped[User] = relationship(foreign_keys=[client_id])
     acknowledged_by: Mapped[User | None] = relationship(foreign_keys=[acknowledged_by_id])
+
+    @property
+    def alert(self) -> str:
+        """Return the key of the alert this flag belongs to (its own id when raised alone)."""
+        return self.alert_key or f"flag-{self.id}"
 
     @property
     def is_open(self) -> bool:

@@ -3,6 +3,7 @@
 from datetime import date, timedelta
 from decimal import Decimal
 
+from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -46,7 +47,11 @@ class DashboardFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    q = SearchField(_l("Search by name"), filters=[_strip], validators=[Length(max=SEARCH_MAX)])
+    q = SearchField(
+        _l("Search by name or client number"),
+        filters=[_strip],
+        validators=[Length(max=SEARCH_MAX)],
+    )
     flagged = BooleanField(_l("Only clients with an open flag"))
     silent = BooleanField(_l("Only silent clients (no check-in for 4 days or more)"))
     delivery_type = SelectField(
@@ -107,9 +112,16 @@ class WithdrawNoteForm(FlaskForm):
     )
 
 
+def _choice(value: int, text) -> LazyString:
+    """Word a scale choice ("1 · Very low") when it is shown, in the reader's language."""
+    return LazyString(lambda: f"{value} · {text}")
+
+
 def _scale(label, field: str, required: bool = False) -> SelectField:
+    # Lazy: a label built into text here, at import, would stay in the language of no one.
     choices = [("", _l("Not asked"))] + [
-        (str(value), f"{value} · {text}") for value, text in enumerate(SCALE_LABELS[field], start=1)
+        (str(value), _choice(value, text))
+        for value, text in enumerate(SCALE_LABELS[field], start=1)
     ]
     validators = (
         [InputRequired(message=_l("Choose the mood from 1 to 5."))] if required else [Optional()]

@@ -20,6 +20,7 @@ from portal.models import (
     CheckInRevision,
     ClientProfile,
     Flag,
+    MessageThread,
     Note,
     QuestionnaireResponse,
     Role,
@@ -42,6 +43,13 @@ class DashboardFilters:
     delivery_type: str | None = None
     search: str | None = None
     page: int = 1
+    # One of SORT_KEYS; the default reads most urgent open flag first.
+    sort: str = "flags"
+    descending: bool = False
+
+
+# The columns the dashboard sorts by (a link per column header, kept with the filters).
+SORT_KEYS = ("flags", "name", "number", "weeks", "epds", "gad7", "checkin")
 
 
 @dataclass(frozen=True)
@@ -103,7 +111,26 @@ def _caseload(practitioner_id: int, today: date, filters: DashboardFilters):
             .scalar_subquery()
         )
 
+    def latest_total(instrument: str):
+        return (
+            sa.select(QuestionnaireResponse.total)
+            .where(
+                QuestionnaireResponse.client_id == User.id,
+                QuestionnaireResponse.instrument == instrument,
+            )
+            .order_by(QuestionnaireResponse.submitted_at.desc(), QuestionnaireResponse.id.desc())
+            .limit(1)
+            .correlate(User)
+            .scalar_subquery()
+        )
+
     last_checkin = latest_checkin(CheckIn.day)
+    # Only a sort by a score needs it: two more index probes per client otherwise wasted.
+    scores = (
+        [latest_total(filters.sort).label("sort_total")]
+        if filters.sort in ("epds", "gad7")
+        else [sa.null().label("sort_total")]
+    )
     query = (
         sa.select(
             User.id.label("client_id"),
@@ -115,6 +142,7 @@ def _caseload(practitioner_id: int, today: date, filters: DashboardFilters):
             latest_checkin(CheckIn.entered_by_id).label("last_checkin_entered_by"),
             most_urgent_open_flag(Flag.level_rank).label("flag_rank"),
             most_urgent_open_flag(Flag.raised_at).label("flag_raised_at"),
+            *scores,
         )
         .join(ClientProfile, ClientProfile.user_id == User.id)
         .where(ClientProfile.practitioner_id == practitioner_id, User.role == Role.CLIENT.value)
@@ -141,6 +169,29 @@ def _caseload(practitioner_id: int, today: date, filters: DashboardFilters):
     return caseload
 
 
+def _order(caseload, filters: DashboardFilters) -> list:
+    """Return the ORDER BY of the dashboard: the chosen column, then the reading order."""
+    c = caseload.c
+    urgency = [sa.func.coalesce(c.flag_rank, NO_FLAG_RANK), c.flag_raised_at]
+    tie = [c.full_name, c.client_id]
+    # Larger is more: the newest delivery has the fewest weeks postpartum.
+    column = {
+        "name": c.full_name,
+        "number": c.client_id,
+        "weeks": c.delivery_date,
+        "epds": c.sort_total,
+        "gad7": c.sort_total,
+        "checkin": c.last_checkin,
+    }.get(filters.sort)
+    if column is None:
+        return [*(key.desc() for key in urgency), *tie] if filters.descending else urgency + tie
+    # "weeks" ascends by weeks, so by delivery date descending.
+    descending = filters.descending != (filters.sort == "weeks")
+    ordered = column.desc() if descending else column.asc()
+    # Without a value (no score, never checked in, no delivery date) sorts last either way.
+    return [column.is_(None), ordered, *urgency, *tie]
+
+
 def client_list_page(
     practitioner_id: int, today: date, filters: DashboardFilters, per_page: int = PER_PAGE
 ) -> ClientListPage:
@@ -149,12 +200,7 @@ def client_list_page(
     page = max(1, filters.page)
     statement = (
         sa.select(caseload, sa.func.count().over().label("total"))
-        .order_by(
-            sa.func.coalesce(caseload.c.flag_rank, NO_FLAG_RANK),
-            caseload.c.flag_raised_at,
-            caseload.c.full_name,
-            caseload.c.client_id,
-        )
+        .order_by(*_order(caseload, filters))
         .limit(per_page)
         .offset((page - 1) * per_page)
     )
@@ -244,6 +290,8 @@ class LatestScore:
     item_10: int | None = None
     wording: str | None = None
     wording_validated: bool | None = None
+    # The total of the response before it, for the change (None: this is her first).
+    previous_total: int | None = None
 
 
 def latest_scores_by_client(
@@ -281,7 +329,14 @@ def latest_scores_by_client(
         .subquery()
     )
     latest: dict[int, dict[str, LatestScore]] = defaultdict(dict)
-    for row in db.session.execute(sa.select(ranked).where(ranked.c.position == 1)):
+    previous: dict[tuple[int, str], int] = {}
+    rows = db.session.execute(
+        sa.select(ranked).where(ranked.c.position <= 2).order_by(ranked.c.position.desc())
+    )
+    for row in rows:
+        if row.position == 2:
+            previous[(row.client_id, row.instrument)] = row.total
+            continue
         scores = row.item_scores or []
         latest[row.client_id][row.instrument] = LatestScore(
             id=row.id,
@@ -293,8 +348,23 @@ def latest_scores_by_client(
             item_10=scores[9] if row.instrument == "epds" and len(scores) >= 10 else None,
             wording=row.wording,
             wording_validated=row.wording_validated,
+            previous_total=previous.get((row.client_id, row.instrument)),
         )
     return latest
+
+
+def waiting_since_by_client(practitioner_id: int, client_ids: list[int]) -> dict[int, object]:
+    """Return since when each of these clients' messages to him wait for an answer."""
+    if not client_ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(MessageThread.client_id, MessageThread.waiting_since).where(
+            MessageThread.practitioner_id == practitioner_id,
+            MessageThread.client_id.in_(client_ids),
+            MessageThread.waiting_since.is_not(None),
+        )
+    )
+    return {row.client_id: row.waiting_since for row in rows}
 
 
 # The client page.

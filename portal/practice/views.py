@@ -1,6 +1,8 @@
 """The practitioner's pages: dashboard, client page, flag acknowledgement, notes, messages and
 the phone consult."""
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from flask import (
@@ -17,7 +19,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal import audit
+from portal import audit, pages
 from portal.access import client_record_for_practitioner, roles_required
 from portal.careteam.panels import client_page_context
 from portal.checkins.forms import ACTIVITY_LABELS
@@ -27,7 +29,9 @@ from portal.messages import services as messages
 from portal.messages.forms import HandledForm, MessageForm
 from portal.messages.views import withdrawable
 from portal.models import Flag, Note, Role, User
-from portal.practice import queries, services
+from portal.practice import alerts, consult, notes, queries, scores
+from portal.practice import client_page as record_page
+from portal.practice import dashboard as caseload
 from portal.practice.forms import (
     AcknowledgeFlagForm,
     DashboardFilterForm,
@@ -55,7 +59,10 @@ def _dashboard_filters(form: DashboardFilterForm) -> queries.DashboardFilters:
     form.validate()
     page = request.args.get("page", "1")
     page = int(page) if page.isdigit() and 0 < int(page) <= MAX_PAGE else 1
+    sort = request.args.get("sort", "flags")
     return queries.DashboardFilters(
+        sort=sort if sort in queries.SORT_KEYS else "flags",
+        descending=request.args.get("dir") == "desc",
         flagged=bool(form.flagged.data) and not form.flagged.errors,
         silent=bool(form.silent.data) and not form.silent.errors,
         delivery_type=(form.delivery_type.data or None) if not form.delivery_type.errors else None,
@@ -71,16 +78,31 @@ def dashboard():
     form = DashboardFilterForm(formdata=request.args)
     filters = _dashboard_filters(form)
     today = local_today(current_user.timezone)
-    board = services.build_dashboard(current_user, filters, today)
-    filter_args = {key: value for key, value in request.args.items() if key != "page" and value}
-    return render_template(
+    board = caseload.build_dashboard(current_user, filters, today)
+    # The filters every sort and page link keeps (only those that validated).
+    filter_args = {
+        key: value
+        for key, value in request.args.items()
+        if key in ("q", "delivery_type", "flagged", "silent") and value and not form[key].errors
+    }
+    html = render_template(
         "practice/dashboard.html",
         board=board,
         form=form,
+        filters=filters,
         filter_args=filter_args,
+        page_args=filter_args
+        | {
+            "sort": filters.sort if filters.sort != "flags" else None,
+            "dir": "desc" if filters.descending else None,
+        },
         waiting=messages.waiting_list(current_user.id),
         now=datetime.now(UTC),
     )
+    # It shows every listed client's scores, flags and check-ins: logged like a record view.
+    caseload.record_dashboard_view(board)
+    db.session.commit()
+    return html
 
 
 def _period() -> int:
@@ -88,16 +110,40 @@ def _period() -> int:
     return int(days) if days.isdigit() and int(days) in PERIODS else PERIODS[0]
 
 
+@dataclass(frozen=True)
+class Panel:
+    """A panel of the client page below its first screen: a template and what it needs."""
+
+    template: str
+    # (client, record, bound forms) -> extra template context; None when the page has it all.
+    context: Callable[[User, record_page.ClientRecord, dict], dict] | None = None
+
+
+# The panels below the first screen (open flags, latest scores, notes, score trends), in page
+# order. A feature adds its panel here with a template and, if it needs one, a context function;
+# the feature never imports this page.
+CLIENT_PAGE_PANELS: tuple[Panel, ...] = (
+    Panel("practice/_messages.html"),
+    Panel("careteam/_client_contact.html"),
+    Panel("practice/_phone_consult.html"),
+    Panel("practice/_summary.html"),
+    Panel("practice/_charts.html"),
+    Panel("practice/_questionnaires.html"),
+    Panel("practice/_checkins.html"),
+    Panel("practice/_guidance.html"),
+)
+
+
 def _render_client_page(client: User, status: int = 200, **forms):
     """Render the client page (also with a posted form's errors) and log the view."""
     days = _period()
     today = local_today(client.timezone)
-    record = services.client_record(client, days, today)
+    record = record_page.client_record(client, days, today)
     checkin_form = forms.get("checkin_form") or PhoneCheckInForm(formdata=None)
     checkin_form.set_window(today, current_app.config["CHECKIN_BACKFILL_DAYS"])
     ack_forms = {
-        view.flag.id: AcknowledgeFlagForm(formdata=None, prefix=f"flag-{view.flag.id}")
-        for view in record.open_flags
+        alert.id: AcknowledgeFlagForm(formdata=None, prefix=f"flag-{alert.id}")
+        for alert in record.open_alerts
     }
     ack_forms.update(forms.get("ack_forms", {}))
     withdraw_forms = {
@@ -111,33 +157,41 @@ def _render_client_page(client: User, status: int = 200, **forms):
         # Opening her record opens the conversation: her messages count as read from now
         # (before rendering, so the navigation's badge agrees).
         messages.mark_read(thread, reader_is_client=False)
+    context = client_page_context(
+        client, [view.flag for view in record.open_flags + record.closed_flags], forms
+    )
+    for panel in CLIENT_PAGE_PANELS:
+        if panel.context is not None:
+            context.update(panel.context(client, record, forms))
     html = render_template(
         "practice/client.html",
         record=record,
         client=client,
         periods=PERIODS,
+        panels=[panel.template for panel in CLIENT_PAGE_PANELS],
         note_form=forms.get("note_form") or NoteForm(formdata=None),
         checkin_form=checkin_form,
         ack_forms=ack_forms,
         withdraw_forms=withdraw_forms,
         open_section=forms.get("open_section"),
         activity_labels=ACTIVITY_LABELS,
-        decimal=services.format_hours,
+        decimal=scores.format_hours,
         thread=thread,
         message_form=forms.get("message_form") or MessageForm(formdata=None, prefix="message"),
         handled_form=HandledForm(formdata=None, prefix="handled"),
         withdrawable=withdrawable([thread] if thread else [], current_user),
         now=datetime.now(UTC),
-        **client_page_context(
-            client, [view.flag for view in record.open_flags + record.closed_flags], forms
-        ),
+        **context,
     )
     # Committed after rendering: a commit expires the loaded rows, and the page reads them all.
-    services.record_view(client, days)
+    record_page.record_view(client, days)
     if thread is not None:
         audit.record("message_thread_viewed", client=client, detail=f"thread {thread.id}")
     db.session.commit()
     return html, status
+
+
+pages.register(pages.CLIENT_PAGE, _render_client_page)
 
 
 @bp.route("/clients/<int:client_id>/charts/<name>.svg")
@@ -145,9 +199,9 @@ def client_chart(client_id: int, name: str):
     """Draw one chart of the client page (the page holds its words)."""
     client = client_record_for_practitioner(client_id)
     days = request.args.get("days", default=PERIODS[0], type=int)
-    if name not in services.CLIENT_CHARTS or days not in PERIODS:
+    if name not in record_page.CLIENT_CHARTS or days not in PERIODS:
         abort(404)
-    chart = services.client_chart(client, name, days, local_today(current_user.timezone))
+    chart = record_page.client_chart(client, name, days, local_today(current_user.timezone))
     return Response(chart.svg, mimetype="image/svg+xml")
 
 
@@ -183,7 +237,7 @@ def acknowledge_flag(flag_id: int):
     client = client_record_for_practitioner(flag.client_id)
     form = AcknowledgeFlagForm(prefix=f"flag-{flag.id}")
     if form.validate_on_submit():
-        if services.acknowledge_flag(flag, current_user, form.note.data):
+        if alerts.acknowledge_flag(flag, current_user, form.note.data):
             flash(_("The flag was acknowledged."), "success")
         else:
             flash(_("This flag was already acknowledged or has cleared."), "info")
@@ -198,7 +252,7 @@ def create_note(client_id: int):
     client = client_record_for_practitioner(client_id)
     form = NoteForm()
     if form.validate_on_submit():
-        services.create_note(client, current_user, form.body.data, bool(form.shared.data))
+        notes.create_note(client, current_user, form.body.data, bool(form.shared.data))
         db.session.commit()
         flash(_("The note was saved."), "success")
         return _back_to(client)
@@ -229,7 +283,7 @@ def edit_note(client_id: int, note_id: int):
         return _back_to(client)
     form = NoteForm(obj=note if request.method == "GET" else None)
     if form.validate_on_submit():
-        if services.edit_note(note, current_user, form.body.data, bool(form.shared.data)):
+        if notes.edit_note(note, current_user, form.body.data, bool(form.shared.data)):
             flash(_("The note was changed."), "success")
         db.session.commit()
         return _back_to(client)
@@ -250,7 +304,7 @@ def withdraw_note(client_id: int, note_id: int):
     _only_the_author(note)
     form = WithdrawNoteForm(prefix=f"note-{note.id}")
     if form.validate_on_submit():
-        if services.withdraw_note(note, current_user, form.reason.data):
+        if notes.withdraw_note(note, current_user, form.reason.data):
             flash(_("The note was withdrawn."), "success")
         db.session.commit()
         return _back_to(client)
@@ -300,7 +354,7 @@ def record_checkin(client_id: int):
         )
         return _render_client_page(client, 409, checkin_form=form, open_section="checkin")
     if form.validate_on_submit():
-        silent = services.record_checkin_for_client(
+        silent = consult.record_checkin_for_client(
             client, current_user, form.cleaned(), form.silent_note.data or None
         )
         db.session.commit()

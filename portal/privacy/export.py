@@ -17,6 +17,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy.orm import aliased
 
+from portal.auditlog.entries import access_log_for_client
 from portal.dates import local_today
 from portal.extensions import db
 from portal.models import (
@@ -41,7 +42,6 @@ from portal.models import (
     User,
     UserSession,
 )
-from portal.practice.services import access_log_for_client
 from portal.privacy.services import own_activity
 from portal.reports.fhir import Bundle, build_bundle
 from portal.reports.pdf import render_pdf

@@ -18,8 +18,9 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 
-from portal import audit
+from portal import audit, pages
 from portal.access import roles_required
+from portal.auditlog.entries import access_log_for_client
 from portal.auth import sessions, twofactor
 from portal.auth.consent import consent_text
 from portal.careteam.panels import account_forms
@@ -28,7 +29,6 @@ from portal.extensions import db, limiter
 from portal.messages import services as messages
 from portal.messages.forms import MessageSettingsForm
 from portal.models import ErasureRequest, Role, User
-from portal.practice.services import access_log_for_client
 from portal.privacy import export, services
 from portal.privacy.erasure import ErasureError, clear_old_copies, erase_client
 from portal.privacy.forms import (
@@ -89,11 +89,6 @@ def _forms(user: User) -> dict:
     return forms
 
 
-def account_page(status: int = 200, **bound):
-    """Render the account page with a form of another blueprint that failed (the reminder)."""
-    return _account_page(status, **bound)
-
-
 def _account_page(status: int = 200, **bound):
     """Render the account page; a form that failed is passed in with its errors."""
     user = _user()
@@ -119,6 +114,9 @@ def _account_page(status: int = 200, **bound):
         audit.record("own_account_viewed", client=user)
         db.session.commit()
     return render_template("privacy/account.html", **context, **forms), status
+
+
+pages.register(pages.ACCOUNT_PAGE, _account_page)
 
 
 @bp.route("/")

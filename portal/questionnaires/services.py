@@ -91,7 +91,7 @@ def submit(
         on_behalf_of=client if entered_by else None,
     )
     news = flag_service.evaluate_client(client)
-    flag_service.notify_practitioner(client, news)
+    flag_service.notify_practitioner(client, news, entered_by)
     return response, news
 
 
