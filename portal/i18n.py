@@ -19,7 +19,7 @@ def supported_locales() -> tuple[str, ...]:
 def select_locale() -> str:
     """Pick the locale for this request."""
     # The help page can be asked for in a language (the service worker keeps both offline).
-    if request.endpoint == "public.help_now" and request.args.get("lang") in supported_locales():
+    if request.endpoint in ("public.help_now", "public.offline") and request.args.get("lang") in supported_locales():
         return request.args["lang"]
     if current_user and current_user.is_authenticated and current_user.locale:
         if current_user.locale in supported_locales():

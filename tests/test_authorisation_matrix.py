@@ -63,6 +63,7 @@ EXPECTED = {
     "static": {"GET": PUBLIC},
     "public.index": {"GET": PUBLIC},
     "public.help_now": {"GET": PUBLIC},
+    "public.offline": {"GET": PUBLIC},
     "public.service_worker": {"GET": PUBLIC},
     "health.healthz": {"GET": PUBLIC},
     "public.about": {"GET": PUBLIC},

@@ -85,6 +85,9 @@ class CheckInForm(SubmittedOnceForm):
     """Her daily check-in; its submission id is carried, but the day is what keeps it once."""
 
     day = SelectField(_l("Which day is this about?"), validate_choice=False)
+    # The version of the day's answers the form was drawn from (services.version_of); absent
+    # in a post that does not say, which then never counts as a conflict.
+    base = HiddenField()
     mood = _scale(_l("How is your mood today?"), "mood", required=True)
     tension = _scale(_l("How much tension or worry did you feel?"), "tension")
     energy = _scale(_l("How much energy do you have?"), "energy")
