@@ -84,6 +84,8 @@ EXPECTED = {
     "checkins.history": {"GET": CLIENT_OWN},
     "checkins.saved": {"GET": CLIENT_OWN},
     "checkins.reminders": {"POST": CLIENT_OWN},
+    "checkins.push_subscribe": {"POST": CLIENT_OWN},
+    "checkins.push_unsubscribe": {"POST": CLIENT_OWN},
     "questionnaires.index": {"GET": CLIENT_OWN},
     "questionnaires.fill": {"GET": CLIENT_OWN, "POST": CLIENT_OWN},
     "questionnaires.result": {"GET": OWN_RESPONSE},

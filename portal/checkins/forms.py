@@ -189,7 +189,8 @@ class CheckInForm(SubmittedOnceForm):
 
 
 class ReminderForm(FlaskForm):
-    enabled = BooleanField(_l("Send me a daily reminder by e-mail"))
+    enabled = BooleanField(_l("Send me a daily reminder"))
+    by_email = BooleanField(_l("By e-mail"), default=True)
     # Which page the form sits on ("today" or "account"), so she returns to it.
     back_to = HiddenField(default="today")
     at = TimeField(
@@ -213,5 +214,6 @@ def reminder_form_for(client, back_to: str = "today") -> ReminderForm:
     """Build her reminder form filled with her current setting."""
     form = ReminderForm(formdata=None, back_to=back_to)
     form.enabled.data = client.profile.reminder_enabled
+    form.by_email.data = client.profile.reminder_email
     form.at.data = client.profile.reminder_time
     return form

@@ -4,6 +4,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -13,7 +14,7 @@ from flask_babel import gettext as _
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from portal import audit, flag_service
+from portal import audit, flag_service, push
 from portal.dates import local_today
 from portal.extensions import db
 from portal.links import absolute_url
@@ -268,12 +269,15 @@ def send_reminders(now: datetime | None = None) -> int:
         if due_on is None:
             continue
         with force_locale(client.locale):
-            send_mail(
-                client.email,
-                _("How are you today?"),
-                render_template("emails/reminder.txt", client=client, link=link),
-                kind="reminder",
-            )
+            if client.profile.reminder_email:
+                send_mail(
+                    client.email,
+                    _("How are you today?"),
+                    render_template("emails/reminder.txt", client=client, link=link),
+                    kind="reminder",
+                )
+            # On the phones she turned it on for; the words hold nothing about her health.
+            push.queue_push(client, _("Time for your check-in"), urlsplit(link).path)
         client.profile.last_reminder_on = due_on
         sent += 1
     return sent

@@ -2,11 +2,20 @@
 
 from datetime import date, timedelta
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal import audit, charts
+from portal import audit, charts, push
 from portal.access import roles_required
 from portal.checkins import services
 from portal.checkins.forms import CheckInForm, ReminderForm, reminder_form_for
@@ -175,6 +184,7 @@ def reminders():
     if form.validate_on_submit():
         current_user.profile.reminder_enabled = form.enabled.data
         current_user.profile.reminder_time = form.at.data
+        current_user.profile.reminder_email = form.by_email.data
         db.session.commit()
         flash(_("Your reminder setting is saved."), "success")
         if form.back_to.data == "account":
@@ -191,3 +201,33 @@ def reminders():
     if existing is not None:
         _fill(checkin_form, existing)
     return _render_today(checkin_form, form, 422)
+
+
+# Her phone's notifications (portal/push.py). The page's script sends the browser's
+# PushSubscription as JSON, with the CSRF token in its X-CSRFToken header.
+bp.add_app_template_global(push.public_key, "push_public_key")
+
+
+@bp.route("/push/subscribe", methods=["POST"])
+def push_subscribe():
+    """Turn on reminders as notifications on the device she is using."""
+    try:
+        push.subscribe(current_user, request.get_json(silent=True))
+    except push.BadSubscription:
+        db.session.rollback()
+        message = _("This browser sent something we could not use. Nothing was changed.")
+        return jsonify(error=message), 400
+    audit.record("push_turned_on", client=current_user)
+    db.session.commit()
+    return jsonify(ok=True, message=_("Notifications are on for this phone."))
+
+
+@bp.route("/push/unsubscribe", methods=["POST"])
+def push_unsubscribe():
+    """Turn off notifications on the device she is using."""
+    data = request.get_json(silent=True)
+    endpoint = data.get("endpoint") if isinstance(data, dict) else None
+    if push.unsubscribe(current_user, endpoint):
+        audit.record("push_turned_off", client=current_user)
+    db.session.commit()
+    return jsonify(ok=True, message=_("Notifications are off for this phone."))

@@ -41,6 +41,7 @@ document.addEventListener("DOMContentLoaded", () => {
     document.querySelectorAll("[data-offline-notice]").forEach((notice) => { notice.hidden = false; });
   }
   keepDrafts();
+  offerPush();
 });
 
 if ("serviceWorker" in navigator) {
@@ -226,4 +227,67 @@ function notice(form, text, choice) {
   }
   box.hidden = false;
   box.focus();
+}
+
+// Reminders as notifications on this phone: offered only where the browser can receive them,
+// and the browser's permission question comes only after her tap on the button.
+function offerPush() {
+  const box = document.querySelector("[data-push]");
+  if (!box || !("serviceWorker" in navigator) || !("PushManager" in window) || !("Notification" in window)) return;
+  const on = box.querySelector("[data-push-on]");
+  const off = box.querySelector("[data-push-off]");
+  const state = box.querySelector("[data-push-state]");
+  const token = document.querySelector("input[name=csrf_token]");
+  const post = (url, body) => fetch(url, {
+    method: "POST",
+    credentials: "same-origin",
+    headers: { "Content-Type": "application/json", "X-CSRFToken": token ? token.value : "" },
+    body: JSON.stringify(body),
+  }).then((response) => response.json().then((answer) => {
+    if (!response.ok) throw new Error(answer.error || box.dataset.failed);
+    return answer;
+  }));
+  const show = (subscribed, text) => {
+    on.hidden = subscribed;
+    off.hidden = !subscribed;
+    state.textContent = text || "";
+  };
+  const key = () => {
+    const text = box.dataset.key.replace(/-/g, "+").replace(/_/g, "/");
+    const raw = atob(text + "=".repeat((4 - (text.length % 4)) % 4));
+    return Uint8Array.from(raw, (character) => character.charCodeAt(0));
+  };
+  box.hidden = false;
+  navigator.serviceWorker.ready.then((registration) => registration.pushManager.getSubscription())
+    .then((subscription) => show(Boolean(subscription && Notification.permission === "granted")))
+    .catch(() => {});
+  on.addEventListener("click", async () => {
+    try {
+      const permission = await Notification.requestPermission();
+      if (permission !== "granted") { show(false, box.dataset.blocked); return; }
+      const registration = await navigator.serviceWorker.ready;
+      const subscription = await registration.pushManager.subscribe({
+        userVisibleOnly: true, applicationServerKey: key(),
+      });
+      const answer = await post(box.dataset.subscribe, subscription.toJSON());
+      show(true, answer.message);
+    } catch (error) {
+      show(false, box.dataset.failed);
+    }
+  });
+  off.addEventListener("click", async () => {
+    try {
+      const registration = await navigator.serviceWorker.ready;
+      const subscription = await registration.pushManager.getSubscription();
+      if (subscription) {
+        const answer = await post(box.dataset.unsubscribe, { endpoint: subscription.endpoint });
+        await subscription.unsubscribe();
+        show(false, answer.message);
+      } else {
+        show(false);
+      }
+    } catch (error) {
+      show(true, box.dataset.failed);
+    }
+  });
 }

@@ -102,3 +102,24 @@ self.addEventListener("sync", (event) => {
     if (waiting.length) throw new Error("not sent yet");  // the browser tries again later
   }));
 });
+
+// A reminder pushed by the worker (portal/push.py): a title and a link, nothing about her health.
+self.addEventListener("push", (event) => {
+  let message = {};
+  try { message = event.data ? event.data.json() : {}; } catch (error) { message = {}; }
+  const url = typeof message.url === "string" && message.url.startsWith("/") ? message.url : "/me/";
+  event.waitUntil(self.registration.showNotification(message.title || "", {
+    icon: "/static/favicon.svg", data: { url }, tag: "portal-reminder",
+  }));
+});
+
+self.addEventListener("notificationclick", (event) => {
+  event.notification.close();
+  const url = new URL(event.notification.data.url, self.location.origin).href;
+  event.waitUntil((async () => {
+    for (const client of await self.clients.matchAll({ type: "window" })) {
+      if (client.url === url && "focus" in client) return client.focus();
+    }
+    return self.clients.openWindow(url);
+  })());
+});
