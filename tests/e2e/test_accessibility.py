@@ -16,9 +16,9 @@ from portal.models import User
 
 AXE = (Path(__file__).parents[2] / "static/vendor/axe-core/axe.min.js").read_text()
 
-ANONYMOUS = ["/", "/help", "/about", "/contact", "/login"]
+ANONYMOUS = ["/", "/help", "/offline", "/about", "/contact", "/login"]
 MOTHER = ["/me/", "/me/history", "/questionnaires/", "/questionnaires/epds", "/guidance/",
-          "/reports/me", "/account/"]
+          "/reports/me", "/account/", "/messages/", "/offline"]
 PRACTITIONER = ["/practice/", "/practice/clients/{client_id}", "/account/"]
 ADMIN = ["/admin/", "/admin/enquiries", "/admin/outbox", "/admin/access-log/",
          "/guidance/admin/", "/questionnaires/admin/instruments", "/account/admin/erasure",

@@ -18,6 +18,7 @@ from portal.dates import local_today
 from portal.extensions import db
 from portal.models import CheckIn, QuestionnaireResponse
 from portal.questionnaires.instruments import load_instrument
+from tests.e2e.test_accessibility import axe_violations
 from tests.e2e.test_checkin_and_safety import make_mother, sign_in
 from tests.e2e.test_offline import wait_for_service_worker
 
@@ -232,3 +233,35 @@ def test_offline_item_ten_opens_the_help_page_before_anything_is_sent(live_app, 
     page.locator("main form button[type=submit]").click()
     page.wait_for_url(f"{base_url}/questionnaires/results/*/help")
     assert db.session.scalar(sa.select(QuestionnaireResponse.safety)) is True
+
+
+def _fits_and_passes_axe(page, what):
+    assert axe_violations(page) == [], what
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 390, what
+
+
+def test_the_offline_states_pass_axe_and_fit_a_phone(live_app, base_url, page):
+    mother = _mother_ready(page, base_url)
+    earlier = local_today(mother.timezone) - timedelta(days=3)
+    page.goto(f"{base_url}/me/?day={earlier.isoformat()}")
+    _keep_offline(page, earlier)
+    _fits_and_passes_axe(page, "kept on the phone, offline")
+    page.context.route("**/me/", lambda route: route.abort() if route.request.method == "POST"
+                       else route.continue_())
+    page.context.set_offline(False)
+    page.goto(f"{base_url}/me/")
+    page.locator("[data-drafts-status]").wait_for()
+    _fits_and_passes_axe(page, "not sent yet, listed on today's page")
+    page.locator("label:has(input[name=mood][value='3'])").click()
+    page.locator("article.checkin .save-bar button").click()
+    page.locator("#offline-title").wait_for()
+    _fits_and_passes_axe(page, "a failed save")
+    page.context.unroute("**/me/")
+    save_checkin(mother, earlier, {"mood": 4})
+    db.session.commit()
+    page.goto(f"{base_url}/me/?day={earlier.isoformat()}")
+    page.locator("[data-draft-discard]").wait_for()
+    _fits_and_passes_axe(page, "a conflict")
+    page.locator("#reminder summary").click()
+    page.locator("[data-push-on]").wait_for()
+    _fits_and_passes_axe(page, "the push opt-in")
