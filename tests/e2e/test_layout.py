@@ -206,3 +206,25 @@ def test_filter_forms_are_stacked_and_show_is_reachable(base_url, browser, width
     page.goto(f"{base_url}/admin/access-log/")
     _check_filter_form(page, width, page.locator("form.access-log-filters"))
     context.close()
+
+
+@pytest.mark.parametrize("language", ["nl", "en"])
+def test_scale_words_are_whole_readable_and_distinct_on_a_phone(base_url, mother_page, language):
+    page = mother_page
+    if language == "en":
+        page.locator(".language-switch button[value=en]").click()
+        page.wait_for_load_state()
+    words = page.locator(".scale .choices label").evaluate_all(
+        """labels => labels.map(l => ({text: l.textContent.trim(), name: l.querySelector('input').name,
+             size: parseFloat(getComputedStyle(l).fontSize),
+             whole: l.scrollWidth <= l.clientWidth && getComputedStyle(l).overflowWrap === 'normal'}))"""
+    )
+    assert len(words) == 25
+    assert all(word["size"] >= 14 for word in words)
+    assert [word["text"] for word in words if not word["whole"]] == []  # no break inside a word
+    for name in {word["name"] for word in words}:
+        texts = [word["text"][1:].lower() for word in words if word["name"] == name]
+        # Five different steps: no step repeats the one below it ("Een beetje" and then
+        # "Een beetje verbonden" said the same thing twice).
+        assert len(set(texts)) == 5, texts
+        assert not any(upper.startswith(lower) for lower, upper in zip(texts, texts[1:])), texts
