@@ -175,7 +175,7 @@ def test_history_shows_charts_with_text_alternatives(mother):
         save_checkin(client, today - timedelta(days=4 - offset), {"mood": mood, "sleep_hours": 6})
     db.session.commit()
     page = test_client.get("/me/history").get_data(as_text=True)
-    assert 'alt="Mood (1-5): Mood rose from 2.0 to 4.0' in page
+    assert 'alt="Mood (1 to 5): Mood rose from 2.0 to 4.0' in page
     assert "data:image/svg+xml;base64," in page
     days = page.split('<ol class="day-list">')[1].split("</ol>")[0]
     assert days.count("<li>") == 5  # one line per day
