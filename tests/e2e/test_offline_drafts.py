@@ -265,3 +265,20 @@ def test_the_offline_states_pass_axe_and_fit_a_phone(live_app, base_url, page):
     page.locator("#reminder summary").click()
     page.locator("[data-push-on]").wait_for()
     _fits_and_passes_axe(page, "the push opt-in")
+
+
+def test_an_epds_kept_offline_is_sent_by_itself_and_item_ten_leads_to_help(
+    live_app, base_url, page
+):
+    _mother_ready(page, base_url, "/questionnaires/epds")
+    instrument = load_instrument("epds")
+    _answer(page, instrument, instrument.items, lambda item: 1 if item.id == "epds10" else 0)
+    page.context.set_offline(True)
+    page.locator("main form button[type=submit]").click()
+    page.locator("form [data-unsent-notice]").wait_for()
+    assert db.session.scalar(sa.select(sa.func.count(QuestionnaireResponse.id))) == 0
+    db.session.rollback()
+    page.context.set_offline(False)  # sent by itself; the answer about harm opens help
+    page.wait_for_url(f"{base_url}/questionnaires/results/*/help")
+    assert page.locator("a[href='tel:113']").is_visible()
+    assert db.session.scalar(sa.select(sa.func.count(QuestionnaireResponse.id))) == 1
