@@ -188,6 +188,8 @@ function keepDrafts() {
   async function restore(target) {
     const draft = await drafts.get(target.dataset.draftKey);
     if (!draft || draft.owner !== owner || draft.state === "sent") return;
+    draft.label = target.dataset.draftLabel;  // named in the language the page speaks now
+    await drafts.put(draft);
     // A conflict shows the server's answers' version in the form: Save then replaces them.
     const keepHidden = draft.state === "conflict";
     const values = new Map();

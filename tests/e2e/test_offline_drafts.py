@@ -206,6 +206,8 @@ def test_the_language_switch_keeps_epds_answers(live_app, base_url, page):
     page.locator(".language-switch button[value=en]").click()
     page.locator("html[lang=en]").wait_for(state="attached")
     page.locator("form [data-unsent-notice]").wait_for()
+    said = page.locator("form [data-unsent-notice]").inner_text()
+    assert "your answers to the" in said and "uw antwoorden" not in said  # all in English
     for item in first:
         assert page.locator(f"#{item.id}-{item.scores.index(1)}").is_checked()
     _answer(page, instrument, rest)
