@@ -284,3 +284,25 @@ def test_an_epds_kept_offline_is_sent_by_itself_and_item_ten_leads_to_help(
     page.wait_for_url(f"{base_url}/questionnaires/results/*/help")
     assert page.locator("a[href='tel:113']").is_visible()
     assert db.session.scalar(sa.select(sa.func.count(QuestionnaireResponse.id))) == 1
+
+
+def test_the_browser_asks_about_notifications_only_after_her_tap(live_app, base_url, page):
+    page.add_init_script(
+        """window.__asked = 0;
+           if (window.Notification) {
+             const ask = Notification.requestPermission.bind(Notification);
+             Notification.requestPermission = (...args) => {
+               window.__asked += 1;
+               return ask(...args);
+             };
+           }"""
+    )
+    _mother_ready(page, base_url)
+    page.locator("#reminder summary").click()
+    offer = page.locator("[data-push]")
+    offer.wait_for()
+    assert "Tijd voor uw check-in" in offer.inner_text()  # what she will get, before she taps
+    assert page.evaluate("window.__asked") == 0  # nothing asked on opening the page
+    page.locator("[data-push-on]").click()
+    page.wait_for_function("window.__asked === 1")
+    page.locator("[data-push-state]:not(:empty)").wait_for()  # she is told what happened
