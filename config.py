@@ -140,6 +140,13 @@ class Config:
     # The staff's digest: the local time it goes out (working days, or Mondays for weekly).
     DIGEST_TIME = os.environ.get("DIGEST_TIME", "07:30")
 
+    # Web Push (portal/push.py): the VAPID key, base64url of the raw key or its DER. Unset, one
+    # is made once in instance/vapid_private.pem; several hosts must share one through this.
+    VAPID_PRIVATE_KEY = os.environ.get("VAPID_PRIVATE_KEY")
+    VAPID_KEY_FILE: str | None = None
+    # Push services are https; development and the tests run one on plain http at 127.0.0.1.
+    PUSH_ALLOW_HTTP = False
+
     # Check-ins and flags (DOMAIN.md defaults; tests pin them).
     CHECKIN_BACKFILL_DAYS = 7
     FLAG_THRESHOLDS: dict = {}
@@ -155,6 +162,7 @@ class DevelopmentConfig(Config):
     BASE_URL = os.environ.get("BASE_URL") or f"http://127.0.0.1:{os.environ.get('PORT', '5000')}"
     # The demo accounts use the reserved .test domain, which e-mail validation refuses otherwise.
     ALLOW_TEST_EMAIL_DOMAINS = True
+    PUSH_ALLOW_HTTP = True
 
 
 class TestingConfig(Config):
@@ -168,6 +176,9 @@ class TestingConfig(Config):
     # pytest captures log records itself.
     LOG_LEVEL = None
     ALLOW_TEST_EMAIL_DOMAINS = True
+    PUSH_ALLOW_HTTP = True
+    # A key of the tests' own (raw, base64url), so no test writes instance/vapid_private.pem.
+    VAPID_PRIVATE_KEY = "74x6uo-JU4ZzrdR1cB0uAPXLjmUESZkSQBe18aCkjXA"
     # Most tests sign staff in by password alone; the two-factor tests switch this on.
     TWO_FACTOR_REQUIRED = False
     # The suite hashes thousands of passwords and recovery codes; at OWASP's cost that was

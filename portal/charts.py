@@ -277,6 +277,18 @@ def _finish(chart: pygal.Line, alt: str) -> str:
     return etree.tostring(root, encoding="unicode")
 
 
+def _legend_columns(series: Sequence[Series], width: int, font_size: int) -> int:
+    """Return how many legend entries fit side by side with none of them cut off.
+
+    pygal divides the width by its entries, counting the unnamed marker series too: on a
+    phone-sized chart "Gemiddelde over 7 dagen" was cut to "...7 dag". An entry needs its
+    swatch, a gap and its text (DejaVu Sans averages under 0.62 em per character).
+    """
+    longest = max((len(one.label) for one in series), default=0)
+    needed = longest * font_size * 0.62 + 14 + 16
+    return max(1, min(len(series), int((width - 24) // needed)))
+
+
 def line_chart(
     title: str,
     days: Sequence[date],
@@ -320,6 +332,7 @@ def line_chart(
         y_labels=_y_labels(y_range) if days else None,  # pygal fails on labels with no data
         x_labels=[day_label(day) for day in days],
         show_legend=len(series) > 1,
+        legend_at_bottom_columns=_legend_columns(series, width, label_font_size),
     )
     for index, one in enumerate(series):
         values = list(one.values)

@@ -18,9 +18,11 @@ def supported_locales() -> tuple[str, ...]:
 
 def select_locale() -> str:
     """Pick the locale for this request."""
-    # The help page can be asked for in a language (the service worker keeps both offline).
-    if request.endpoint == "public.help_now" and request.args.get("lang") in supported_locales():
-        return request.args["lang"]
+    # The help and offline pages can be asked for in a language (the service worker keeps both
+    # languages of each for use offline).
+    asked = request.args.get("lang")
+    if request.endpoint in ("public.help_now", "public.offline") and asked in supported_locales():
+        return asked
     if current_user and current_user.is_authenticated and current_user.locale:
         if current_user.locale in supported_locales():
             return current_user.locale

@@ -34,6 +34,11 @@ def load_or_create_key(path: Path) -> str:
     return key
 
 
+def write_once(path: Path, key: str) -> None:
+    """Write a key file once (mode 0600); of several processes racing, the first one wins."""
+    _write_once(path, key)
+
+
 def _write_once(path: Path, key: str) -> None:
     # Written in full under a name of its own, then linked into place: of several workers
     # starting at once, the first link wins and every worker reads that one complete key.

@@ -118,9 +118,13 @@ def run_due_jobs(jobs: tuple[Job, ...] = JOBS, now: datetime | None = None) -> d
 
 
 def tick() -> None:
-    """Do one round of the worker's work: due jobs, then everything due in the outbox."""
+    """Do one round of the worker's work: due jobs, then everything due in the outboxes."""
     run_due_jobs()
     outbox.deliver_until_empty()
+    # Pushes to phones are outbox rows of their own (portal/push.py), delivered the same way.
+    from portal import push
+
+    push.deliver_pushes()
 
 
 def run(stop: threading.Event | None = None, *, max_ticks: int | None = None) -> None:

@@ -1,12 +1,14 @@
 """The daily check-in: saving, the once-a-day upsert, backfill limits, bad input, history."""
 
+import re
 import threading
-from datetime import timedelta
+import uuid
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
 
-from portal.checkins.services import save_checkin
+from portal.checkins.services import is_conflict, save_checkin, version_of
 from portal.dates import local_today
 from portal.extensions import db
 from portal.models import CheckIn, User
@@ -173,7 +175,7 @@ def test_history_shows_charts_with_text_alternatives(mother):
         save_checkin(client, today - timedelta(days=4 - offset), {"mood": mood, "sleep_hours": 6})
     db.session.commit()
     page = test_client.get("/me/history").get_data(as_text=True)
-    assert 'alt="Mood (1-5): Mood rose from 2.0 to 4.0' in page
+    assert 'alt="Mood (1 to 5): Mood rose from 2.0 to 4.0' in page
     assert "data:image/svg+xml;base64," in page
     days = page.split('<ol class="day-list">')[1].split("</ol>")[0]
     assert days.count("<li>") == 5  # one line per day
@@ -242,3 +244,51 @@ def test_the_thank_you_page_of_a_day_never_saved_is_not_shown(mother):
     save(test_client, day=yesterday.isoformat())
     page = test_client.get(f"/me/saved/{yesterday.isoformat()}").get_data(as_text=True)
     assert "Thank you, it is saved" in page
+
+
+BASE_RE = re.compile(r'name="base"(?: type="hidden")? value="([^"]*)"')
+
+
+def test_a_form_drawn_before_newer_answers_is_a_conflict_and_replaces_nothing(mother):
+    """Her phone kept a day's answers offline; meanwhile the day was saved elsewhere."""
+    test_client, client = mother
+    earlier = local_today() - timedelta(days=3)
+    page = test_client.get(f"/me/?day={earlier.isoformat()}").get_data(as_text=True)
+    kept = {**drawn_form(test_client, f"/me/?day={earlier.isoformat()}"),
+            "base": BASE_RE.search(page).group(1), "day": earlier.isoformat(), "mood": "1"}
+    save_checkin(client, earlier, {"mood": 4, "note": "op de andere telefoon"})
+    db.session.commit()
+    response = test_client.post("/me/", data=kept)
+    assert response.status_code == 409
+    text = response.get_data(as_text=True)
+    assert "Other answers for this day were saved" in text
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(CheckIn.mood)) == 4
+    # Sent again from the page that showed the conflict, her answers are her choice.
+    kept["base"] = BASE_RE.search(text).group(1)
+    assert test_client.post("/me/", data=kept).status_code == 303
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(CheckIn.mood)) == 1
+
+
+def test_the_same_draft_arriving_twice_is_stored_once_and_is_no_conflict(mother):
+    test_client, _client = mother
+    earlier = local_today() - timedelta(days=2)
+    page = test_client.get(f"/me/?day={earlier.isoformat()}").get_data(as_text=True)
+    kept = {**drawn_form(test_client, f"/me/?day={earlier.isoformat()}"),
+            "base": BASE_RE.search(page).group(1), "day": earlier.isoformat(), "mood": "2"}
+    assert test_client.post("/me/", data=kept).status_code == 303
+    assert test_client.post("/me/", data=kept).status_code == 303  # the phone sends it again
+    assert checkin_count() == 1
+
+
+def test_is_conflict_only_for_newer_answers_from_another_submission():
+    mine, other = uuid.uuid4(), uuid.uuid4()
+    row = CheckIn(id=7, submission_id=other)
+    row.updated_at = datetime(2026, 12, 3, 8, 0, tzinfo=UTC)
+    assert is_conflict(row, "", mine)  # the day was empty when her form was drawn
+    assert not is_conflict(row, version_of(row), mine)  # she saw these answers
+    assert not is_conflict(row, None, mine)  # a form that does not say
+    assert not is_conflict(None, "", mine)
+    row.submission_id = mine
+    assert not is_conflict(row, "", mine)  # her own draft, arriving again

@@ -62,8 +62,8 @@ def test_she_asks_he_sees_it_waiting_replies_and_she_sees_the_reply_and_the_read
     page = mother_browser.get("/messages/").get_data(as_text=True)
     # The safety line sits above the message box, with the help link beside it.
     assert "not around the clock" in page
-    for number in ("112", "113", "0800-0113"):
-        assert number in page
+    for number, dial in (("112", "112"), ("113", "113"), ("0800-0113", "08000113")):
+        assert f'<a href="tel:{dial}" class="tel">{number}</a>' in page  # a tap calls
     assert page.index("0800-0113") < page.index('name="body"')
     assert 'href="/help"' in page
     assert "9:00" in page and "within 1 working day" in page

@@ -49,8 +49,8 @@ def test_send_reminders_once_a_day_and_not_after_a_checkin(make, runner, outbox)
 
 def test_she_chooses_her_reminder_time(login_as, make):
     test_client, client = login_as("client")
-    response = post_form(test_client, "/me/reminders", {"enabled": "y", "at": "20:15"},
-                         token_from="/me/")
+    response = post_form(test_client, "/me/reminders",
+                         {"enabled": "y", "at": "20:15", "by_email": "y"}, token_from="/me/")
     assert response.status_code == 302
     db.session.refresh(client.profile)
     assert client.profile.reminder_enabled and client.profile.reminder_time == time(20, 15)

@@ -3,9 +3,11 @@ care-team member, who opens it without an account; she sees every link and revok
 
 import re
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
+from babel.dates import format_date
 
 from portal.extensions import db
 from portal.models import AuditEvent, CareTeamMember, ShareLink, User
@@ -74,6 +76,10 @@ def test_she_shares_and_the_midwife_opens_it_without_an_account(app, mother, out
     (message,) = [m for m in outbox if m.kind == "share_link"]
     assert message.recipient == "vera@vroedvrouw.test"
     assert "Eva de Boer" not in message.body and "E.d.B." in message.body  # initials only
+    # The date in her colleague's language (Dutch), never an ISO date.
+    until = format_date(row.expires_at.astimezone(ZoneInfo("Europe/Amsterdam")), "d MMMM y",
+                        locale="nl")
+    assert f"tot {until}." in message.body and row.expires_at.date().isoformat() not in message.body
     path = sent_link(outbox)
     assert row.token_hash == hash_token(path.rsplit("/", 1)[1])  # only the hash is stored
 

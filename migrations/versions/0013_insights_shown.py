@@ -5,7 +5,7 @@ any more" line for 14 days; this table remembers what was shown and when. Rows g
 account (ON DELETE CASCADE to users).
 
 Revision ID: 0013
-Revises: 0011 (the integrator re-chains the branches' migrations)
+Revises: 0012 (the integrator re-chains the branches' migrations)
 Create Date: 2026-12-06 21:00:00.000000
 
 """
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0013'
-down_revision = '0011'
+down_revision = '0012'
 branch_labels = None
 depends_on = None
 

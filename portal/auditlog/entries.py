@@ -52,6 +52,8 @@ ACTION_LABELS = {
     "guidance_recommendation_dismissed": _l("Dismissed a suggested module"),
     # The client's own account and data.
     "checkin_saved": _l("Saved a check-in"),
+    "push_turned_on": _l("Turned on notifications on a device"),
+    "push_turned_off": _l("Turned off notifications on a device"),
     "own_account_viewed": _l("Looked at her own account"),
     "own_history_viewed": _l("Looked at her own history"),
     "own_messages_viewed": _l("Read her messages"),

@@ -6,20 +6,19 @@ from datetime import date, timedelta
 
 from flask_babel import format_decimal
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
-from portal import charts
+from portal import charts, measures
 from portal.checkins.services import checkins_between
 from portal.models import CheckIn, User
 
 # One chart per measure: easier to read on a phone and in greyscale than four lines in one.
-# Each has one calm colour (contrast with white >= 4.5:1), shared by its 7-day average.
+# Each has its measure's one name and colour (portal/measures.py), shared by its 7-day average.
 CHART_SERIES = (
-    ("mood", _l("Mood (1-5)"), _l("Mood"), (1, 5), "#1f5f8b"),
-    ("tension", _l("Tension (1-5)"), _l("Tension"), (1, 5), "#6b4a8e"),
-    ("energy", _l("Energy (1-5)"), _l("Energy"), (1, 5), "#8a5a00"),
-    ("bonding", _l("Bonding with your baby (1-5)"), _l("Bonding"), (1, 5), "#9b3b5a"),
-    ("sleep_hours", _l("Sleep (hours)"), _l("Sleep"), (0, 12), "#2e6b5e"),
+    ("mood", (1, 5)),
+    ("tension", (1, 5)),
+    ("energy", (1, 5)),
+    ("bonding", (1, 5)),
+    ("sleep_hours", (0, 12)),
 )
 # Drawn at about the width of a phone's column, so 13 px labels stay >= 12 px on screen.
 CHART_WIDTH, CHART_HEIGHT, CHART_FONT = 380, 230, 13
@@ -46,7 +45,11 @@ def checkin_charts(checkins: Sequence[CheckIn], start: date, end: date) -> list[
         return [getattr(by_day[day], field) if day in by_day else None for day in days]
 
     drawn = []
-    for field, title, word, y_range, colour in CHART_SERIES:
+    for field, y_range in CHART_SERIES:
+        word = measures.name(field)
+        title = (_("%(measure)s (hours)", measure=word) if field == "sleep_hours"
+                 else _("%(measure)s (1 to 5)", measure=word))
+        colour = measures.colour(field)
         series_values = values(field)
         if not any(value is not None for value in series_values):
             continue  # a scale she never filled in gets no empty chart

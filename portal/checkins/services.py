@@ -1,8 +1,10 @@
 """Check-in work: the upsert of a day, the streak, history and reminders."""
 
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -12,7 +14,7 @@ from flask_babel import gettext as _
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from portal import audit, flag_service
+from portal import audit, flag_service, push
 from portal.dates import local_today
 from portal.extensions import db
 from portal.links import absolute_url
@@ -45,6 +47,7 @@ def save_checkin(
     entered_by: User | None = None,
     *,
     keep_unanswered: bool = False,
+    submission_id: uuid.UUID | None = None,
 ) -> int:
     """Store a day's check-in, replacing that day's earlier answers; return the row's id.
 
@@ -68,6 +71,7 @@ def save_checkin(
         client_id=client.id,
         day=day,
         entered_by_id=entered_by.id if entered_by else None,
+        submission_id=submission_id,
         created_at=now,
         updated_at=now,
     )
@@ -133,7 +137,7 @@ def _upsert_statement(dialect: str, updated: tuple[str, ...]):
         index_elements=[table.c.client_id, table.c.day],
         set_={
             field: statement.excluded[field]
-            for field in (*updated, "entered_by_id", "updated_at")
+            for field in (*updated, "entered_by_id", "submission_id", "updated_at")
         },
     ).returning(table.c.id)
 
@@ -143,6 +147,32 @@ def checkin_for_day(client: User, day: date) -> CheckIn | None:
     return db.session.scalar(
         sa.select(CheckIn).where(CheckIn.client_id == client.id, CheckIn.day == day)
     )
+
+
+def version_of(checkin: CheckIn | None) -> str:
+    """Return the version of a day's answers a form was drawn from ("" when there were none).
+
+    Her phone keeps it with an offline draft; when the draft is sent, a different version on
+    the server means the day was answered elsewhere in between.
+    """
+    if checkin is None:
+        return ""
+    return f"{checkin.id}-{checkin.updated_at.timestamp():.6f}"
+
+
+def is_conflict(
+    existing: CheckIn | None, base: str | None, submission_id: uuid.UUID | None
+) -> bool:
+    """Return whether saving would silently replace newer answers than the form was drawn from.
+
+    Pure. No base (a form that does not say) never conflicts; neither does the same submission
+    arriving again (her phone resending a draft the server already has), nor a day still empty.
+    """
+    if base is None or existing is None:
+        return False
+    if submission_id is not None and existing.submission_id == submission_id:
+        return False
+    return version_of(existing) != base
 
 
 # A mood at or below this gets a gentle word and the help link on the saved page.
@@ -239,12 +269,15 @@ def send_reminders(now: datetime | None = None) -> int:
         if due_on is None:
             continue
         with force_locale(client.locale):
-            send_mail(
-                client.email,
-                _("How are you today?"),
-                render_template("emails/reminder.txt", client=client, link=link),
-                kind="reminder",
-            )
+            if client.profile.reminder_email:
+                send_mail(
+                    client.email,
+                    _("How are you today?"),
+                    render_template("emails/reminder.txt", client=client, link=link),
+                    kind="reminder",
+                )
+            # On the phones she turned it on for; the words hold nothing about her health.
+            push.queue_push(client, _("Time for your check-in"), urlsplit(link).path)
         client.profile.last_reminder_on = due_on
         sent += 1
     return sent

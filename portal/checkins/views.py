@@ -2,11 +2,20 @@
 
 from datetime import date, timedelta
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal import audit, charts, pages
+from portal import audit, charts, pages, push
 from portal.access import roles_required
 from portal.checkins import services
 from portal.checkins.forms import CheckInForm, ReminderForm, reminder_form_for
@@ -53,11 +62,20 @@ def today():
         flash(_("You withdrew your consent, so we do not store new check-ins."), "error")
         return redirect(url_for("checkins.today"), 303)
     if form.validate_on_submit():
+        existing = services.checkin_for_day(client, form.day.chosen_day)
+        if services.is_conflict(existing, form.base.data, form.submission_id.data):
+            # Answers for this day were saved elsewhere after this form was drawn (on her
+            # other phone, or with her practitioner): never replace them unasked. Her answers
+            # stay in the form; sending it again, now knowing the newer ones, replaces them.
+            form.base.data = services.version_of(existing)
+            return _render_today(form, reminder_form_for(client), 409, conflict=existing)
         values = form.cleaned()
         # The day, not the submission id, keeps a check-in once: the save is an upsert of her
         # one row for that day, so the same submission arriving again writes the same values
         # to the same row. The id is still required, so every form has the same shape.
-        services.save_checkin(client, values.pop("day"), values)
+        services.save_checkin(
+            client, values.pop("day"), values, submission_id=form.submission_id.data
+        )
         db.session.commit()
         # 303 See Other: a reload or Back fetches the thank-you page, never the POST again.
         return redirect(url_for("checkins.saved", day=form.day.chosen_day.isoformat()), 303)
@@ -66,6 +84,7 @@ def today():
         day, day_refused = _requested_day(today_local)
         form.day.data = day.isoformat()
         existing = services.checkin_for_day(client, day)
+        form.base.data = services.version_of(existing)
         if existing is not None:
             _fill(form, existing)
     status = 422 if request.method == "POST" else 200
@@ -73,7 +92,11 @@ def today():
 
 
 def _render_today(
-    form: CheckInForm, reminder_form: ReminderForm, status: int, day_refused: bool = False
+    form: CheckInForm,
+    reminder_form: ReminderForm,
+    status: int,
+    day_refused: bool = False,
+    conflict=None,
 ):
     client = current_user
     today_local = local_today(client.timezone)
@@ -85,6 +108,7 @@ def _render_today(
         day=day,
         today=today_local,
         day_refused=day_refused,
+        conflict=conflict,
         backfill_days=current_app.config["CHECKIN_BACKFILL_DAYS"],
         paused=client.profile.collection_paused,
         editing=services.checkin_for_day(client, day),
@@ -128,6 +152,7 @@ def saved(day: str):
         day=saved_day,
         today=today_local,
         hard_day=services.was_a_hard_day(checkin),
+        submission_id=checkin.submission_id,
         streak=services.current_streak(current_user, today_local),
         due=due_questionnaires(current_user, today_local),
     )
@@ -158,6 +183,7 @@ def reminders():
     if form.validate_on_submit():
         current_user.profile.reminder_enabled = form.enabled.data
         current_user.profile.reminder_time = form.at.data
+        current_user.profile.reminder_email = form.by_email.data
         db.session.commit()
         flash(_("Your reminder setting is saved."), "success")
         if form.back_to.data == "account":
@@ -170,6 +196,37 @@ def reminders():
     checkin_form.set_days(today_local, current_app.config["CHECKIN_BACKFILL_DAYS"])
     checkin_form.day.data = today_local.isoformat()
     existing = services.checkin_for_day(current_user, today_local)
+    checkin_form.base.data = services.version_of(existing)
     if existing is not None:
         _fill(checkin_form, existing)
     return _render_today(checkin_form, form, 422)
+
+
+# Her phone's notifications (portal/push.py). The page's script sends the browser's
+# PushSubscription as JSON, with the CSRF token in its X-CSRFToken header.
+bp.add_app_template_global(push.public_key, "push_public_key")
+
+
+@bp.route("/push/subscribe", methods=["POST"])
+def push_subscribe():
+    """Turn on reminders as notifications on the device she is using."""
+    try:
+        push.subscribe(current_user, request.get_json(silent=True))
+    except push.BadSubscription:
+        db.session.rollback()
+        message = _("This browser sent something we could not use. Nothing was changed.")
+        return jsonify(error=message), 400
+    audit.record("push_turned_on", client=current_user)
+    db.session.commit()
+    return jsonify(ok=True, message=_("Notifications are on for this phone."))
+
+
+@bp.route("/push/unsubscribe", methods=["POST"])
+def push_unsubscribe():
+    """Turn off notifications on the device she is using."""
+    data = request.get_json(silent=True)
+    endpoint = data.get("endpoint") if isinstance(data, dict) else None
+    if push.unsubscribe(current_user, endpoint):
+        audit.record("push_turned_off", client=current_user)
+    db.session.commit()
+    return jsonify(ok=True, message=_("Notifications are off for this phone."))

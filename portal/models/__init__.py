@@ -18,6 +18,7 @@ from portal.models.insights import InsightShown
 from portal.models.messages import Message, MessageSettings, MessageThread
 from portal.models.notes import Note, NoteRevision
 from portal.models.outbox import OutboxMessage, ScheduledJob
+from portal.models.push import PushMessage, PushSubscription
 from portal.models.questionnaires import InstrumentText, QuestionnaireResponse
 from portal.models.sessions import UserSession
 from portal.models.users import (
@@ -60,6 +61,8 @@ __all__ = [
     "ModuleText",
     "Note",
     "NoteRevision",
+    "PushMessage",
+    "PushSubscription",
     "OutboxMessage",
     "EmailChange",
     "PasswordReset",

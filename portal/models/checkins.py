@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, datetime
 
 import sqlalchemy as sa
@@ -61,6 +62,9 @@ class CheckIn(db.Model):
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # The one-time id of the form whose answers the row holds: the same submission arriving
+    # again (a phone sending what it kept offline) is hers, never a conflict with itself.
+    submission_id: Mapped[uuid.UUID | None] = mapped_column(sa.Uuid)
 
     client: Mapped[User] = relationship(foreign_keys=[client_id])
     entered_by: Mapped[User | None] = relationship(foreign_keys=[entered_by_id])

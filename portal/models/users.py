@@ -136,6 +136,8 @@ class ClientProfile(db.Model):
     collection_paused: Mapped[bool] = mapped_column(default=False)
     reminder_enabled: Mapped[bool] = mapped_column(default=False)
     reminder_time: Mapped[time | None]
+    # The reminder can come by e-mail, as a push to the phones she turned it on for, or both.
+    reminder_email: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
     last_reminder_on: Mapped[date | None]
     date_of_birth: Mapped[date | None]
     # Phone numbers are stored in E.164 (+31612345678), checked by portal.careteam.phones.

@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from flask import url_for
 from flask_babel import gettext as _
 
-from portal import audit, labels
+from portal import audit, labels, measures
 from portal.charts import (
     Chart,
     Series,
@@ -250,12 +250,11 @@ def _chart_series(checkins: Sequence[CheckIn], first_day: date, today: date):
         return [getattr(by_day[day], name) if day in by_day else None for day in days]
 
     scales = [
-        Series(_("Mood"), values("mood")),
-        Series(_("Tension"), values("tension")),
-        Series(_("Energy"), values("energy")),
-        Series(_("Bonding"), values("bonding")),
+        Series(str(measures.name(key)), values(key))
+        for key in ("mood", "tension", "energy", "bonding")
     ]
-    sleep = Series(_("Sleep (hours)"), values("sleep_hours"))
+    sleep = Series(_("%(measure)s (hours)", measure=measures.name("sleep_hours")),
+                   values("sleep_hours"))
     return days, {
         "scales": (
             _("Mood, tension, energy and bonding (1 to 5)"),
@@ -297,8 +296,9 @@ def client_chart(client: User, name: str, days: int, today: date) -> Chart:
     checkins = queries.checkins_between(client.id, first_day, today)
     day_list, charts = _chart_series(checkins, first_day, today)
     title, series, y_range, summary = charts[name]
+    keys = ("mood", "tension", "energy", "bonding") if name == "scales" else ("sleep_hours",)
     return line_chart(title, day_list, series, y_range=y_range, summary=summary,
-                      day_label=_day_label)
+                      day_label=_day_label, colours=[measures.colour(key) for key in keys])
 
 
 def client_record(client: User, days: int, today: date) -> ClientRecord:

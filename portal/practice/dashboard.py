@@ -13,7 +13,7 @@ from flask_babel import get_locale, get_translations
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
-from portal import audit, labels
+from portal import audit, labels, measures
 from portal.charts import (
     SparkShape,
     spark_shape,
@@ -136,7 +136,9 @@ class _PageTexts:
             _("Sleep, last 14 days"),
             _("Bonding, last 14 days"),
         )
-        self.short_labels = (_("Mood"), _("Sleep"), _("Bonding"))
+        self.short_labels = tuple(
+            str(measures.name(key)) for key in ("mood", "sleep_hours", "bonding")
+        )
         self.today, self.never = _("Today"), _("Never")
         self.levels = {level: str(label) for level, label in LEVEL_LABELS.items()}
         self.limits = labels.configured_thresholds()

@@ -41,6 +41,16 @@ def help_now():
     return render_template("public/help.html")
 
 
+@bp.route("/offline")
+def offline():
+    """Say her answers are kept on this phone: what the service worker shows for a failed send.
+
+    Kept by the service worker in both languages, like the help page, and shown when a form
+    could not be sent. It is not the crisis page: the help numbers are a section below.
+    """
+    return render_template("public/offline.html")
+
+
 @bp.route("/sw.js")
 def service_worker():
     """Serve the service worker from the root, so it may keep the help page for offline use."""

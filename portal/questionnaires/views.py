@@ -97,8 +97,26 @@ def _fill(client: User, key: str, entered_by: User | None, template_args: dict):
         locale=locale,
         client=client,
         entered_by=entered_by,
+        safety_options=_safety_options(instrument),
         **template_args,
     ), status
+
+
+def _safety_options(instrument) -> dict[str, set[str]]:
+    """Return the options of the safety item that count as a positive answer (by form value).
+
+    Her phone shows the help page as soon as one is chosen offline, before anything is sent.
+    """
+    item = next((item for item in instrument.items if item.id == instrument.safety_item), None)
+    if item is None or instrument.safety_threshold is None:
+        return {}
+    return {
+        item.id: {
+            str(index)
+            for index, points in enumerate(item.scores)
+            if points >= instrument.safety_threshold
+        }
+    }
 
 
 @bp.route("/<key>", methods=["GET", "POST"])

@@ -16,7 +16,7 @@ from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from portal import charts, insights
+from portal import charts, insights, measures
 from portal.models import ACTIVITIES
 
 # "On the 14 days <phrase>, ...": how each activity reads inside that sentence.
@@ -87,10 +87,10 @@ assert set(EARLIER_SENTENCES) == set(FINDING_SENTENCES)
 CLEAR_BELOW = 0.01
 
 MEASURE_NAMES = {
-    "mood": _l("Mood"),
-    "tension": _l("Tension"),
-    "energy": _l("Energy"),
-    "bonding": _l("Bonding"),
+    "mood": measures.name("mood"),
+    "tension": measures.name("tension"),
+    "energy": measures.name("energy"),
+    "bonding": measures.name("bonding"),
     "sleep_hours": _l("Sleep the night after (hours)"),
     "sleep_quality": _l("Sleep quality the night after"),
 }

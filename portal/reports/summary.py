@@ -21,7 +21,7 @@ from flask import current_app
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 
-from portal import charts
+from portal import charts, measures
 from portal.dates import local_today, weeks_postpartum
 from portal.extensions import db
 from portal.models import ClientProfile, User
@@ -260,6 +260,7 @@ def summary_charts(
             summary=_trends(scales, number),
             width=width,
             height=height,
+            colours=[measures.colour(key) for key in SCALE_CHART_KEYS],
         )
         sleep = charts.Series(summary.average("sleep_hours").label, summary.series["sleep_hours"])
         # A rare night over 12 hours still fits; the scale never shrinks below 0-12.
@@ -272,6 +273,7 @@ def summary_charts(
             summary=_trends([sleep], number),
             width=width,
             height=height,
+            colours=[measures.colour("sleep_hours")],
         )
     return scale_chart, sleep_chart
 

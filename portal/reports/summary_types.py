@@ -14,6 +14,7 @@ from decimal import Decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from portal import measures
 from portal.reports.insight_lines import InsightSection
 
 CLIENT = "client"
@@ -43,14 +44,20 @@ class Measure:
 
 
 MEASURES = (
-    Measure("mood", _l("Mood"), _l("1 very low, 5 very good")),
-    Measure("tension", _l("Tension"), _l("1 none, 5 a lot")),
-    Measure("energy", _l("Energy"), _l("1 exhausted, 5 full of energy")),
-    Measure("bonding", _l("Bonding"), _l("1 not connected, 5 very connected")),
-    Measure("sleep_hours", _l("Sleep"), _l("hours per night")),
-    Measure("night_wakings", _l("Night wakings"), _l("times per night")),
-    Measure("sleep_quality", _l("Sleep quality"), _l("1 very poor, 5 very good")),
-    Measure("skin_to_skin_minutes", _l("Skin-to-skin"), _l("minutes per day"), decimals=0),
+    # Names from the one registry (portal/measures.py); the hints say what the numbers mean.
+    Measure("mood", measures.name("mood"), _l("1 very low, 5 very good")),
+    Measure("tension", measures.name("tension"), _l("1 none, 5 a lot")),
+    Measure("energy", measures.name("energy"), _l("1 worn out, 5 full of energy")),
+    Measure("bonding", measures.name("bonding"), _l("1 not at all, 5 very strongly")),
+    Measure("sleep_hours", measures.name("sleep_hours"), _l("hours per night")),
+    Measure("night_wakings", measures.name("night_wakings"), _l("times per night")),
+    Measure("sleep_quality", measures.name("sleep_quality"), _l("1 very poor, 5 very good")),
+    Measure(
+        "skin_to_skin_minutes",
+        measures.name("skin_to_skin_minutes"),
+        _l("minutes per day"),
+        decimals=0,
+    ),
 )
 MEASURE_KEYS = tuple(measure.key for measure in MEASURES)
 SCALE_CHART_KEYS = ("mood", "tension", "energy", "bonding")

@@ -16,9 +16,9 @@ from portal.models import User
 
 AXE = (Path(__file__).parents[2] / "static/vendor/axe-core/axe.min.js").read_text()
 
-ANONYMOUS = ["/", "/help", "/about", "/contact", "/login"]
+ANONYMOUS = ["/", "/help", "/offline", "/about", "/contact", "/login"]
 MOTHER = ["/me/", "/me/history", "/questionnaires/", "/questionnaires/epds", "/guidance/",
-          "/reports/me", "/account/"]
+          "/reports/me", "/account/", "/messages/", "/offline"]
 PRACTITIONER = ["/practice/", "/practice/clients/{client_id}", "/account/"]
 ADMIN = ["/admin/", "/admin/enquiries", "/admin/outbox", "/admin/access-log/",
          "/guidance/admin/", "/questionnaires/admin/instruments", "/account/admin/erasure",
@@ -144,3 +144,43 @@ def test_every_control_of_the_checkin_form_shows_a_focus_ring(base_url, demo, br
     kinds = {what.split(" ")[0] for what in seen}
     assert {"input[radio]", "input[checkbox]", "button[submit]"} <= kinds, seen
     assert missing == []
+
+
+# Her controls: what is not a link inside a sentence must be at least 44 x 44 px to a thumb.
+SMALL_TARGETS = """() => {
+  const small = [];
+  const controls = 'a, button, select, input, textarea, summary, label';
+  for (const el of document.querySelectorAll(controls)) {
+    const box = el.getBoundingClientRect();
+    if (!box.width || !box.height || el.closest('[hidden]')) continue;
+    if (el.matches('.skip-link, input[type=radio], input[type=checkbox], [type=hidden]')) continue;
+    if (el.matches('a') && el.closest('p, small, td, dd, li > span')
+        && !el.matches('[role=button], .call')) continue;
+    if (el.matches('label') && !el.querySelector('[type=radio], [type=checkbox]')) continue;
+    if (box.height < 44 || box.width < 44) {
+      small.push(`${el.tagName} "${(el.textContent || el.value || '').trim().slice(0, 30)}" `
+                 + `${Math.round(box.width)}x${Math.round(box.height)}`);
+    }
+  }
+  return small;
+}"""
+
+
+def test_her_touch_targets_are_at_least_44_px_and_pass_axe_target_size(base_url, demo, browser):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="nl-NL")
+    page = context.new_page()
+    sign_in(page, base_url, client_email(1))
+    problems = {}
+    for path in [*MOTHER, "/help"]:
+        page.goto(f"{base_url}{path}")
+        page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
+        found = page.evaluate(SMALL_TARGETS)
+        page.evaluate(AXE)
+        found += page.evaluate(
+            """async () => (await axe.run(document, {runOnly: ['target-size']})).violations
+                 .map(v => `${v.id}: ${v.nodes.length}x, ${v.nodes[0].target}`)"""
+        )
+        if found:
+            problems[path] = found
+    context.close()
+    assert problems == {}

@@ -1,16 +1,21 @@
 """Layouts that fit: on a 390 px phone and at 200 % zoom no page is wider than the screen,
 the navigation leaves the first screen to the content, and help is always in view."""
 
+import base64
+from datetime import timedelta
+
 import pytest
 import sqlalchemy as sa
 
+from portal.checkins.services import save_checkin
+from portal.dates import local_today
 from portal.extensions import db
-from portal.models import CheckIn
+from portal.models import CheckIn, User
 from tests.e2e.test_accessibility import demo  # noqa: F401 (fixture)
 from tests.e2e.test_checkin_and_safety import make_mother, sign_in
 
 CLIENT_PAGES = ["/me/", "/me/history", "/questionnaires/", "/guidance/", "/reports/me",
-                "/account/", "/help", "/questionnaires/epds"]
+                "/account/", "/help", "/questionnaires/epds", "/offline", "/messages/"]
 
 WIDEST = "() => document.documentElement.scrollWidth"
 
@@ -220,3 +225,76 @@ def test_filter_forms_are_stacked_and_show_is_reachable(base_url, browser, width
     page.goto(f"{base_url}/admin/access-log/")
     _check_filter_form(page, width, page.locator("form.access-log-filters"))
     context.close()
+
+
+@pytest.mark.parametrize("language", ["nl", "en"])
+def test_scale_words_are_whole_readable_and_distinct_on_a_phone(base_url, mother_page, language):
+    page = mother_page
+    if language == "en":
+        page.locator(".language-switch button[value=en]").click()
+        page.wait_for_load_state()
+    words = page.locator(".scale .choices label").evaluate_all(
+        """labels => labels.map(l => ({
+             text: l.textContent.trim(), name: l.querySelector('input').name,
+             size: parseFloat(getComputedStyle(l).fontSize),
+             whole: l.scrollWidth <= l.clientWidth
+                    && getComputedStyle(l).overflowWrap === 'normal'}))"""
+    )
+    assert len(words) == 25
+    assert all(word["size"] >= 14 for word in words)
+    assert [word["text"] for word in words if not word["whole"]] == []  # no break inside a word
+    for name in {word["name"] for word in words}:
+        texts = [word["text"][1:].lower() for word in words if word["name"] == name]
+        # Five different steps: no step repeats the one below it ("Een beetje" and then
+        # "Een beetje verbonden" said the same thing twice).
+        assert len(set(texts)) == 5, texts
+        steps = zip(texts, texts[1:], strict=False)
+        assert not any(upper.startswith(lower) for lower, upper in steps), texts
+
+
+def test_every_chart_legend_is_whole_on_a_phone(base_url, mother_page):
+    """In Dutch the 7-day legend was cut to "...7 dag" on the history page's phone charts."""
+    page = mother_page
+    mother = db.session.scalar(sa.select(User).where(User.email == "mother@example.test"))
+    today = local_today(mother.timezone)
+    for offset in range(10):
+        save_checkin(mother, today - timedelta(days=offset),
+                     {"mood": 2 + offset % 3, "tension": 2, "energy": 3, "bonding": 4,
+                      "sleep_hours": 6.5})
+    db.session.commit()
+    sources = []
+    for path in ("/me/history", "/reports/me"):
+        page.goto(f"{base_url}{path}")
+        sources += page.locator("main figure img").evaluate_all("imgs => imgs.map(i => i.src)")
+    assert len(sources) >= 7
+    drawing = page.context.new_page()  # an empty page of its own: the SVG's styles apply
+    for source in sources:
+        svg = base64.b64decode(source.split(",", 1)[1]).decode()
+        drawing.set_content(svg)
+        cut = drawing.evaluate(
+            """() => { const svg = document.querySelector('svg');
+                 const right = svg.getBoundingClientRect().right;
+                 return [...svg.querySelectorAll('.legends text')]
+                   .filter(t => t.getBoundingClientRect().right > right + 0.5)
+                   .map(t => t.textContent); }"""
+        )
+        assert cut == [], cut
+        legends = drawing.locator(".legends text").evaluate_all(
+            "texts => texts.map(t => t.textContent)")
+        assert all("…" not in text for text in legends)
+    drawing.close()
+
+
+def test_charts_are_dark_in_dark_mode_on_every_page_of_hers(base_url, mother_page):
+    page = mother_page
+    mother = db.session.scalar(sa.select(User).where(User.email == "mother@example.test"))
+    today = local_today(mother.timezone)
+    for offset in range(3):
+        save_checkin(mother, today - timedelta(days=offset), {"mood": 3, "sleep_hours": 7})
+    db.session.commit()
+    page.emulate_media(color_scheme="dark")
+    for path in ("/me/history", "/reports/me"):
+        page.goto(f"{base_url}{path}")
+        filters = page.locator("main figure img").evaluate_all(
+            "imgs => imgs.map(i => getComputedStyle(i).filter)")
+        assert filters and all("invert" in value for value in filters), (path, filters)
