@@ -218,6 +218,7 @@ def _share_outputs(app, full, locale, outbox):
     db.session.commit()
     mother = app.test_client()
     login(mother, full.client)
+    mother.set_cookie("portal_locale", locale)
     response = post_form(mother, "/account/shares", {
         "share-member_id": str(midwife.id), "share-period_days": "30",
         "share-valid_days": "14", "share-reason": "Overdracht aan de verloskundige",
@@ -244,6 +245,7 @@ def test_no_referral_or_share_output_addresses_anyone_as_u_or_you(app, at_risk, 
     page = recipient.get(path)
     assert page.status_code == 200
     outputs["share page"] = visible(page.get_data(as_text=True))
+    outputs["share e-mail"] = [m for m in outbox if m.kind == "share_link"][-1].body
     outputs["share pdf"] = " ".join(pdf_pages(recipient.get(f"{path}/summary.pdf").data))
     bundle = json.loads(recipient.get(f"{path}/fhir.json").data)
     outputs["share fhir"] = " ".join(_strings(bundle))
