@@ -1,16 +1,10 @@
 // The service worker keeps the help page (who to call, in Dutch and English) on the phone,
 // so the crisis numbers never depend on the connection. It caches nothing else: every other
 // page may hold health data and always comes from the network.
-const CACHE = "portal-help-v1";
+const CACHE = "portal-help-v2";
 const LANGUAGES = ["nl", "en"];
+// Pages carry their stylesheet inline (portal/assets.py), so no stylesheet is kept.
 const ASSETS = [
-  "/static/vendor/pico/pico.min.css",
-  "/static/css/portal.css",
-  "/static/css/checkins.css",
-  "/static/css/guidance.css",
-  "/static/css/practice.css",
-  "/static/css/reports.css",
-  "/static/css/privacy.css",
   "/static/js/nav.js",
   "/static/favicon.svg",
 ];
