@@ -15,7 +15,9 @@ Compression (brotli, gzip) of pages and files is Flask-Compress's, set up here t
 from __future__ import annotations
 
 import base64
+import gzip
 import hashlib
+import mimetypes
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -136,3 +138,39 @@ def serve_static(filename: str):
     response.direct_passthrough = False
     response.make_sequence()
     return response
+
+
+def collect(assets: Assets, target: Path) -> int:
+    """Write every static file under its plain and its fingerprinted name, with a .gz beside it.
+
+    nginx serves this folder (deploy/nginx/portal.conf): a fingerprinted name that does not
+    exist there is not found, exactly as in Flask. Returns the number of files written.
+    """
+    written = 0
+    for plain, hashed in assets.fingerprinted.items():
+        data = (assets.folder / plain).read_bytes()
+        for name in {plain, hashed}:
+            path = target / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+            written += 1
+            if mimetypes.guess_type(name)[0] in COMPRESSED_TYPES or name.endswith(".webmanifest"):
+                path.with_name(path.name + ".gz").write_bytes(gzip.compress(data, 9, mtime=0))
+    return written
+
+
+STATIC_LITERAL = re.compile(r'"/static/([^"?#]+)"')
+
+
+def fingerprint_literals(source: str) -> str:
+    """Replace each "/static/<file>" string in a script with the file's fingerprinted URL.
+
+    The service worker keeps what the help page needs offline under the names pages use.
+    """
+    fingerprinted = current_app.extensions["assets"].fingerprinted
+
+    def swap(match: re.Match) -> str:
+        hashed = fingerprinted.get(match.group(1))
+        return f'"/static/{hashed}"' if hashed else match.group(0)
+
+    return STATIC_LITERAL.sub(swap, source)
