@@ -127,7 +127,8 @@ def sign_in(base_url: str, email: str) -> str:
 
     landed = post("/login", {"email": email, "password": PASSWORD})
     if "/login/code" in landed:
-        post("/login/code", {"code": pyotp.TOTP(DEMO_SECRET).now()})
+        landed = post("/login/code", {"code": pyotp.TOTP(DEMO_SECRET).now()})
+    assert "/login" not in landed, f"{email} was not signed in: {landed}"
     cookies = "; ".join(f"{cookie.name}={cookie.value}" for cookie in jar)
     assert cookies, f"no session for {email}"
     return cookies

@@ -206,7 +206,10 @@ class Stack:
         env = {**self.env, "GUNICORN_BIND": f"127.0.0.1:{self.app_port}",
                "GUNICORN_WORKERS": str(self.workers)}
         self.processes.append(subprocess.Popen(
+            # No control socket: its default path is one per machine, and benches run beside
+            # other gunicorns.
             [GUNICORN, "-c", str(GUNICORN_CONF), "--access-logfile", "/dev/null",
+             "--no-control-socket",
              *self.gunicorn_args, self.app_spec],
             cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
             stderr=open(self.folder / "gunicorn.log", "w"),  # noqa: SIM115 (lives with the process)
