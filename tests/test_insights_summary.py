@@ -144,3 +144,57 @@ def test_the_demo_client_has_a_real_breathing_effect(app):
     assert [(line.activity, line.measure) for line in section.lines][:1] == [
         ("breathing", "tension")
     ]
+
+
+# --- kept for the day, until her next save (portal/reports/insight_cache.py) -----------------
+
+
+def test_the_section_is_kept_for_the_day_and_her_save_brings_it_up_to_date(app, mother):
+    from portal.dates import local_today
+    from portal.models import CheckIn, InsightCache
+    from tests.conftest import post_drawn_form
+
+    add_breathing_days(mother)
+    browser = signed_in(app, mother)
+    first = text_of(browser.get("/reports/me").get_data(as_text=True))
+    assert "your tension was lower (1.6 against 3.6" in first
+    assert db.session.scalar(sa.select(sa.func.count(InsightCache.id))) == 2  # section, charts
+
+    # A change that did not come through a save (here, straight into the table) is not seen
+    # until the next day: the page reads what was kept ...
+    today = local_today(mother.timezone)
+    db.session.execute(
+        sa.update(CheckIn).where(CheckIn.day == today - timedelta(days=2)).values(tension=5)
+    )
+    db.session.commit()
+    assert "(1.6 against 3.6" in text_of(browser.get("/reports/me").get_data(as_text=True))
+
+    # ... and her save makes the page compute it again, with everything she logged.
+    response = post_drawn_form(browser, "/me/", {
+        "day": today.isoformat(), "mood": "3", "tension": "5", "activities": "breathing",
+    })
+    assert response.status_code == 303
+    after = text_of(browser.get("/reports/me").get_data(as_text=True))
+    assert "(1.6 against 3.6" not in after
+    assert "What seems to help you" in after
+
+
+def test_each_language_and_period_is_kept_apart(app, mother):
+    add_breathing_days(mother)
+    assert "your tension was lower" in text_of(
+        signed_in(app, mother, "en").get("/reports/me").get_data(as_text=True)
+    )
+    dutch = text_of(signed_in(app, mother, "nl").get("/reports/me").get_data(as_text=True))
+    assert "your tension was lower" not in dutch
+    assert "spanning" in dutch.lower()
+
+
+def test_the_kept_rows_go_with_her_erasure(app, mother):
+    from portal.models import InsightCache
+
+    add_breathing_days(mother)
+    signed_in(app, mother).get("/reports/me")
+    assert db.session.scalar(sa.select(sa.func.count(InsightCache.id))) == 2
+    db.session.execute(sa.delete(User).where(User.id == mother.id))  # the FK cascades
+    db.session.commit()
+    assert db.session.scalar(sa.select(sa.func.count(InsightCache.id))) == 0

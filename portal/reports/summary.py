@@ -25,6 +25,7 @@ from portal import charts
 from portal.dates import local_today, weeks_postpartum
 from portal.extensions import db
 from portal.models import ClientProfile, User
+from portal.reports import insight_cache
 from portal.reports.insight_lines import checkin_days, insight_section
 from portal.reports.summary_format import (
     CLINICAL_BAND_WORDING,
@@ -117,6 +118,11 @@ __all__ = [
 ]
 
 
+def insight_key(period: Period, locale: str) -> str:
+    """Name a period and language for the insight cache."""
+    return f"{period.start.isoformat()} {period.end.isoformat()} {locale}"
+
+
 def build_summary(
     client: User,
     period_start: date,
@@ -179,7 +185,13 @@ def build_summary(
             activities=_activities(current),
             guidance=_guidance(client.id, period, zone, locale),
             notes=_notes(client.id, period, zone, locale, practitioner_version),
-            insights=insight_section(checkin_days(current, MEASURE_KEYS), locale),
+            # Kept for the day until her next save (portal/reports/insight_cache.py).
+            insights=insight_cache.section(
+                client.id,
+                local_today(client.timezone),
+                insight_key(period, locale),
+                lambda: insight_section(checkin_days(current, MEASURE_KEYS), locale),
+            ),
             **referral,
         )
 
