@@ -23,8 +23,10 @@ from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from portal.dates import local_today
+from portal.reports import insight_cache
 from portal.reports.insight_lines import insight_charts
-from portal.reports.summary import ProgressSummary, summary_charts
+from portal.reports.summary import ProgressSummary, insight_key, summary_charts
 
 PRINT_STYLESHEET = Path("css") / "print.css"
 FILENAME_PREFIXES = {"nl": "voortgang", "en": "progress"}
@@ -129,12 +131,20 @@ def soft_wrap(text: str) -> str:
 
 def render_summary_html(summary: ProgressSummary) -> str:
     """Render the print HTML of a summary in its own language (needs a request context)."""
+    # The charts change only with her check-ins: kept for the day until her next save.
+    key = f"{summary.audience} {insight_key(summary.period, summary.locale)}"
+    today = local_today()
     with force_locale(summary.locale):
         return render_template(
             "reports/pdf.html",
             summary=summary,
-            charts=summary_charts(summary),
-            insight_charts=insight_charts(summary.insights, summary.locale, width=560),
+            charts=insight_cache.charts(
+                summary.client_id, today, f"pdf {key}", lambda: summary_charts(summary)
+            ),
+            insight_charts=insight_cache.charts(
+                summary.client_id, today, f"560 {key}",
+                lambda: insight_charts(summary.insights, summary.locale, width=560),
+            ),
             soft_wrap=soft_wrap,
         )
 
