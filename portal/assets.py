@@ -110,6 +110,9 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("COMPRESS_MIMETYPES", COMPRESSED_TYPES)
     app.config.setdefault("COMPRESS_ALGORITHM", ["br", "gzip"])
     app.config.setdefault("COMPRESS_ALGORITHM_STREAMING", ["br"])
+    # Brotli 5: a page (most of it the inline stylesheet) fits the first round trip of a new
+    # connection (about 14 KB) in about 2 ms; 4 sends 1.5 KB more, 6 and above cost more time.
+    app.config.setdefault("COMPRESS_BR_LEVEL", 5)
     compress.init_app(app)
 
 
