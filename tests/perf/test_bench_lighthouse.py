@@ -171,9 +171,18 @@ def lighthouse(url: str, cookie: str | None, form: str, output: Path) -> dict:
         command.append("--preset=desktop")
     if cookie:
         command.append("--extra-headers=" + json.dumps({"Cookie": cookie}))
-    subprocess.run(command, check=True, capture_output=True,
-                   env={**os.environ, "CHROME_PATH": CHROMIUM}, timeout=240)
-    return json.loads(output.read_text())
+    error = ""
+    for _attempt in range(2):  # Chromium on a busy machine sometimes fails to start: once more
+        run = subprocess.run(command, capture_output=True, text=True,
+                             env={**os.environ, "CHROME_PATH": CHROMIUM}, timeout=300)
+        if run.returncode == 0:
+            return json.loads(output.read_text())
+        error = (run.stderr.strip().splitlines() or ["no output"])[-1]
+    raise LighthouseFailed(error[:200])
+
+
+class LighthouseFailed(RuntimeError):
+    """Lighthouse could not measure a page (twice)."""
 
 
 def summarise(report: dict, stack: str, page: str, form: str) -> Result:
@@ -222,6 +231,7 @@ def test_lighthouse_on_her_pages_and_the_staff_pages(tmp_path):
     staff_pages = [] if pages else [page.format(client_id=client_id) for page in STAFF_PAGES]
 
     results: list[Result] = []
+    failures: list[str] = []
     for stack_name in ("make run", "nginx"):
         database = tmp_path / f"{stack_name.replace(' ', '-')}.db"
         shutil.copy(seeded, database)
@@ -254,8 +264,12 @@ def test_lighthouse_on_her_pages_and_the_staff_pages(tmp_path):
                     for page in her_pages]
             runs += [(page, staff, "desktop") for page in staff_pages]
             for index, (page, cookie, form) in enumerate(runs):
-                report = lighthouse(f"{base_url}{page}", cookie, form,
-                                    folder / f"report-{index}.json")
+                try:
+                    report = lighthouse(f"{base_url}{page}", cookie, form,
+                                        folder / f"report-{index}.json")
+                except LighthouseFailed as error:
+                    failures.append(f"{stack_name} {page}: Lighthouse failed: {error}")
+                    continue
                 results.append(summarise(report, stack_name, page, form))
         finally:
             stop()
@@ -273,7 +287,9 @@ def test_lighthouse_on_her_pages_and_the_staff_pages(tmp_path):
             note += "  MISSED: " + "; ".join(misses)
         print(f"{result.stack:<9}{result.page[:23]:<24}{result.form:<8}{result.score:>6.0f}"
               f"{result.fcp:>7.2f}{result.lcp:>7.2f}{result.kib:>6.1f}  {note}")
+    for failure in failures:
+        print(failure)
     print(f"targets: mobile score >= 99, FCP <= 1.0 s, LCP <= 1.5 s, <= 60 KiB; desktop >= 99: "
           f"{'all met' if not missed_any else f'{len(missed_any)} missed'}")
     if os.environ.get("PERF_ENFORCE_TARGETS") == "1":
-        assert not missed_any, missed_any
+        assert not missed_any and not failures, (missed_any, failures)
