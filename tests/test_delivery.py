@@ -105,8 +105,10 @@ def test_the_inline_stylesheet_and_script_are_allowed_by_their_hashes_alone(clie
     for source, directive in ((styles[0], "style-src"), (scripts[0], "script-src")):
         digest = base64.b64encode(hashlib.sha256(source.encode()).digest()).decode()
         assert f"'sha256-{digest}'" in directives[directive]
-    # Pico's rules for what the portal uses are in it, minified.
-    assert ".container{" in styles[0] and "\n" not in styles[0].strip()
+    # Pico's rules for what the portal uses are in it, minified, under Pico's licence notice.
+    notice, _end, rules = styles[0].partition("*/")
+    assert "Licensed under MIT" in notice
+    assert ".container{" in rules and "\n" not in rules.strip()
 
 
 def test_pages_with_her_data_stay_no_store_and_compressed(login_as):
