@@ -130,7 +130,7 @@ def unverified() -> ssl.SSLContext:
     return context
 
 
-def wait_for(url: str, seconds: float = 30) -> None:
+def wait_for(url: str, seconds: float = 120) -> None:
     """Wait until a URL answers at all (any status; a redirect is not followed)."""
     parts = urllib.parse.urlsplit(url)
     deadline = time.monotonic() + seconds
