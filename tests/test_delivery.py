@@ -116,3 +116,14 @@ def test_pages_with_her_data_stay_no_store_and_compressed(login_as):
     response = mother.get("/me/", headers={"Accept-Encoding": "br"})
     assert response.headers["Cache-Control"] == "no-store"
     assert response.headers["Content-Encoding"] == "br"
+
+
+def test_the_service_worker_keeps_the_files_under_the_names_pages_ask_for(client):
+    page_urls = static_urls(client.get("/help").get_data(as_text=True))
+    worker = client.get("/sw.js")
+    assert worker.headers["Cache-Control"] == "no-cache"
+    assert worker.mimetype == "text/javascript"
+    source = worker.get_data(as_text=True)
+    script = next(url for url in page_urls if "/js/nav." in url)
+    assert f'"{script}"' in source  # precached under the page's own name, so found offline
+    assert '"/static/js/nav.js"' not in source
