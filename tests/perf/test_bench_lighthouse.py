@@ -44,6 +44,7 @@ from tests.tools import nginx_stack
 
 ROOT = Path(__file__).resolve().parents[2]
 TOOLS = ROOT / ".tools"
+RESULTS = ROOT / "tests" / "perf" / "results" / "lighthouse"
 LIGHTHOUSE_VERSION = "12.2.3"
 LIGHTHOUSE = TOOLS / "node_modules" / "lighthouse" / "cli" / "index.js"
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -237,6 +238,9 @@ def test_lighthouse_on_her_pages_and_the_staff_pages(tmp_path):
         shutil.copy(seeded, database)
         folder = tmp_path / stack_name.replace(" ", "-")
         folder.mkdir()
+        # The reports stay for a closer look (git-ignored): tests/perf/results/lighthouse/.
+        reports = RESULTS / stack_name.replace(" ", "-")
+        reports.mkdir(parents=True, exist_ok=True)
         if stack_name == "make run":
             process = start_make_run(database, PORT_BASE, folder)
             base_url, stop = f"http://127.0.0.1:{PORT_BASE}", process.terminate
@@ -266,7 +270,7 @@ def test_lighthouse_on_her_pages_and_the_staff_pages(tmp_path):
             for index, (page, cookie, form) in enumerate(runs):
                 try:
                     report = lighthouse(f"{base_url}{page}", cookie, form,
-                                        folder / f"report-{index}.json")
+                                        reports / f"{index:02d}{page.replace('/', '_')}.json")
                 except LighthouseFailed as error:
                     failures.append(f"{stack_name} {page}: Lighthouse failed: {error}")
                     continue
