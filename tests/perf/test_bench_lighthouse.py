@@ -222,7 +222,8 @@ def start_make_run(database: Path, port: int, folder: Path) -> subprocess.Popen:
 
 
 @pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Chromium is missing")
-@pytest.mark.skipif(shutil.which("node") is None, reason="Node.js is missing")
+@pytest.mark.skipif(shutil.which("node") is None or shutil.which("npm") is None,
+                    reason="Node.js and npm are needed: apt-get install nodejs npm")
 def test_lighthouse_on_her_pages_and_the_staff_pages(tmp_path):
     ensure_lighthouse()
     seeded = demo_database(tmp_path)
