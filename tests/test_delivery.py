@@ -127,3 +127,13 @@ def test_the_service_worker_keeps_the_files_under_the_names_pages_ask_for(client
     script = next(url for url in page_urls if "/js/nav." in url)
     assert f'"{script}"' in source  # precached under the page's own name, so found offline
     assert '"/static/js/nav.js"' not in source
+
+
+def test_every_screen_stylesheet_is_in_the_inline_one(app):
+    """A new sheet under static/css/ must join INLINE_STYLESHEETS (print.css is WeasyPrint's)."""
+    from pathlib import Path
+
+    sheets = {f"css/{path.name}" for path in (Path(app.static_folder) / "css").glob("*.css")}
+    assert sheets - {"css/print.css"} == {
+        name for name in INLINE_STYLESHEETS if name.startswith("css/")
+    }
