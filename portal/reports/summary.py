@@ -131,10 +131,13 @@ def build_summary(
     audience: str = CLIENT,
     locale: str = "nl",
     sender: User | None = None,
+    keep_insights: bool = False,
 ) -> ProgressSummary:
     """Build the progress summary of a client for a period, in a fixed number of queries.
 
-    The referral version names the sender: ``sender``, else her own practitioner.
+    The referral version names the sender: ``sender``, else her own practitioner. With
+    ``keep_insights`` the insight section is read from, or kept in, the day's cache (her
+    progress page and the PDFs, where it is most of the work on a long period).
     """
     if audience not in AUDIENCES:
         raise ValueError(f"unknown audience {audience!r}")
@@ -185,15 +188,21 @@ def build_summary(
             activities=_activities(current),
             guidance=_guidance(client.id, period, zone, locale),
             notes=_notes(client.id, period, zone, locale, practitioner_version),
-            # Kept for the day until her next save (portal/reports/insight_cache.py).
-            insights=insight_cache.section(
-                client.id,
-                local_today(client.timezone),
-                insight_key(period, locale),
-                lambda: insight_section(checkin_days(current, MEASURE_KEYS), locale),
-            ),
+            insights=_insights(client, period, locale, current, keep_insights),
             **referral,
         )
+
+
+def _insights(client: User, period: Period, locale: str, current, keep: bool):
+    """Find what seems to help her; kept for the day until her next save when asked."""
+
+    def compute():
+        return insight_section(checkin_days(current, MEASURE_KEYS), locale)
+
+    if not keep:
+        return compute()
+    key = insight_key(period, locale)
+    return insight_cache.section(client.id, local_today(client.timezone), key, compute)
 
 
 def _referral_facts(profile: ClientProfile | None, sender: User | None, locale: str) -> dict:

@@ -41,6 +41,7 @@ def _summary(client: User, form: PeriodForm, audience: str) -> ProgressSummary:
         form.period.end,
         audience=audience,
         locale=str(get_locale()),
+        keep_insights=True,
     )
 
 
