@@ -54,6 +54,44 @@ def _cut_connections(url: str) -> int:
         ).fetchone()[0]
 
 
+def _unanswered_saves_kept(url: str, mothers: list, changed: int) -> int:
+    """Count days whose stored values are those of a later save that got no answer.
+
+    A worker killed after its COMMIT but before its answer leaves her phone without an answer
+    for a save that is stored. If the day had been acknowledged before with other values, the
+    load test's check counts that day as changed; it is not: what is stored is what she sent
+    last. Returns how many of the "changed" days are that (the rest are real changes).
+    """
+    if not changed:
+        return 0
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(sa.text(
+                "select u.email, c.day, c.mood, c.tension, c.energy, c.bonding, c.sleep_quality,"
+                " c.sleep_hours, c.night_wakings, c.skin_to_skin_minutes, c.activities, c.note"
+                " from checkins c join users u on u.id = c.client_id"
+            )).all()
+    finally:
+        engine.dispose()
+    stored = {}
+    for email, day, *values in rows:
+        values[5] = float(values[5]) if values[5] is not None else None
+        values[8] = sorted(values[8])
+        stored[(email, day)] = tuple(values)
+    kept = 0
+    for mother in mothers:
+        email = f"load{mother.number}@example.test"
+        for day, values in mother.acknowledged.items():
+            found = stored.get((email, day))
+            later = [load._as_stored(unanswered) for unanswered in mother.uncertain.get(day, [])]
+            if found is not None and found != load._as_stored(values) and found in later:
+                kept += 1
+    return kept
+
+
 def _chaos(url: str, master: int, seconds: float, stop: threading.Event, log: list) -> None:
     started = time.monotonic()
     next_cut = CUT_EVERY_SECONDS
@@ -113,6 +151,8 @@ def test_saves_survive_cut_connections_and_killed_workers(tmp_path, monkeypatch)
             server.stop()
     try:
         report = load._check_database(url, mothers)
+        unanswered_kept = _unanswered_saves_kept(url, mothers, report["changed"])
+        report["changed"] -= unanswered_kept
     finally:
         load._drop_database("postgresql", url)
 
@@ -139,7 +179,8 @@ def test_saves_survive_cut_connections_and_killed_workers(tmp_path, monkeypatch)
         f"  responses: {dict(sorted(statuses.items(), key=str))}\n"
         f"  database: {report['rows']} check-in rows; lost {report['lost']}, "
         f"changed {report['changed']}, duplicated {report['duplicated']}, "
-        f"stored without acknowledgement {report['unacknowledged_but_stored']}"
+        f"stored without acknowledgement {report['unacknowledged_but_stored']}, "
+        f"holding her later unanswered save {unanswered_kept}"
     )
     if failed and server.log_path.exists():
         print(server.log_path.read_text()[-3000:])
