@@ -30,6 +30,7 @@ def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
 
     register_logging(app)
     register_extensions(app)
+    register_assets(app)
     register_url_converters(app)
     register_blueprints(app)
     register_errorhandlers(app)
@@ -67,6 +68,13 @@ def register_extensions(app: Flask) -> None:
     from portal.auth import sessions
 
     sessions.init_login_manager(login_manager)
+
+
+def register_assets(app: Flask) -> None:
+    """Fingerprint static files, build the inline stylesheet, compress what is sent."""
+    from portal import assets
+
+    assets.init_app(app)
 
 
 def register_url_converters(app: Flask) -> None:

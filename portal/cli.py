@@ -40,6 +40,17 @@ def register(app: Flask) -> None:
 
         worker_loop.run(max_ticks=ticks)
 
+    @app.cli.command("collect-static")
+    @click.argument("target", type=click.Path(file_okay=False))
+    def collect_static(target: str) -> None:
+        """Write the static files, fingerprinted and gzipped, where nginx serves them."""
+        from pathlib import Path
+
+        from portal import assets
+
+        count = assets.collect(app.extensions["assets"], Path(target))
+        click.echo(f"{count} files written to {target}.")
+
     @app.cli.command("create-admin")
     @click.option("--email", prompt=True)
     @click.option("--name", "full_name", prompt="Name")

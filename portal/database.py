@@ -102,3 +102,54 @@ def _before_cursor_execute(connection, cursor, statement, *_args) -> None:
         cursor.execute("COMMIT")  # nothing was written yet: this only ends the read
     cursor.execute("BEGIN IMMEDIATE")
     connection.info[TRANSACTION] = "write"
+
+
+# --- a database blip during a request --------------------------------------------------------
+
+RETRY_SAFE = "_retry_safe_after_disconnect"
+
+
+def retry_safe(view):
+    """Mark a view whose POST may run a second time: it stores once whatever the repeats.
+
+    A check-in is an upsert of her one row for the day; a questionnaire keys on its one-time
+    submission id. So when the connection dies mid-transaction (or just after COMMIT was sent),
+    running the request again stores what she sent exactly once.
+    """
+    setattr(view, RETRY_SAFE, True)
+    return view
+
+
+def retry_after_disconnect(app: Flask, error: Exception):
+    """Run the request once more after its database connection died; None if it may not.
+
+    Called by the 500 handler after the rollback. Reads (GET, HEAD) may always run again; a POST
+    only when its view is marked `retry_safe`. The dead connection was invalidated, so the
+    second run gets a fresh one from the pool. If that fails too, the 500 page stands.
+    """
+    from flask import g, request
+    from sqlalchemy.exc import DBAPIError
+
+    if not (isinstance(error, DBAPIError) and error.connection_invalidated):
+        return None
+    if g.get("retried_after_disconnect"):
+        return None
+    view = app.view_functions.get(request.endpoint or "")
+    if request.method not in READ_METHODS and not getattr(view, RETRY_SAFE, False):
+        return None
+    g.retried_after_disconnect = True
+    app.logger.warning(
+        "database connection lost during %s %s; running it once more", request.method,
+        request.path,
+    )
+    from portal.extensions import db
+
+    try:
+        response = app.preprocess_request()
+        if response is None:
+            response = app.dispatch_request()
+    except Exception:  # the second run failed too: the error page stands
+        db.session.rollback()
+        app.logger.exception("the request failed again after a lost database connection")
+        return None
+    return response

@@ -9,6 +9,7 @@ from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from portal import database
 from portal.extensions import db, limiter
 
 MESSAGES = {
@@ -100,5 +101,9 @@ def register(app: Flask) -> None:
     @app.errorhandler(Exception)
     def server_error(error: Exception):
         db.session.rollback()
+        # A dropped database connection is not her problem: a safe request runs once more.
+        retried = database.retry_after_disconnect(app, error)
+        if retried is not None:
+            return retried
         app.logger.exception("unhandled error")
         return render_error(500)

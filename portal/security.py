@@ -32,9 +32,14 @@ PERMISSIONS_POLICY = {
 
 def init_app(app: Flask) -> None:
     """Install the headers, the proxy fix and the per-request session checks."""
+    from portal import assets
     from portal.auth import twofactor
 
     production = app.config.get("SESSION_COOKIE_SECURE", False)
+    # The one inline stylesheet and script (portal/assets.py) are allowed by their hashes.
+    policy = dict(CONTENT_SECURITY_POLICY)
+    for directive, source in assets.csp_sources(app).items():
+        policy[directive] = f"{policy[directive]} {source}"
     # One Talisman per app: it keeps its settings on the instance, so a shared one would let
     # the last app built (a test with HSTS, say) decide the headers of every other app.
     app.extensions["talisman"] = Talisman(
@@ -42,7 +47,7 @@ def init_app(app: Flask) -> None:
         force_https=production,
         strict_transport_security=production,
         session_cookie_secure=production,
-        content_security_policy=CONTENT_SECURITY_POLICY,
+        content_security_policy=policy,
         frame_options="DENY",
         referrer_policy="same-origin",
         permissions_policy=PERMISSIONS_POLICY,

@@ -13,6 +13,7 @@ from portal.demo import BREATHING_HELPS, client_email, seed_demo
 from portal.extensions import db
 from portal.insights import FINDINGS, NO_PATTERN, TOO_FEW_DAYS
 from portal.models import CheckIn, InsightShown, User
+from portal.reports import insight_cache
 from portal.reports.insight_lines import RECENTLY_SHOWN_DAYS
 from portal.reports.summary import build_summary
 from tests.conftest import login
@@ -174,6 +175,8 @@ def test_a_finding_that_goes_leaves_a_line_for_fourteen_days(app, mother):
     today = mother_today(mother)
     for checkin in db.session.scalars(sa.select(CheckIn).where(CheckIn.client_id == mother.id)):
         checkin.tension = 2 + checkin.day.toordinal() % 3
+    # Her saves drop the day's kept section; these edits go straight into the table.
+    insight_cache.forget(mother.id)
     db.session.commit()
 
     words = text_of(test_client.get("/reports/me").get_data(as_text=True))
@@ -190,6 +193,7 @@ def test_a_finding_that_goes_leaves_a_line_for_fourteen_days(app, mother):
     db.session.execute(
         sa.update(InsightShown).values(last_shown=today - timedelta(days=RECENTLY_SHOWN_DAYS + 1))
     )
+    insight_cache.forget(mother.id)  # as a new day would
     db.session.commit()
     words = text_of(test_client.get("/reports/me").get_data(as_text=True))
     assert "Earlier we saw" not in words
@@ -205,3 +209,57 @@ def test_the_line_needs_the_comparison_to_be_made_again(app, mother):
     page = test_client.get(f"/reports/me?start={today - timedelta(days=6)}&end={today}")
 
     assert "Earlier we saw" not in text_of(page.get_data(as_text=True))
+
+
+# --- kept for the day, until her next save (portal/reports/insight_cache.py) -----------------
+
+
+def test_the_section_is_kept_for_the_day_and_her_save_brings_it_up_to_date(app, mother):
+    from portal.dates import local_today
+    from portal.models import CheckIn, InsightCache
+    from tests.conftest import post_drawn_form
+
+    add_breathing_days(mother)
+    browser = signed_in(app, mother)
+    first = text_of(browser.get("/reports/me").get_data(as_text=True))
+    assert "your tension was often lower (1.6 against 3.6" in first
+    assert db.session.scalar(sa.select(sa.func.count(InsightCache.id))) == 2  # section, charts
+
+    # A change that did not come through a save (here, straight into the table) is not seen
+    # until the next day: the page reads what was kept ...
+    today = local_today(mother.timezone)
+    db.session.execute(
+        sa.update(CheckIn).where(CheckIn.day == today - timedelta(days=2)).values(tension=5)
+    )
+    db.session.commit()
+    assert "(1.6 against 3.6" in text_of(browser.get("/reports/me").get_data(as_text=True))
+
+    # ... and her save makes the page compute it again, with everything she logged.
+    response = post_drawn_form(browser, "/me/", {
+        "day": today.isoformat(), "mood": "3", "tension": "5", "activities": "breathing",
+    })
+    assert response.status_code == 303
+    after = text_of(browser.get("/reports/me").get_data(as_text=True))
+    assert "(1.6 against 3.6" not in after
+    assert "What often went with a better day" in after
+
+
+def test_each_language_and_period_is_kept_apart(app, mother):
+    add_breathing_days(mother)
+    assert "your tension was often lower" in text_of(
+        signed_in(app, mother, "en").get("/reports/me").get_data(as_text=True)
+    )
+    dutch = text_of(signed_in(app, mother, "nl").get("/reports/me").get_data(as_text=True))
+    assert "your tension was often lower" not in dutch
+    assert "spanning" in dutch.lower()
+
+
+def test_the_kept_rows_go_with_her_erasure(app, mother):
+    from portal.models import InsightCache
+
+    add_breathing_days(mother)
+    signed_in(app, mother).get("/reports/me")
+    assert db.session.scalar(sa.select(sa.func.count(InsightCache.id))) == 2
+    db.session.execute(sa.delete(User).where(User.id == mother.id))  # the FK cascades
+    db.session.commit()
+    assert db.session.scalar(sa.select(sa.func.count(InsightCache.id))) == 0

@@ -21,6 +21,7 @@ from portal.links import absolute_url
 from portal.mail import send_mail
 from portal.models import CheckIn, CheckInRevision, ClientProfile, Role, User
 from portal.models.base import UTCDateTime
+from portal.reports import insight_cache
 
 CHECKIN_FIELDS = (
     "mood",
@@ -82,6 +83,7 @@ def save_checkin(
     loaded = db.session.identity_map.get(db.session.identity_key(CheckIn, checkin_id))
     if loaded is not None:
         db.session.expire(loaded)
+    insight_cache.forget(client.id)  # what seems to help her may have changed
     if entered_by is None:
         audit.record("checkin_saved", client=client, detail=day.isoformat())
     else:

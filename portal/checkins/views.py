@@ -20,6 +20,7 @@ from portal.access import roles_required
 from portal.checkins import services
 from portal.checkins.forms import CheckInForm, ReminderForm, reminder_form_for
 from portal.checkins.history import build_history
+from portal.database import retry_safe
 from portal.dates import local_today
 from portal.extensions import db
 from portal.guidance.services import recommendations_for
@@ -52,6 +53,7 @@ def _requested_day(today: date) -> tuple[date, bool]:
 
 
 @bp.route("/", methods=["GET", "POST"])
+@retry_safe
 def today():
     """Show and save the daily check-in (today, or a day up to a week back)."""
     client = current_user

@@ -1,6 +1,7 @@
 """Typed SQLAlchemy models, one module per aggregate; imported here so Alembic sees them all."""
 
 from portal.models.audit import AuditEvent
+from portal.models.caches import InsightCache
 from portal.models.careteam import CareTeamMember, ContactAttempt, PracticeSetting, ShareLink
 from portal.models.checkins import ACTIVITIES, CheckIn, CheckInRevision
 from portal.models.flags import Flag
@@ -40,6 +41,7 @@ __all__ = [
     "AuditEvent",
     "CareTeamMember",
     "CheckIn",
+    "InsightCache",
     "CheckInRevision",
     "ClientProfile",
     "Consent",

@@ -10,13 +10,13 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_from_directory,
     url_for,
 )
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from portal import assets
 from portal.auth.services import home_endpoint
 from portal.extensions import db, limiter
 from portal.links import absolute_url
@@ -54,7 +54,12 @@ def offline():
 @bp.route("/sw.js")
 def service_worker():
     """Serve the service worker from the root, so it may keep the help page for offline use."""
-    response = send_from_directory(Path(current_app.static_folder) / "js", "sw.js", max_age=0)
+    source = (Path(current_app.static_folder) / "js" / "sw.js").read_text(encoding="utf-8")
+    # It precaches the files under the fingerprinted names the pages ask for (portal/assets.py),
+    # and its text changes with theirs, so a phone picks up the new files with the new worker.
+    response = current_app.response_class(
+        assets.fingerprint_literals(source), mimetype="text/javascript"
+    )
     response.headers["Cache-Control"] = "no-cache"  # a new version is picked up at once
     return response
 

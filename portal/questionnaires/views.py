@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from portal import labels
 from portal.access import client_record_for_practitioner, roles_required
+from portal.database import retry_safe
 from portal.dates import local_today
 from portal.extensions import db
 from portal.models import Role, User
@@ -121,6 +122,7 @@ def _safety_options(instrument) -> dict[str, set[str]]:
 
 @bp.route("/<key>", methods=["GET", "POST"])
 @roles_required(Role.CLIENT)
+@retry_safe
 def fill(key: str):
     """Show a questionnaire and score her answers."""
     return _fill(current_user, key, None, {})

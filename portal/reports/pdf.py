@@ -23,9 +23,11 @@ from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from portal.dates import local_today
+from portal.reports import insight_cache
 from portal.reports.insight_lines import insight_charts
 from portal.reports.referral import front_charts
-from portal.reports.summary import ProgressSummary, summary_charts
+from portal.reports.summary import ProgressSummary, insight_key, summary_charts
 
 PRINT_STYLESHEET = Path("css") / "print.css"
 FILENAME_PREFIXES = {"nl": "voortgang", "en": "progress"}
@@ -133,13 +135,21 @@ def render_summary_html(summary: ProgressSummary) -> str:
     # The referral audience has its own template: risk first, third person, only what she
     # consented to share.
     template = "reports/referral_pdf.html" if summary.is_referral_version else "reports/pdf.html"
+    # The charts change only with her check-ins: kept for the day until her next save.
+    key = f"{summary.audience} {insight_key(summary.period, summary.locale)}"
+    today = local_today()
     with force_locale(summary.locale):
         return render_template(
             template,
             summary=summary,
-            charts=summary_charts(summary),
+            charts=insight_cache.charts(
+                summary.client_id, today, f"pdf {key}", lambda: summary_charts(summary)
+            ),
             front_charts=front_charts(summary),
-            insight_charts=insight_charts(summary.insights, summary.locale, width=560),
+            insight_charts=insight_cache.charts(
+                summary.client_id, today, f"560 {key}",
+                lambda: insight_charts(summary.insights, summary.locale, width=560),
+            ),
             soft_wrap=soft_wrap,
         )
 

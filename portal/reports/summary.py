@@ -25,6 +25,7 @@ from portal import charts, measures
 from portal.dates import local_today, weeks_postpartum
 from portal.extensions import db
 from portal.models import ClientProfile, User
+from portal.reports import insight_cache
 from portal.reports.insight_lines import checkin_days, insight_section
 from portal.reports.insights_shown import recently_shown
 from portal.reports.referral import referral_front
@@ -119,6 +120,11 @@ __all__ = [
 ]
 
 
+def insight_key(period: Period, locale: str) -> str:
+    """Name a period and language for the insight cache."""
+    return f"{period.start.isoformat()} {period.end.isoformat()} {locale}"
+
+
 def build_summary(
     client: User,
     period_start: date,
@@ -129,12 +135,15 @@ def build_summary(
     sender: User | None = None,
     reason: str | None = None,
     include_contact: bool = True,
+    keep_insights: bool = False,
 ) -> ProgressSummary:
     """Build the progress summary of a client for a period, in a fixed number of queries.
 
     The referral version names the sender (``sender``, else her own practitioner) and opens
     with its own first page: the ``reason`` for sharing, the current risk, the latest scores,
-    what was done and how to reach her (her phone only when ``include_contact``).
+    what was done and how to reach her (her phone only when ``include_contact``). With
+    ``keep_insights`` the insight section is read from, or kept in, the day's cache (her
+    progress page and the PDFs, where it is most of the work on a long period).
     """
     if audience not in AUDIENCES:
         raise ValueError(f"unknown audience {audience!r}")
@@ -202,16 +211,29 @@ def build_summary(
             insights=(
                 None
                 if audience == REFERRAL
-                else insight_section(
-                    checkin_days(current, MEASURE_KEYS),
-                    locale,
-                    # A finding that went leaves a line only in a view that ends today. Read
-                    # always, so that every summary runs the same number of queries.
-                    shown_before if period.end == local_today(client.timezone) else (),
-                )
+                else _insights(client, period, locale, current, keep_insights, shown_before)
             ),
             **referral,
         )
+
+
+def _insights(client: User, period: Period, locale: str, current, keep: bool, shown_before):
+    """Find what went with her better days; kept for the day until her next save when asked."""
+    today = local_today(client.timezone)
+
+    def compute():
+        # A finding that went leaves a line only in a view that ends today. `shown_before` is
+        # read always, so that every summary runs the same number of queries.
+        return insight_section(
+            checkin_days(current, MEASURE_KEYS),
+            locale,
+            shown_before if period.end == today else (),
+        )
+
+    if not keep:
+        return compute()
+    key = insight_key(period, locale)
+    return insight_cache.section(client.id, today, key, compute)
 
 
 def _referral_facts(profile: ClientProfile | None, sender: User | None, locale: str) -> dict:

@@ -10,6 +10,7 @@ from portal import audit
 from portal.access import client_record_for_practitioner, roles_required
 from portal.dates import local_today
 from portal.models import Role, User
+from portal.reports import insight_cache
 from portal.reports.fhir import Bundle, build_bundle
 from portal.reports.forms import PeriodForm, ReferralReasonForm
 from portal.reports.insight_lines import insight_charts
@@ -21,6 +22,7 @@ from portal.reports.summary import (
     REFERRAL,
     ProgressSummary,
     build_summary,
+    insight_key,
     summary_charts,
 )
 
@@ -40,6 +42,7 @@ def _summary(client: User, form: PeriodForm, audience: str) -> ProgressSummary:
         form.period.end,
         audience=audience,
         locale=str(get_locale()),
+        keep_insights=True,
     )
 
 
@@ -66,6 +69,13 @@ def progress():
         # What she is told today, so that a finding that goes later leaves a line; committed
         # with the access-log entry of this page view.
         remember_shown(client.id, summary.insights.shown, summary.period.end)
+    # Kept with the section until her next save; stored before the page view's one commit.
+    strip_charts = insight_cache.charts(
+        client.id,
+        local_today(client.timezone),
+        f"400 {insight_key(summary.period, summary.locale)}",
+        lambda: insight_charts(summary.insights, summary.locale),
+    )
     _record_access("progress_viewed", client, summary)
     return render_template(
         "reports/progress.html",
@@ -73,7 +83,7 @@ def progress():
         summary=summary,
         # Narrower than the printed ones, so that their text stays legible on a phone.
         charts=summary_charts(summary, width=400, height=260),
-        insight_charts=insight_charts(summary.insights, summary.locale),
+        insight_charts=strip_charts,
         period_args=form.period_args(),
     )
 

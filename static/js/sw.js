@@ -5,16 +5,10 @@
 // Background Sync says the connection is back, and shows push reminders.
 importScripts("/static/js/drafts.js");
 
-const CACHE = "portal-help-v2";
+const CACHE = "portal-help-v3";
 const LANGUAGES = ["nl", "en"];
+// Pages carry their stylesheet inline (portal/assets.py), so no stylesheet is kept.
 const ASSETS = [
-  "/static/vendor/pico/pico.min.css",
-  "/static/css/portal.css",
-  "/static/css/checkins.css",
-  "/static/css/guidance.css",
-  "/static/css/practice.css",
-  "/static/css/reports.css",
-  "/static/css/privacy.css",
   "/static/js/nav.js",
   "/static/js/drafts.js",
   "/static/favicon.svg",

@@ -7,10 +7,10 @@ measures, through the Flask test client: the dashboard of a practitioner with 25
 dashboard of one with all 500 clients (the caseload is reassigned for that), and a client page with
 365 days of data (30 and 90 day periods). For each: p50/p95 over 30 requests, the number of SQL
 statements, the time of the page's own SQL alone (cursor executes, timed with
-before/after_cursor_execute) and the ratio page/SQL. A framework floor (the help page, signed in)
-is measured in the same run as the baseline. Targets: dashboard p95 < 150 ms at 500 clients, client
-page p95 < 100 ms, page time <= 2x its SQL time. It prints and compares; it fails only on wrong
-pages or on a query count that grows with the caseload, never on timing.
+before/after_cursor_execute) and the ratio page/SQL (shown, no longer a target). A framework
+floor (the help page, signed in) is measured in the same run as the baseline. Targets: dashboard
+p95 < 150 ms at 500 clients, client page p95 < 100 ms. It prints and compares; it fails only on
+wrong pages or on a query count that grows with the caseload, never on timing.
 
 SQLite always; PostgreSQL too when TEST_DATABASE_URL (or the Makefile's default URL) answers.
 The PostgreSQL database is wiped and rebuilt: point TEST_DATABASE_URL at a scratch database.
@@ -63,7 +63,6 @@ DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 TARGET_DASHBOARD_500_P95_MS = 150
 TARGET_CLIENT_PAGE_P95_MS = 100
-TARGET_PAGE_OVER_SQL = 2.0
 
 
 def _postgres_url() -> str | None:
@@ -518,11 +517,6 @@ def test_bench_practice_pages(bench_app):
         f"  client page p95 < {TARGET_CLIENT_PAGE_P95_MS} ms: {client_30.p95:.1f} ms, "
         f"{_verdict(client_30.p95, TARGET_CLIENT_PAGE_P95_MS)}"
     )
-    for figure in figures[1:]:
-        print(
-            f"  {figure.name}: page/SQL {figure.ratio:.1f} <= {TARGET_PAGE_OVER_SQL}: "
-            f"{_verdict(figure.ratio, TARGET_PAGE_OVER_SQL + 1e-9)}"
-        )
 
     # Not timing: the architecture's promise that the query count does not grow with caseload.
     assert dashboard_25.queries == dashboard_500.queries

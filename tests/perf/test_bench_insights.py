@@ -5,8 +5,11 @@ Measured in one run, 30 repetitions after a warm-up, p50 and p95: (a) ``find_ins
 on the 365 days, (b) the whole section (statistics, sentences) and its strip charts, (c) her
 progress page for the 365-day period and for the default 30 days, through the Flask test
 client. The insight's share of the page is (b) / ((c) - (b)): the time it adds to a page
-without the section. Target: at most 20 % of the progress page's p50. It prints and compares;
-it fails only on a wrong page or a missing finding, never on timing.
+without the section. Since issue #25 the section and its charts are kept per client and day
+until her next save (portal/reports/insight_cache.py): (d) is reading them back, as every view
+after the first of the day does, and its share (d) / ((c) - (d)) has the target: at most 15 %
+of the 365-day page's p50. The first view of a day (and the first after a save) pays (b) once.
+It prints and compares; it fails only on a wrong page or a missing finding, never on timing.
 """
 
 from __future__ import annotations
@@ -16,17 +19,20 @@ import statistics
 import time
 from datetime import timedelta
 
+import pytest
+
 from portal.dates import local_today
 from portal.extensions import db
 from portal.insights import find_insights
 from portal.models import ACTIVITIES, CheckIn
+from portal.reports import insight_cache
 from portal.reports.insight_lines import checkin_days, insight_charts, insight_section
-from portal.reports.summary import MEASURE_KEYS
+from portal.reports.summary import MEASURE_KEYS, Period, insight_key
 from tests.conftest import login
 
 DAYS = 365
 REQUESTS = 30
-TARGET_SHARE = 0.20
+TARGET_SHARE = 0.15
 
 
 def _timed(action, repeat=REQUESTS) -> list[float]:
@@ -92,7 +98,18 @@ def test_insights_on_a_year_add_little_to_the_progress_page(app, make):
     page_year = _timed(lambda: page(year))
     page_month = _timed(lambda: page("/reports/me"))
 
-    share = added / (_p(page_year, 50) - added)
+    # What a view reads back once the day's first view kept the section and its charts.
+    period = Period(today - timedelta(days=DAYS - 1), today)
+    key = insight_key(period, "en")
+
+    def kept():
+        insight_cache.section(mother.id, today, key, lambda: pytest.fail("not kept"))
+        insight_cache.charts(mother.id, today, f"400 {key}", lambda: pytest.fail("not kept"))
+        db.session.rollback()
+
+    read_back = _timed(kept)
+    cold_share = added / (_p(page_year, 50) - _p(read_back, 50))
+    share = _p(read_back, 50) / (_p(page_year, 50) - _p(read_back, 50))
     print(
         f"\n== insights on {DAYS} days, {len(ACTIVITIES)} activities x 6 measures,"
         f" {found.comparisons_made} comparisons\n"
@@ -104,6 +121,9 @@ def test_insights_on_a_year_add_little_to_the_progress_page(app, make):
         f"progress page, 365 d   p50 {_p(page_year, 50):7.1f} ms  p95 {_p(page_year, 95):7.1f} ms\n"
         f"progress page, 30 d    p50 {_p(page_month, 50):7.1f} ms"
         f"  p95 {_p(page_month, 95):7.1f} ms\n"
-        f"insights' share of the 365-day page p50: {share:.0%}"
+        f"kept section + charts   p50 {_p(read_back, 50):7.1f} ms"
+        f"  p95 {_p(read_back, 95):7.1f} ms\n"
+        f"insights' share of the 365-day page p50, first view of the day: {cold_share:.0%}\n"
+        f"insights' share of the 365-day page p50, kept: {share:.0%}"
         f" (target <= {TARGET_SHARE:.0%}: {'met' if share <= TARGET_SHARE else 'NOT met'})"
     )

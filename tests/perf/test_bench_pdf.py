@@ -46,7 +46,7 @@ REPETITIONS = 20
 PARALLEL = 8
 WORKERS = 4
 TARGET_P50 = 0.8
-TARGET_RATIO = 1.25
+TARGET_RATIO = 1.10
 TARGET_RSS_MB = 250
 CSRF_RE = re.compile(r'name="csrf_token"(?: type="hidden")? value="([^"]+)"')
 

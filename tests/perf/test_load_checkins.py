@@ -184,7 +184,7 @@ class Server:
         )
         self._wait_until_up()
 
-    def _wait_until_up(self, timeout: float = 30) -> None:
+    def _wait_until_up(self, timeout: float = 120) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -195,7 +195,7 @@ class Server:
                         return
             except OSError:
                 time.sleep(0.2)
-        raise RuntimeError("gunicorn did not answer within 30 s")
+        raise RuntimeError(f"gunicorn did not answer within {timeout:.0f} s")
 
     def stop(self) -> None:
         if self.process.poll() is None:
