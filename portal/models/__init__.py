@@ -1,5 +1,12 @@
 """Typed SQLAlchemy models, one module per aggregate; imported here so Alembic sees them all."""
 
+from portal.models.appointments import (
+    APPOINTMENT_KINDS,
+    Appointment,
+    AvailabilityException,
+    CalendarSettings,
+    WeeklyHours,
+)
 from portal.models.audit import AuditEvent
 from portal.models.careteam import CareTeamMember, ContactAttempt, PracticeSetting, ShareLink
 from portal.models.checkins import ACTIVITIES, CheckIn, CheckInRevision
@@ -33,6 +40,11 @@ from portal.models.users import (
 )
 
 __all__ = [
+    "APPOINTMENT_KINDS",
+    "Appointment",
+    "AvailabilityException",
+    "CalendarSettings",
+    "WeeklyHours",
     "ACTIVITIES",
     "Assignment",
     "AuditEvent",
