@@ -19,6 +19,7 @@ from flask_login import current_user
 
 from portal import audit
 from portal.access import client_record_for_practitioner, roles_required
+from portal.appointments.panels import client_page_context as appointments_panel
 from portal.careteam.panels import client_page_context
 from portal.checkins.forms import ACTIVITY_LABELS
 from portal.dates import local_today
@@ -131,6 +132,7 @@ def _render_client_page(client: User, status: int = 200, **forms):
         **client_page_context(
             client, [view.flag for view in record.open_flags + record.closed_flags], forms
         ),
+        **appointments_panel(client),
     )
     # Committed after rendering: a commit expires the loaded rows, and the page reads them all.
     services.record_view(client, days)

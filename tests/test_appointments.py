@@ -1,0 +1,260 @@
+"""Booking, moving and cancelling appointments: her pages, the e-mails with .ics, the rules."""
+
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+import sqlalchemy as sa
+from icalendar import Calendar
+
+from portal.appointments import services
+from portal.extensions import db
+from portal.models import Appointment, AuditEvent, CalendarSettings, Flag, WeeklyHours
+from tests.conftest import post_form
+
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+
+
+def open_every_day(practitioner, kind="video", start=time(9), end=time(17), length=60):
+    for weekday in range(7):
+        db.session.add(WeeklyHours(practitioner_id=practitioner.id, weekday=weekday,
+                                   starts_at=start, ends_at=end, length_minutes=length,
+                                   kind=kind))
+    db.session.commit()
+
+
+@pytest.fixture
+def practice(make):
+    practitioner = make.practitioner(name="Anna de Vries")
+    open_every_day(practitioner)
+    return practitioner
+
+
+def ics_of(message) -> Calendar:
+    assert message.attachment_name == "appointment.ics"
+    return Calendar.from_ical(message.attachment_body)
+
+
+def event_of(calendar: Calendar):
+    [event] = calendar.walk("VEVENT")
+    return event
+
+
+def first_slot(practitioner, kind="video", after_days=2):
+    slots = services.open_slots(practitioner.id, kind=kind)
+    later = datetime.now(UTC) + timedelta(days=after_days)
+    return next(slot for slot in slots if slot.starts_at > later)
+
+
+def test_she_books_moves_and_cancels_and_her_calendar_follows_one_uid(
+        login_as, practice, outbox):
+    browser, client = login_as("client", practitioner=practice, name="Sophie de Groot")
+    slot = first_slot(practice)
+    page = browser.get("/me/appointments/book/video/confirm",
+                       query_string={"start": slot.starts_at.isoformat()})
+    assert page.status_code == 200
+    assert "Book this time" in page.get_data(as_text=True)
+    response = post_form(browser, "/me/appointments/book/video/confirm",
+                         {"start": slot.starts_at.isoformat()})
+    assert response.status_code == 303
+    [appointment] = db.session.scalars(sa.select(Appointment)).all()
+    assert appointment.starts_at == slot.starts_at
+    home = browser.get("/me/").get_data(as_text=True)
+    assert "Your next appointment" in home
+    booked = ics_of(outbox[-1])
+    assert booked["METHOD"] == "REQUEST"
+    assert event_of(booked)["SEQUENCE"] == 0
+
+    new_slot = first_slot(practice, after_days=4)
+    response = post_form(browser, f"/me/appointments/{appointment.id}/move/confirm",
+                         {"start": new_slot.starts_at.isoformat()})
+    assert response.status_code == 303
+    moved = ics_of(outbox[-1])
+    assert moved["METHOD"] == "REQUEST"
+    assert event_of(moved)["SEQUENCE"] == 1
+    assert event_of(moved).decoded("DTSTART") == new_slot.starts_at
+
+    response = post_form(browser, f"/me/appointments/{appointment.id}/cancel")
+    assert response.status_code == 303
+    cancelled = ics_of(outbox[-1])
+    assert cancelled["METHOD"] == "CANCEL"
+    assert event_of(cancelled)["STATUS"] == "CANCELLED"
+    assert event_of(cancelled)["SEQUENCE"] == 2
+    uids = {str(event_of(c)["UID"]) for c in (booked, moved, cancelled)}
+    assert uids == {appointment.uid}
+    assert [m.kind for m in outbox] == ["appointment_booked", "appointment_moved",
+                                        "appointment_cancelled"]
+    assert all(m.recipient == client.email for m in outbox)
+    # The cancelled time is free again.
+    assert new_slot.starts_at in {s.starts_at for s in services.open_slots(practice.id)}
+
+
+def test_the_loser_of_a_taken_slot_is_told_and_nothing_changes(login_as, make, practice):
+    rival = make.client(practitioner=practice)
+    browser, client = login_as("client", practitioner=practice)
+    slot = first_slot(practice)
+    services.book(rival, "video", slot.starts_at, booked_by=rival)
+    db.session.commit()
+    response = post_form(browser, "/me/appointments/book/video/confirm",
+                         {"start": slot.starts_at.isoformat()})
+    assert response.status_code == 409
+    assert "This time was just taken" in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Appointment)) == 1
+
+
+@pytest.mark.parametrize("start", ["", "tomorrow", "2026-12-08T09:00", "9" * 60,
+                                   "0001-01-01T00:00+00:00"])
+def test_bad_input_gets_422_with_the_fields_message(login_as, practice, start):
+    browser, _client = login_as("client", practitioner=practice)
+    response = post_form(browser, "/me/appointments/book/video/confirm", {"start": start})
+    assert response.status_code == 422
+    assert "Choose one of the offered times." in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Appointment)) == 0
+
+
+def test_no_booking_in_the_past_inside_the_notice_or_outside_the_hours(login_as, practice):
+    browser, _client = login_as("client", practitioner=practice)
+    now = datetime.now(UTC)
+    local_nine = datetime.combine(now.astimezone(AMSTERDAM).date() + timedelta(days=1),
+                                  time(9), tzinfo=AMSTERDAM)
+    refused = [
+        now.replace(minute=0, second=0, microsecond=0) - timedelta(hours=3),  # the past
+        now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=2),  # notice
+        local_nine.replace(hour=20),  # after hours
+        local_nine + timedelta(days=60),  # past the horizon
+        local_nine + timedelta(minutes=10),  # not on the grid
+    ]
+    for start in refused:
+        response = post_form(browser, "/me/appointments/book/video/confirm",
+                             {"start": start.isoformat()})
+        assert response.status_code == 422, start
+        assert "can no longer be booked" in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Appointment)) == 0
+
+
+def test_inside_the_change_limit_she_is_asked_to_call(login_as, practice):
+    browser, client = login_as("client", practitioner=practice)
+    start = datetime.now(UTC).replace(second=0, microsecond=0) + timedelta(hours=20)
+    appointment = Appointment(client_id=client.id, practitioner_id=practice.id, kind="video",
+                              starts_at=start, ends_at=start + timedelta(hours=1))
+    db.session.add(appointment)
+    db.session.commit()
+    home = browser.get("/me/").get_data(as_text=True)
+    assert 'href="tel:' in home and "please call us" in home
+    for url in (f"/me/appointments/{appointment.id}/move",
+                f"/me/appointments/{appointment.id}/cancel"):
+        page = browser.get(url)
+        assert page.status_code == 409
+        assert 'href="tel:' in page.get_data(as_text=True)
+    response = post_form(browser, f"/me/appointments/{appointment.id}/cancel")
+    assert response.status_code == 409
+    db.session.refresh(appointment)
+    assert appointment.cancelled_at is None
+
+
+def test_she_cannot_see_or_change_anothers_appointment(login_as, make, practice):
+    other = make.client(practitioner=practice)
+    slot = first_slot(practice)
+    appointment = services.book(other, "video", slot.starts_at, booked_by=other)
+    db.session.commit()
+    browser, _client = login_as("client", practitioner=practice)
+    assert browser.get(f"/me/appointments/{appointment.id}/move").status_code == 404
+    assert post_form(browser, f"/me/appointments/{appointment.id}/cancel").status_code == 404
+    db.session.refresh(appointment)
+    assert appointment.cancelled_at is None
+
+
+def test_the_practitioner_books_for_her_from_the_client_page(login_as, make, practice, outbox):
+    client = make.client(practitioner=practice)
+    browser, _me = login_as("practitioner", user=practice)
+    page = browser.get(f"/practice/clients/{client.id}").get_data(as_text=True)
+    assert "Book an appointment for her" in page
+    slot = services.open_slots(practice.id, by_practice=True)[0]
+    response = post_form(browser, f"/practice/clients/{client.id}/appointments",
+                         {"kind": "video", "start": slot.starts_at.isoformat()})
+    assert response.status_code == 303
+    [appointment] = db.session.scalars(sa.select(Appointment)).all()
+    assert appointment.client_id == client.id and appointment.booked_by_id == practice.id
+    assert outbox[-1].recipient == client.email
+    page = browser.get(f"/practice/clients/{client.id}").get_data(as_text=True)
+    assert "No appointments booked." not in page
+    # Another practitioner cannot book for her.
+    stranger, _other = login_as("practitioner")
+    response = post_form(stranger, f"/practice/clients/{client.id}/appointments",
+                         {"kind": "video", "start": slot.starts_at.isoformat()})
+    assert response.status_code == 404
+
+
+def test_week_view_shows_the_clients_flags_and_logs_the_view(login_as, make, practice):
+    client = make.client(practitioner=practice, name="Sophie de Groot")
+    db.session.add(Flag(client_id=client.id, rule="epds_high", level="high", level_rank=1,
+                        evidence={}, raised_at=datetime.now(UTC)))
+    slot = first_slot(practice, after_days=1)
+    services.book(client, "video", slot.starts_at, booked_by=client)
+    db.session.commit()
+    browser, _me = login_as("practitioner", user=practice)
+    day = slot.local_start().date().isoformat()
+    page = browser.get(f"/practice/calendar?day={day}").get_data(as_text=True)
+    assert "Sophie de Groot" in page
+    assert 'class="badge high"' in page and "EPDS ≥ 13" in page
+    day_page = browser.get(f"/practice/calendar?day={day}&view=day").get_data(as_text=True)
+    assert "Sophie de Groot" in day_page
+    logged = db.session.scalars(sa.select(AuditEvent).where(
+        AuditEvent.action == "appointments_viewed", AuditEvent.client_id == client.id)).all()
+    assert logged
+    # Another practitioner's calendar does not show her.
+    stranger, _other = login_as("practitioner")
+    assert "Sophie de Groot" not in stranger.get(
+        f"/practice/calendar?day={day}").get_data(as_text=True)
+    # The admin sees every practitioner's appointments and hours.
+    admin, _admin = login_as("admin")
+    assert "Sophie de Groot" in admin.get(f"/practice/calendar?day={day}").get_data(
+        as_text=True)
+    hours = admin.get("/admin/hours").get_data(as_text=True)
+    assert "Anna de Vries" in hours and "09:00–17:00" in hours
+
+
+def test_reminders_go_once_a_day_before(app, make, practice, outbox):
+    client = make.client(practitioner=practice)
+    now = datetime.now(UTC)
+    start = now + timedelta(hours=20)
+    appointment = Appointment(client_id=client.id, practitioner_id=practice.id, kind="video",
+                              starts_at=start, ends_at=start + timedelta(hours=1),
+                              created_at=now - timedelta(days=3),
+                              updated_at=now - timedelta(days=3))
+    later = Appointment(client_id=client.id, practitioner_id=practice.id, kind="video",
+                        starts_at=start + timedelta(days=3),
+                        ends_at=start + timedelta(days=3, hours=1),
+                        updated_at=now - timedelta(days=3))
+    db.session.add_all([appointment, later])
+    db.session.commit()
+    assert services.send_due_reminders(now) == 1
+    db.session.commit()
+    assert services.send_due_reminders(now) == 0
+    [reminder] = list(outbox)
+    assert reminder.kind == "appointment_reminder"
+    assert str(event_of(ics_of(reminder))["UID"]) == appointment.uid
+
+
+def test_rules_and_hours_forms_refuse_bad_input(login_as):
+    browser, practitioner = login_as("practitioner")
+    response = post_form(browser, "/practice/availability/hours",
+                         {"weekday": "0", "starts_at": "17:00", "ends_at": "09:00",
+                          "length_minutes": "50", "kind": "video"})
+    assert response.status_code == 422
+    assert "The end must come after the start." in response.get_data(as_text=True)
+    response = post_form(browser, "/practice/availability/rules",
+                         {"buffer_minutes": "-5", "notice_hours": "12", "horizon_days": "42",
+                          "change_limit_hours": "24"})
+    assert response.status_code == 422
+    assert "Between 0 and 120 minutes." in response.get_data(as_text=True)
+    assert db.session.get(CalendarSettings, practitioner.id) is None
+    ok = post_form(browser, "/practice/availability/hours",
+                   {"weekday": "0", "starts_at": "09:00", "ends_at": "12:00",
+                    "length_minutes": "50", "kind": "video"})
+    assert ok.status_code == 303
+    overlap = post_form(browser, "/practice/availability/hours",
+                        {"weekday": "0", "starts_at": "11:00", "ends_at": "13:00",
+                         "length_minutes": "50", "kind": "phone"})
+    assert overlap.status_code == 422
+    assert "overlap" in overlap.get_data(as_text=True)
