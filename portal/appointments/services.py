@@ -61,7 +61,15 @@ class BookingError(ValueError):
 
 
 class SlotTaken(BookingError):
-    """Someone else booked the time a moment ago."""
+    """Someone else booked the time a moment ago.
+
+    `by_constraint` tells that the database's unique index refused the write (the other
+    booking came between our check and our write), not our own check.
+    """
+
+    def __init__(self, message: str = "taken", *, by_constraint: bool = False):
+        super().__init__(message)
+        self.by_constraint = by_constraint
 
 
 class TooLate(BookingError):
@@ -214,7 +222,7 @@ def _write(appointment: Appointment) -> None:
         with db.session.begin_nested():
             db.session.add(appointment)
     except IntegrityError:
-        raise SlotTaken("taken") from None
+        raise SlotTaken(by_constraint=True) from None
 
 
 def may_change(appointment: Appointment, now: datetime | None = None) -> bool:
@@ -243,7 +251,7 @@ def move(appointment: Appointment, starts_at: datetime, *, by: User,
             appointment.reminded_at = None
     except IntegrityError:
         db.session.refresh(appointment)
-        raise SlotTaken("taken") from None
+        raise SlotTaken(by_constraint=True) from None
     _send_invitation(appointment, "moved")
     return appointment
 

@@ -1,0 +1,111 @@
+"""No double booking: two mothers take the same time at once, with real threads and databases.
+
+Each race starts two threads at a barrier, each with its own app context, session and database
+connection, both booking the same free time through the real service. Exactly one must win;
+the other gets SlotTaken, which her page shows as "this time was just taken". Run on SQLite
+(the default) and on PostgreSQL (TEST_DATABASE_URL). Without the partial unique index, a race
+in which both checks pass before either write would book the time twice: the last test shows
+the index alone refusing a second live booking.
+"""
+
+import threading
+from datetime import UTC, datetime, time, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from portal.appointments import services
+from portal.extensions import db
+from portal.models import Appointment, User, WeeklyHours
+
+RACES = 50
+
+
+@pytest.fixture
+def world(make):
+    practitioner = make.practitioner()
+    for weekday in range(7):
+        db.session.add(WeeklyHours(practitioner_id=practitioner.id, weekday=weekday,
+                                   starts_at=time(8), ends_at=time(20), length_minutes=30,
+                                   kind="video"))
+    db.session.commit()
+    mothers = [make.client(practitioner=practitioner) for _ in range(2)]
+    return practitioner, mothers
+
+
+def _race(app, client_ids: list[int], starts_at: datetime) -> list[str]:
+    barrier = threading.Barrier(len(client_ids))
+    outcomes: list[str] = []
+    lock = threading.Lock()
+
+    def attempt(client_id: int) -> None:
+        with app.app_context():
+            client = db.session.get(User, client_id)
+            barrier.wait()
+            try:
+                services.book(client, "video", starts_at, booked_by=client)
+                db.session.commit()
+                result = "won"
+            except services.SlotTaken as taken:
+                db.session.rollback()
+                result = "taken by constraint" if taken.by_constraint else "taken by check"
+            except Exception as error:  # noqa: BLE001 - reported, never swallowed
+                db.session.rollback()
+                result = f"error {type(error).__name__}: {error}"
+            finally:
+                db.session.remove()
+            with lock:
+                outcomes.append(result)
+
+    threads = [threading.Thread(target=attempt, args=(client_id,)) for client_id in client_ids]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return outcomes
+
+
+def test_exactly_one_of_two_mothers_wins_each_of_fifty_races(app, world):
+    practitioner, mothers = world
+    slots = services.open_slots(practitioner.id, kind="video")[:RACES]
+    assert len(slots) == RACES
+    ids = [mother.id for mother in mothers]
+    db.session.commit()
+    db.session.remove()
+    tally: dict[str, int] = {}
+    for slot in slots:
+        outcomes = _race(app, ids, slot.starts_at)
+        assert sorted(o.split(" by ")[0] for o in outcomes) == ["taken", "won"], outcomes
+        for outcome in outcomes:
+            tally[outcome] = tally.get(outcome, 0) + 1
+    print(f"\n{db.engine.dialect.name}: {RACES} races: {tally}")
+    assert tally["won"] == RACES
+    booked = db.session.execute(
+        sa.select(Appointment.starts_at, sa.func.count())
+        .where(Appointment.cancelled_at.is_(None))
+        .group_by(Appointment.starts_at)
+    ).all()
+    assert len(booked) == RACES and all(count == 1 for _start, count in booked)
+
+
+def test_the_index_alone_refuses_a_second_live_booking_and_frees_a_cancelled_one(app, world):
+    practitioner, (first, second) = world
+    start = datetime.now(UTC).replace(microsecond=0) + timedelta(days=3)
+
+    def appointment(client):
+        return Appointment(client_id=client.id, practitioner_id=practitioner.id, kind="video",
+                           starts_at=start, ends_at=start + timedelta(minutes=30))
+
+    db.session.add(appointment(first))
+    db.session.commit()
+    # Past every check, straight at the database: as if both requests had passed theirs.
+    with pytest.raises(services.SlotTaken) as refused:
+        services._write(appointment(second))
+    assert refused.value.by_constraint
+    db.session.rollback()
+    kept = db.session.scalar(sa.select(Appointment))
+    kept.cancelled_at = datetime.now(UTC)
+    db.session.commit()
+    services._write(appointment(second))  # a cancelled time is free again
+    db.session.commit()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Appointment)) == 2
