@@ -258,3 +258,43 @@ def test_rules_and_hours_forms_refuse_bad_input(login_as):
                          "length_minutes": "50", "kind": "phone"})
     assert overlap.status_code == 422
     assert "overlap" in overlap.get_data(as_text=True)
+
+
+def test_the_feed_parses_holds_initials_and_kind_only_and_can_be_renewed_and_revoked(
+        app, login_as, make, practice):
+    client = make.client(practitioner=practice, name="Sophie de Groot",
+                         baby_name="Noor")
+    db.session.add(Flag(client_id=client.id, rule="safety", level="urgent", level_rank=0,
+                        evidence={}, raised_at=datetime.now(UTC)))
+    slot = first_slot(practice)
+    appointment = services.book(client, "video", slot.starts_at, booked_by=client)
+    cancelled = services.book(client, "video", first_slot(practice, after_days=5).starts_at,
+                              booked_by=client)
+    services.cancel(cancelled, by=practice)
+    db.session.commit()
+    browser, _me = login_as("practitioner", user=practice)
+    page = post_form(browser, "/practice/calendar/feed").get_data(as_text=True)
+    url = page.split('class="feed-url">')[1].split("<")[0]
+    token = url.rsplit("/", 1)[1].removesuffix(".ics")
+    settings = db.session.get(CalendarSettings, practice.id)
+    assert settings.feed_token_hash and token not in settings.feed_token_hash
+    anonymous = app.test_client()
+    response = anonymous.get(f"/calendar/{token}.ics")
+    assert response.status_code == 200
+    assert response.mimetype == "text/calendar"
+    calendar = Calendar.from_ical(response.data)
+    [event] = calendar.walk("VEVENT")
+    assert str(event["UID"]) == appointment.uid
+    assert str(event["SUMMARY"]) == "S.d.G. · video"
+    assert event.decoded("DTSTART") == slot.starts_at
+    text = response.get_data(as_text=True)
+    for private in ("Sophie", "Groot", "Noor", "EPDS", "safety", "urgent", client.email):
+        assert private not in text
+    # Renewed: the old address opens nothing, the new one does.
+    page = post_form(browser, "/practice/calendar/feed").get_data(as_text=True)
+    new_token = page.split('class="feed-url">')[1].split("<")[0].rsplit("/", 1)[1][:-4]
+    assert anonymous.get(f"/calendar/{token}.ics").status_code == 404
+    assert anonymous.get(f"/calendar/{new_token}.ics").status_code == 200
+    # Revoked: nothing opens.
+    post_form(browser, "/practice/calendar/feed/revoke")
+    assert anonymous.get(f"/calendar/{new_token}.ics").status_code == 404
