@@ -144,6 +144,7 @@ EXPECTED = {
     "admin.reset_two_factor": {"POST": ADMIN},
     "admin.enquiries": {"GET": ADMIN},
     "admin.mark_enquiry_handled": {"POST": ADMIN},
+    "admin.invite_from_enquiry": {"POST": ADMIN},
     "admin.outbox_page": {"GET": ADMIN},
     "admin.outbox_retry_dead": {"POST": ADMIN},
     "admin.urgent_flags": {"GET": ADMIN},
