@@ -298,3 +298,38 @@ def test_the_feed_parses_holds_initials_and_kind_only_and_can_be_renewed_and_rev
     # Revoked: nothing opens.
     post_form(browser, "/practice/calendar/feed/revoke")
     assert anonymous.get(f"/calendar/{new_token}.ics").status_code == 404
+
+
+def test_a_visit_within_two_working_days_brings_the_questionnaire_forward(make, practice):
+    from portal.appointments.slots import working_days_ahead
+    from portal.dates import local_today
+    from portal.questionnaires.schedule import due_questionnaires
+
+    today = local_today()
+    # Started 12 days ago: the first EPDS and GAD-7 fall due in two days (14 days after).
+    client = make.client(practitioner=practice, started_on=today - timedelta(days=12),
+                         delivery_date=today - timedelta(days=20))
+    assert due_questionnaires(client, today) == []
+
+    def book_on(day):
+        slot = next(s for s in services.open_slots(practice.id, by_practice=True)
+                    if s.local_start().date() == day)
+        return services.book(client, "video", slot.starts_at, booked_by=practice)
+
+    later = book_on(working_days_ahead(today, 5))  # too far ahead to bring anything forward
+    db.session.commit()
+    assert due_questionnaires(client, today) == []
+    services.cancel(later, by=practice)
+    book_on(working_days_ahead(today, 2))
+    db.session.commit()
+    assert due_questionnaires(client, today) == ["epds", "gad7"]
+
+
+def test_visit_day_ahead_counts_working_days():
+    from portal.questionnaires.schedule import visit_day_ahead
+
+    friday = datetime(2026, 12, 11).date()
+    monday, tuesday, wednesday = (friday + timedelta(days=n) for n in (3, 4, 5))
+    assert visit_day_ahead([tuesday], friday) == tuesday
+    assert visit_day_ahead([wednesday], friday) is None
+    assert visit_day_ahead([wednesday, monday], friday) == monday

@@ -39,7 +39,7 @@ class InviteForm(FlaskForm):
 
 
 class EnquiryInviteForm(FlaskForm):
-    """Turn a "register" or "appointment" enquiry into a client invitation: only the practitioner."""
+    """Turn a registration or appointment enquiry into a client invitation: the practitioner."""
 
     practitioner_id = SelectField(_l("Practitioner"), coerce=int, default=0)
 
