@@ -24,6 +24,19 @@ def open_every_day(practitioner, kind="video", start=time(9), end=time(17), leng
 
 
 @pytest.fixture
+def login_as(login_as):
+    """Sign in as in conftest, reading the pages in English (the tests quote English)."""
+
+    def _login_as(role="client", user=None, **kwargs):
+        browser, person = login_as(role, user=user, **kwargs)
+        person.locale = "en"
+        db.session.commit()
+        return browser, person
+
+    return _login_as
+
+
+@pytest.fixture
 def practice(make):
     practitioner = make.practitioner(name="Anna de Vries")
     open_every_day(practitioner)
