@@ -244,6 +244,8 @@ def test_reminders_go_once_a_day_before(app, make, practice, outbox):
     assert services.send_due_reminders(now) == 1
     db.session.commit()
     assert services.send_due_reminders(now) == 0
+    assert "0 appointment reminder(s)" in app.test_cli_runner().invoke(
+        args=["send-appointment-reminders"]).output
     [reminder] = list(outbox)
     assert reminder.kind == "appointment_reminder"
     assert str(event_of(ics_of(reminder))["UID"]) == appointment.uid
