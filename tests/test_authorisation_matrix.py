@@ -60,6 +60,7 @@ OWN_SESSION = ("ok", "404", "404", "404", "404", "login")
 OWN_MESSAGE = ("ok", "404", "404", "404", "404", "login")  # only its sender may withdraw it
 NOT_FOUND = ("404",) * 6
 STAFF = ("403", "403", "ok", "ok", "ok", "login")  # the calendar: own (practitioner) or all
+CLIENT_RECORD_OR_ADMIN = ("404", "404", "ok", "404", "ok", "login")
 OWN_HOURS = ("403", "403", "ok", "404", "403", "login")  # a practitioner's own hours, by id
 SIGNED_OUT_ONLY = ("ok",) * 6  # login, reset: signed-in people are sent home (a redirect)
 
@@ -194,8 +195,9 @@ EXPECTED = {
     "appointments.renew_feed": {"POST": PRACTITIONER},
     "appointments.revoke_feed": {"POST": PRACTITIONER},
     "appointments.feed": {"GET": NOT_FOUND},  # an unknown secret, for everyone alike
-    "appointments.book_for_client": {"GET": CLIENT_RECORD},
-    "appointments.book_for_client_post": {"POST": CLIENT_RECORD},
+    # Her practitioner, or the admin booking an intake after an enquiry.
+    "appointments.book_for_client": {"GET": CLIENT_RECORD_OR_ADMIN},
+    "appointments.book_for_client_post": {"POST": CLIENT_RECORD_OR_ADMIN},
     "appointments.cancel_for_client": {"POST": CLIENT_RECORD},
     "appointments.admin_hours": {"GET": ADMIN},
 }

@@ -54,3 +54,32 @@ def test_an_existing_account_is_not_invited_again(login_as, make, outbox):
     assert response.status_code == 422
     assert "Er is al een account met dit e-mailadres." in response.get_data(as_text=True)
     assert len(outbox) == 0
+
+
+def test_once_she_has_an_account_the_admin_books_her_intake(login_as, make, outbox):
+    from datetime import time
+
+    from portal.appointments import services
+    from portal.models import Appointment, WeeklyHours
+
+    practitioner = make.practitioner()
+    db.session.add(WeeklyHours(practitioner_id=practitioner.id, weekday=2, starts_at=time(9),
+                               ends_at=time(12), length_minutes=60, kind="practice"))
+    client = make.client(practitioner=practitioner, email="lotte@example.test")
+    enquiry = Enquiry(kind="appointment", name="Lotte", email="Lotte@example.test",
+                      message="Intake graag")
+    db.session.add(enquiry)
+    db.session.commit()
+    browser, admin = login_as("admin")
+    page = browser.get("/admin/enquiries").get_data(as_text=True)
+    assert f"/practice/clients/{client.id}/appointments/new" in page
+    assert browser.get(f"/practice/clients/{client.id}/appointments/new").status_code == 200
+    slot = services.open_slots(practitioner.id, by_practice=True)[0]
+    response = post_form(browser, f"/practice/clients/{client.id}/appointments",
+                         {"kind": "practice", "start": slot.starts_at.isoformat()})
+    assert response.status_code == 303 and response.headers["Location"].endswith(
+        "/admin/enquiries")
+    [appointment] = db.session.scalars(sa.select(Appointment)).all()
+    assert (appointment.client_id, appointment.practitioner_id, appointment.booked_by_id) == (
+        client.id, practitioner.id, admin.id)
+    assert outbox[-1].recipient == client.email

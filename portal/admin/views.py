@@ -261,15 +261,22 @@ def enquiries():
 def _render_enquiries(failed: tuple[int, EnquiryInviteForm] | None = None, status: int = 200):
     choices = [(0, "—")] + services.practitioner_choices()
     forms = {}
-    for enquiry in services.recent_enquiries():
+    enquiries = services.recent_enquiries()
+    # Whoever accepted the invitation of an enquiry can be booked an intake appointment.
+    wanting = {e.email.lower() for e in enquiries if e.kind in INVITABLE_ENQUIRIES}
+    clients = dict(db.session.execute(
+        sa.select(sa.func.lower(User.email), User.id)
+        .where(sa.func.lower(User.email).in_(wanting), User.role == Role.CLIENT.value)
+    ).all()) if wanting else {}
+    for enquiry in enquiries:
         if enquiry.kind in INVITABLE_ENQUIRIES and enquiry.handled_at is None:
             form = EnquiryInviteForm(formdata=None, prefix=f"enquiry-{enquiry.id}")
             if failed and failed[0] == enquiry.id:
                 form = failed[1]
             form.practitioner_id.choices = choices
             forms[enquiry.id] = form
-    return render_template("admin/enquiries.html", enquiries=services.recent_enquiries(),
-                           invite_forms=forms), status
+    return render_template("admin/enquiries.html", enquiries=enquiries, invite_forms=forms,
+                           clients=clients), status
 
 
 # A "register" or "make an appointment" enquiry comes from someone who wants to be a client.

@@ -397,10 +397,26 @@ def feed(token: str):
     return response
 
 
+def _client_to_book_for(client_id: int) -> User:
+    """Return the client her practitioner, or the admin (an intake), may book for; else 404."""
+    if current_user.is_authenticated and current_user.is_admin:
+        client = db.session.get(User, client_id)
+        if client is None or not client.is_client:
+            abort(404)
+        return client
+    return client_record_for_practitioner(client_id)
+
+
+def _back_after_booking(client: User):
+    if current_user.is_admin:
+        return redirect(url_for("admin.enquiries"), 303)
+    return redirect(url_for("practice.client_page", client_id=client.id), 303)
+
+
 @bp.route("/practice/clients/<int:client_id>/appointments/new")
 def book_for_client(client_id: int):
     """List the free times to book for her (no notice: the practice books by phone)."""
-    client = client_record_for_practitioner(client_id)
+    client = _client_to_book_for(client_id)
     kind = request.args.get("kind", "")
     practitioner = services.practitioner_of(client)
     kinds = services.offered_kinds(practitioner.id) if practitioner else []
@@ -419,7 +435,7 @@ def book_for_client(client_id: int):
 @bp.route("/practice/clients/<int:client_id>/appointments", methods=["POST"])
 def book_for_client_post(client_id: int):
     """Book the chosen time for her; she gets the confirmation as if she booked it."""
-    client = client_record_for_practitioner(client_id)
+    client = _client_to_book_for(client_id)
     form = BookForClientForm()
     if not form.validate_on_submit():
         return render_template("appointments/book_for_client.html", client=client,
@@ -442,7 +458,7 @@ def book_for_client_post(client_id: int):
     audit.record("appointment_booked", client=client, detail=f"appointment {appointment.id}")
     db.session.commit()
     flash(_("Appointment booked; she receives the confirmation by e-mail."), "success")
-    return redirect(url_for("practice.client_page", client_id=client.id), 303)
+    return _back_after_booking(client)
 
 
 @bp.route("/practice/clients/<int:client_id>/appointments/<int:appointment_id>/cancel",
