@@ -10,7 +10,7 @@ from tests.e2e.test_accessibility import demo  # noqa: F401 (fixture)
 from tests.e2e.test_checkin_and_safety import make_mother, sign_in
 
 CLIENT_PAGES = ["/me/", "/me/history", "/questionnaires/", "/guidance/", "/reports/me",
-                "/account/", "/help", "/questionnaires/epds"]
+                "/account/", "/help", "/questionnaires/epds", "/me/appointments/"]
 
 WIDEST = "() => document.documentElement.scrollWidth"
 
