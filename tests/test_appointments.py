@@ -254,8 +254,9 @@ def test_reminders_go_once_a_day_before(app, make, practice, outbox):
 def test_rules_and_hours_forms_refuse_bad_input(login_as):
     browser, practitioner = login_as("practitioner")
     response = post_form(browser, "/practice/availability/hours",
-                         {"weekday": "0", "starts_at": "17:00", "ends_at": "09:00",
-                          "length_minutes": "50", "kind": "video"})
+                         {"hours-weekday": "0", "hours-starts_at": "17:00",
+                          "hours-ends_at": "09:00",
+                          "hours-length_minutes": "50", "hours-kind": "video"})
     assert response.status_code == 422
     assert "The end must come after the start." in response.get_data(as_text=True)
     response = post_form(browser, "/practice/availability/rules",
@@ -265,12 +266,14 @@ def test_rules_and_hours_forms_refuse_bad_input(login_as):
     assert "Between 0 and 120 minutes." in response.get_data(as_text=True)
     assert db.session.get(CalendarSettings, practitioner.id) is None
     ok = post_form(browser, "/practice/availability/hours",
-                   {"weekday": "0", "starts_at": "09:00", "ends_at": "12:00",
-                    "length_minutes": "50", "kind": "video"})
+                   {"hours-weekday": "0", "hours-starts_at": "09:00",
+                    "hours-ends_at": "12:00",
+                    "hours-length_minutes": "50", "hours-kind": "video"})
     assert ok.status_code == 303
     overlap = post_form(browser, "/practice/availability/hours",
-                        {"weekday": "0", "starts_at": "11:00", "ends_at": "13:00",
-                         "length_minutes": "50", "kind": "phone"})
+                        {"hours-weekday": "0", "hours-starts_at": "11:00",
+                         "hours-ends_at": "13:00",
+                         "hours-length_minutes": "50", "hours-kind": "phone"})
     assert overlap.status_code == 422
     assert "overlap" in overlap.get_data(as_text=True)
 
@@ -348,3 +351,23 @@ def test_visit_day_ahead_counts_working_days():
     assert visit_day_ahead([tuesday], friday) == tuesday
     assert visit_day_ahead([wednesday], friday) is None
     assert visit_day_ahead([wednesday, monday], friday) == monday
+
+
+def test_a_day_off_takes_its_times_away_and_extra_hours_need_times(login_as, practice):
+    from portal.dates import local_today
+
+    browser, _me = login_as("practitioner", user=practice)
+    day = local_today() + timedelta(days=3)
+    assert any(s.local_start().date() == day for s in services.open_slots(practice.id))
+    response = post_form(browser, "/practice/availability/exceptions",
+                         {"exception-day": day.isoformat(), "exception-exception": "off",
+                          "exception-kind": "video"})
+    assert response.status_code == 303
+    assert not any(s.local_start().date() == day for s in services.open_slots(practice.id))
+    bad = post_form(browser, "/practice/availability/exceptions",
+                    {"exception-day": day.isoformat(), "exception-exception": "extra",
+                     "exception-kind": "video", "exception-length_minutes": "50"})
+    assert bad.status_code == 422
+    assert "Extra hours need a start and an end time." in bad.get_data(as_text=True)
+    page = browser.get("/practice/availability").get_data(as_text=True)
+    assert "whole day" in page

@@ -270,8 +270,9 @@ def _availability_page(status: int = 200, **forms):
         "appointments/availability.html",
         hours=services.weekly_hours(practitioner_id),
         exceptions=services.exceptions(practitioner_id, local_today()),
-        hours_form=forms.get("hours_form") or WeeklyHoursForm(formdata=None),
-        exception_form=forms.get("exception_form") or ExceptionForm(formdata=None),
+        hours_form=forms.get("hours_form") or WeeklyHoursForm(formdata=None, prefix="hours"),
+        exception_form=forms.get("exception_form") or ExceptionForm(formdata=None,
+                                                                     prefix="exception"),
         rules_form=rules_form,
         settings=settings,
         feed_url=url_for("appointments.feed", token=feed_token, _external=True)
@@ -290,7 +291,7 @@ def availability():
 @roles_required(Role.PRACTITIONER)
 def add_hours():
     """Add a weekly block of opening hours."""
-    form = WeeklyHoursForm()
+    form = WeeklyHoursForm(prefix="hours")
     if not form.validate_on_submit():
         return _availability_page(422, hours_form=form)
     error = services.add_weekly_hours(current_user.id, form.weekday.data, form.starts_at.clock,
@@ -321,7 +322,7 @@ def remove_hours(hours_id: int):
 @roles_required(Role.PRACTITIONER)
 def add_exception():
     """Add a day off, part of a day off, or extra hours."""
-    form = ExceptionForm()
+    form = ExceptionForm(prefix="exception")
     if not form.validate_on_submit():
         return _availability_page(422, exception_form=form)
     services.add_exception(current_user.id, form.day.data, form.exception.data,
