@@ -235,9 +235,11 @@ def _calendar_scope() -> int | None:
 def calendar():
     """Show a day or a week of appointments with each client's open flags beside her name."""
     today = local_today(current_user.timezone)
-    day = query_day(request.args.get("day", "")) if request.args.get("day") else today
-    day = day or today
     week = request.args.get("view", "week") != "day"
+    opening = today
+    if week and today.weekday() >= 5:
+        opening = today + timedelta(days=7 - today.weekday())  # at the weekend: the coming week
+    day = query_day(request.args.get("day", "")) or opening
     first = day - timedelta(days=day.weekday()) if week else day
     length = 7 if week else 1
     start, end = services.local_day_bounds(first, length)
