@@ -371,3 +371,42 @@ def test_a_day_off_takes_its_times_away_and_extra_hours_need_times(login_as, pra
     assert "Extra hours need a start and an end time." in bad.get_data(as_text=True)
     page = browser.get("/practice/availability").get_data(as_text=True)
     assert "whole day" in page
+
+
+def test_the_week_view_runs_as_many_queries_for_ten_clients_as_for_one(login_as, make,
+                                                                       practice):
+    browser, _me = login_as("practitioner", user=practice)
+    slots = services.open_slots(practice.id, by_practice=True)
+    week = slots[0].local_start().isocalendar()[:2]
+    slots = [slot for slot in slots if slot.local_start().isocalendar()[:2] == week]
+    if len(slots) < 10:  # late in the week: take the whole next one
+        slots = [slot for slot in services.open_slots(practice.id, by_practice=True)
+                 if slot.local_start().isocalendar()[:2] > week][:10]
+    day = slots[0].local_start().date().isoformat()
+
+    def queries() -> int:
+        statements = []
+
+        def remember(_conn, _cursor, statement, *_args):
+            statements.append(statement)
+
+        sa.event.listen(db.engine, "before_cursor_execute", remember)
+        try:
+            assert browser.get(f"/practice/calendar?day={day}").status_code == 200
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", remember)
+        return len(statements)
+
+    first = make.client(practitioner=practice)
+    services.book(first, "video", slots[0].starts_at, booked_by=practice)
+    db.session.commit()
+    one = queries()
+    for slot in slots[1:10]:
+        client = make.client(practitioner=practice)
+        db.session.add(Flag(client_id=client.id, rule="silent", level="low", level_rank=3,
+                            evidence={}, raised_at=datetime.now(UTC)))
+        services.book(client, "video", slot.starts_at, booked_by=practice)
+    db.session.commit()
+    assert queries() == one
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent).where(
+        AuditEvent.action == "appointments_viewed")) == 1 + 10
