@@ -191,6 +191,9 @@ def test_the_practitioner_books_for_her_from_the_client_page(login_as, make, pra
     assert outbox[-1].recipient == client.email
     page = browser.get(f"/practice/clients/{client.id}").get_data(as_text=True)
     assert "No appointments booked." not in page
+    assert db.session.scalar(sa.select(AuditEvent.detail).where(
+        AuditEvent.action == "appointments_viewed", AuditEvent.client_id == client.id,
+        AuditEvent.actor_id == practice.id)) == "client page"
     # Another practitioner cannot book for her.
     stranger, _other = login_as("practitioner")
     response = post_form(stranger, f"/practice/clients/{client.id}/appointments",
