@@ -413,3 +413,18 @@ def test_the_week_view_runs_as_many_queries_for_ten_clients_as_for_one(login_as,
     assert queries() == one
     assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent).where(
         AuditEvent.action == "appointments_viewed")) == 1 + 10
+
+
+def test_a_time_taken_while_she_chose_says_so_before_she_presses(login_as, make, practice):
+    rival = make.client(practitioner=practice)
+    browser, _client = login_as("client", practitioner=practice)
+    slot = first_slot(practice)
+    services.book(rival, "video", slot.starts_at, booked_by=rival)
+    db.session.commit()
+    page = browser.get("/me/appointments/book/video/confirm",
+                       query_string={"start": slot.starts_at.isoformat()})
+    assert page.status_code == 409
+    assert "This time was just taken" in page.get_data(as_text=True)
+    odd = browser.get("/me/appointments/book/video/confirm",
+                      query_string={"start": (slot.starts_at + timedelta(minutes=7)).isoformat()})
+    assert odd.status_code == 422

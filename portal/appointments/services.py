@@ -210,6 +210,15 @@ def book(client: User, kind: str, starts_at: datetime, *, booked_by: User,
     return appointment
 
 
+def slot_state(practitioner_id: int, kind: str, starts_at: datetime, *,
+               moving: Appointment | None = None) -> str:
+    """Tell whether a time is "free" to book, just "taken" by someone, or "not offered"."""
+    if any(slot.starts_at == starts_at
+           for slot in open_slots(practitioner_id, kind=kind, moving=moving)):
+        return "free"
+    return "taken" if _taken(practitioner_id, starts_at) else "not offered"
+
+
 def _taken(practitioner_id: int, starts_at: datetime) -> bool:
     return db.session.scalar(sa.select(sa.func.count()).where(
         Appointment.practitioner_id == practitioner_id, Appointment.starts_at == starts_at,

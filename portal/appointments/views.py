@@ -121,6 +121,19 @@ def _render_confirm(kind: str, form: ChooseTimeForm, status: int, *, taken: bool
     ), status
 
 
+def _confirm_page(kind: str, form: ChooseTimeForm, appointment=None):
+    """Show the chosen time with its button, or say it was just taken or is not offered."""
+    practitioner = services.practitioner_of(_me())
+    state = services.slot_state(practitioner.id, kind, form.start.moment,
+                                moving=appointment) if practitioner else "not offered"
+    if state == "taken":
+        return _render_confirm(kind, form, 409, taken=True, appointment=appointment)
+    if state != "free":
+        form.start.errors = [_("This time can no longer be booked. Please choose another.")]
+        return _render_confirm(kind, form, 422, appointment=appointment)
+    return _render_confirm(kind, form, 200, appointment=appointment)
+
+
 @bp.route("/me/appointments/book/<kind>/confirm", methods=["GET", "POST"])
 @roles_required(Role.CLIENT)
 def confirm(kind: str):
@@ -131,7 +144,7 @@ def confirm(kind: str):
     if not form.validate():
         return _render_confirm(kind, form, 422)
     if request.method == "GET":
-        return _render_confirm(kind, form, 200)
+        return _confirm_page(kind, form)
     try:
         appointment = services.book(_me(), kind, form.start.moment, booked_by=_me())
     except services.SlotTaken:
@@ -183,7 +196,7 @@ def move_confirm(appointment_id: int):
     if not form.validate():
         return _render_confirm(appointment.kind, form, 422, appointment=appointment)
     if request.method == "GET":
-        return _render_confirm(appointment.kind, form, 200, appointment=appointment)
+        return _confirm_page(appointment.kind, form, appointment)
     try:
         services.move(appointment, form.start.moment, by=_me())
     except services.SlotTaken:
