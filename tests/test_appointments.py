@@ -428,3 +428,9 @@ def test_a_time_taken_while_she_chose_says_so_before_she_presses(login_as, make,
     odd = browser.get("/me/appointments/book/video/confirm",
                       query_string={"start": (slot.starts_at + timedelta(minutes=7)).isoformat()})
     assert odd.status_code == 422
+
+
+@pytest.mark.parametrize("asked", ["²", "٣", "99999999999", "-1", "x"])
+def test_the_admin_calendar_survives_odd_practitioner_values(login_as, asked):
+    admin, _admin = login_as("admin")
+    assert admin.get("/practice/calendar", query_string={"practitioner": asked}).status_code == 200

@@ -239,7 +239,7 @@ def _calendar_scope() -> int | None:
     """Return whose calendar this is: the practitioner's own, or None (all) for the admin."""
     if current_user.is_admin:
         asked = request.args.get("practitioner", "")
-        return int(asked) if asked.isdigit() and len(asked) < 10 else None
+        return int(asked) if asked.isascii() and asked.isdigit() and len(asked) < 10 else None
     return current_user.id
 
 
