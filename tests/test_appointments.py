@@ -434,3 +434,56 @@ def test_a_time_taken_while_she_chose_says_so_before_she_presses(login_as, make,
 def test_the_admin_calendar_survives_odd_practitioner_values(login_as, asked):
     admin, _admin = login_as("admin")
     assert admin.get("/practice/calendar", query_string={"practitioner": asked}).status_code == 200
+
+
+def test_extra_hours_that_overlap_weekly_or_other_extra_hours_are_refused(login_as, practice):
+    """Two blocks on one day would offer overlapping times with different starts: refused."""
+    from portal.dates import local_today
+    from portal.models import AvailabilityException
+
+    browser, _me = login_as("practitioner", user=practice)
+    day = local_today() + timedelta(days=3)
+
+    def extra(on, start, end, kind="phone"):
+        return post_form(browser, "/practice/availability/exceptions",
+                         {"exception-day": on.isoformat(), "exception-exception": "extra",
+                          "exception-starts_at": start, "exception-ends_at": end,
+                          "exception-length_minutes": "45", "exception-kind": kind})
+
+    over_weekly = extra(day, "10:15", "12:00")  # weekly hours are 09:00-17:00 every day
+    assert over_weekly.status_code == 422
+    assert "These hours overlap hours you already have on that day." in \
+        over_weekly.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AvailabilityException)) == 0
+    assert extra(day, "17:00", "19:00").status_code == 303  # after the weekly hours: fine
+    over_extra = extra(day, "18:00", "20:00", kind="video")
+    assert over_extra.status_code == 422
+    assert "overlap" in over_extra.get_data(as_text=True)
+    # On a whole day off the weekly hours are gone: extra hours may take their place.
+    other = day + timedelta(days=1)
+    assert post_form(browser, "/practice/availability/exceptions",
+                     {"exception-day": other.isoformat(), "exception-exception": "off",
+                      "exception-kind": "video"}).status_code == 303
+    assert extra(other, "10:15", "12:00").status_code == 303
+    starts = [s.local_start().strftime("%H:%M") for s in services.open_slots(practice.id)
+              if s.local_start().date() == other]
+    assert starts == ["10:15", "11:00"]
+
+
+def test_weekly_hours_that_overlap_coming_extra_hours_are_refused(login_as):
+    from portal.dates import local_today
+
+    browser, practitioner = login_as("practitioner")
+    day = local_today() + timedelta(days=3)
+    assert post_form(browser, "/practice/availability/exceptions",
+                     {"exception-day": day.isoformat(), "exception-exception": "extra",
+                      "exception-starts_at": "18:00", "exception-ends_at": "20:00",
+                      "exception-length_minutes": "45",
+                      "exception-kind": "phone"}).status_code == 303
+    response = post_form(browser, "/practice/availability/hours",
+                         {"hours-weekday": str(day.weekday()), "hours-starts_at": "17:00",
+                          "hours-ends_at": "19:00", "hours-length_minutes": "50",
+                          "hours-kind": "video"})
+    assert response.status_code == 422
+    assert "overlap" in response.get_data(as_text=True)
+    assert services.weekly_hours(practitioner.id) == []

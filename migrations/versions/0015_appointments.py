@@ -1,9 +1,11 @@
 """appointments: opening hours, exceptions, booking rules, appointments, outbox attachments
 
 A practitioner's weekly hours and exceptions, their booking rules and calendar feed (its secret
-stored only as a hash), and the appointments booked in them. A partial unique index over
-(practitioner, start) for appointments not cancelled makes double booking impossible on SQLite
-and PostgreSQL alike, and frees a cancelled time. The outbox gains one text attachment per
+stored only as a hash), and the appointments booked in them. The database itself refuses two
+live appointments of one practitioner that overlap (not only ones with the same start): an
+exclusion constraint on PostgreSQL (btree_gist), triggers on SQLite. A partial unique index over
+(practitioner, start) stays as the plain form of the same rule. Cancelled appointments are
+outside all three, so a cancelled time is free again. The outbox gains one text attachment per
 message (the .ics of a confirmation).
 
 Revision ID: 0015
@@ -49,6 +51,8 @@ def upgrade():
     with op.batch_alter_table('appointments', schema=None) as batch_op:
         batch_op.create_index('ix_appointments_client_start', ['client_id', 'starts_at'], unique=False)
         batch_op.create_index('uq_appointments_practitioner_start_live', ['practitioner_id', 'starts_at'], unique=True, sqlite_where=sa.text('cancelled_at IS NULL'), postgresql_where=sa.text('cancelled_at IS NULL'))
+
+    _create_no_overlap()
 
     op.create_table('availability_exceptions',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -107,6 +111,57 @@ def upgrade():
 
 
 
+# Why a constraint and not a lock: a check before the write (even inside the transaction)
+# lets two requests with overlapping but different starts (09:00 and 09:15) both pass and both
+# write. Serialising bookings with a lock would be sound only as long as every writer of
+# appointments remembers to take it; a constraint holds for every writer, including the CLI,
+# the admin and code not yet written.
+# - PostgreSQL: an exclusion constraint over (practitioner =, [start, end) &&) for live rows.
+#   btree_gist supplies the gist operator class for the integer '='; it is a trusted extension
+#   (PostgreSQL 13+), so the database owner may create it. A concurrent second insert waits
+#   for the first transaction and then fails with an exclusion violation (an IntegrityError).
+# - SQLite has no exclusion constraints, so triggers refuse the insert or update with
+#   RAISE(ABORT) (an IntegrityError too). That is race-free because SQLite has one writer at a
+#   time and our connections take the write lock (BEGIN IMMEDIATE, portal/database.py) before
+#   the first write, so the trigger's look-up sees every committed appointment. Times are
+#   stored as UTC text of one fixed format, so comparing the text compares the moments.
+#   (A later batch_alter_table on appointments recreates the table and drops these triggers:
+#   recreate them there.)
+NO_OVERLAP = 'ex_appointments_no_overlap'
+SQLITE_OVERLAP = """
+    SELECT RAISE(ABORT, 'appointments overlap: {name}')
+    WHERE NEW.cancelled_at IS NULL AND EXISTS (
+        SELECT 1 FROM appointments AS other
+        WHERE other.practitioner_id = NEW.practitioner_id AND other.id IS NOT NEW.id
+          AND other.cancelled_at IS NULL
+          AND other.starts_at < NEW.ends_at AND NEW.starts_at < other.ends_at);
+"""
+
+
+def _create_no_overlap():
+    dialect = op.get_bind().dialect.name
+    if dialect == 'postgresql':
+        op.execute('CREATE EXTENSION IF NOT EXISTS btree_gist')
+        op.execute(f"ALTER TABLE appointments ADD CONSTRAINT {NO_OVERLAP} EXCLUDE USING gist "
+                   "(practitioner_id WITH =, tstzrange(starts_at, ends_at, '[)') WITH &&) "
+                   "WHERE (cancelled_at IS NULL)")
+    elif dialect == 'sqlite':
+        op.execute(f"CREATE TRIGGER {NO_OVERLAP}_insert BEFORE INSERT ON appointments BEGIN"
+                   + SQLITE_OVERLAP.format(name=NO_OVERLAP) + "END")
+        op.execute(f"CREATE TRIGGER {NO_OVERLAP}_update BEFORE UPDATE OF practitioner_id, "
+                   "starts_at, ends_at, cancelled_at ON appointments BEGIN"
+                   + SQLITE_OVERLAP.format(name=NO_OVERLAP) + "END")
+
+
+def _drop_no_overlap():
+    dialect = op.get_bind().dialect.name
+    if dialect == 'postgresql':
+        op.execute(f'ALTER TABLE appointments DROP CONSTRAINT {NO_OVERLAP}')
+    elif dialect == 'sqlite':
+        op.execute(f'DROP TRIGGER {NO_OVERLAP}_insert')
+        op.execute(f'DROP TRIGGER {NO_OVERLAP}_update')
+
+
 def downgrade():
     with op.batch_alter_table('outbox_messages', schema=None) as batch_op:
         batch_op.drop_column('attachment_body')
@@ -122,6 +177,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_availability_exceptions_practitioner_id'))
 
     op.drop_table('availability_exceptions')
+    _drop_no_overlap()
     with op.batch_alter_table('appointments', schema=None) as batch_op:
         batch_op.drop_index('uq_appointments_practitioner_start_live', sqlite_where=sa.text('cancelled_at IS NULL'), postgresql_where=sa.text('cancelled_at IS NULL'))
         batch_op.drop_index('ix_appointments_client_start')

@@ -26,6 +26,7 @@ from portal.appointments.slots import (
     Block,
     Rules,
     Slot,
+    day_slots,
     free_slots,
 )
 from portal.extensions import db
@@ -197,7 +198,7 @@ def book(client: User, kind: str, starts_at: datetime, *, booked_by: User,
     try:
         slot = _find_slot(practitioner.id, kind, starts_at, now=now, by_practice=by_practice)
     except BookingError:
-        if _taken(practitioner.id, starts_at):
+        if _taken(practitioner.id, starts_at, kind):
             raise SlotTaken("taken") from None
         raise
     appointment = Appointment(client_id=client.id, practitioner_id=practitioner.id, kind=kind,
@@ -216,13 +217,26 @@ def slot_state(practitioner_id: int, kind: str, starts_at: datetime, *,
     if any(slot.starts_at == starts_at
            for slot in open_slots(practitioner_id, kind=kind, moving=moving)):
         return "free"
-    return "taken" if _taken(practitioner_id, starts_at) else "not offered"
+    return "taken" if _taken(practitioner_id, starts_at, kind) else "not offered"
 
 
-def _taken(practitioner_id: int, starts_at: datetime) -> bool:
+def _taken(practitioner_id: int, starts_at: datetime, kind: str | None = None) -> bool:
+    """Tell whether a live appointment holds this start, or overlaps the slot offered there."""
+    end = None
+    if kind is not None:
+        # The slot as the hours lay it out, bookings left aside: its end tells the overlap.
+        day = local_date(starts_at)
+        buffer = settings_for(practitioner_id).buffer_minutes
+        for block in availability(practitioner_id, day).blocks_on(day):
+            if block.kind == kind:
+                for slot in day_slots(day, block, buffer):
+                    if slot.starts_at == starts_at:
+                        end = max(end or slot.ends_at, slot.ends_at)
+    clash = (Appointment.starts_at == starts_at if end is None else
+             sa.and_(Appointment.starts_at < end, Appointment.ends_at > starts_at))
     return db.session.scalar(sa.select(sa.func.count()).where(
-        Appointment.practitioner_id == practitioner_id, Appointment.starts_at == starts_at,
-        Appointment.cancelled_at.is_(None))) > 0
+        Appointment.practitioner_id == practitioner_id, Appointment.cancelled_at.is_(None),
+        clash)) > 0
 
 
 def _write(appointment: Appointment) -> None:
@@ -497,6 +511,11 @@ def add_weekly_hours(practitioner_id: int, weekday: int, starts_at: time, ends_a
     """
     same_day = [(row.starts_at, row.ends_at) for row in weekly_hours(practitioner_id)
                 if row.weekday == weekday]
+    whole_days_off = _whole_days_off(practitioner_id)
+    same_day += [(row.starts_at, row.ends_at)
+                 for row in exceptions(practitioner_id, local_date(datetime.now(UTC)))
+                 if row.exception == "extra" and row.day.weekday() == weekday
+                 and row.day not in whole_days_off]
     if _clashes(same_day, starts_at, ends_at):
         return _("These hours overlap hours you already have on that day.")
     db.session.add(WeeklyHours(practitioner_id=practitioner_id, weekday=weekday,
@@ -508,9 +527,23 @@ def add_weekly_hours(practitioner_id: int, weekday: int, starts_at: time, ends_a
 
 def add_exception(practitioner_id: int, day: date, exception: str, starts_at: time | None,
                   ends_at: time | None, length_minutes: int | None, kind: str,
-                  note: str | None) -> AvailabilityException:
-    """Add a day off, part of a day off, or extra hours."""
+                  note: str | None) -> str | None:
+    """Add a day off, part of a day off, or extra hours; return a message instead on overlap.
+
+    Extra hours may not overlap that day's weekly hours (unless the whole day is off) nor
+    other extra hours: two blocks would offer overlapping times with different starts
+    (09:00 and 09:15), which the database would refuse only at the second booking.
+    """
     extra = exception == "extra"
+    if extra:
+        same_day = [(row.starts_at, row.ends_at)
+                    for row in exceptions(practitioner_id, day)
+                    if row.day == day and row.exception == "extra"]
+        if day not in _whole_days_off(practitioner_id):
+            same_day += [(row.starts_at, row.ends_at) for row in weekly_hours(practitioner_id)
+                         if row.weekday == day.weekday()]
+        if _clashes(same_day, starts_at, ends_at):
+            return _("These hours overlap hours you already have on that day.")
     row = AvailabilityException(
         practitioner_id=practitioner_id, day=day, exception=exception,
         starts_at=starts_at, ends_at=ends_at,
@@ -518,7 +551,13 @@ def add_exception(practitioner_id: int, day: date, exception: str, starts_at: ti
         note=note)
     db.session.add(row)
     db.session.flush()
-    return row
+    return None
+
+
+def _whole_days_off(practitioner_id: int) -> set[date]:
+    return set(db.session.scalars(sa.select(AvailabilityException.day).where(
+        AvailabilityException.practitioner_id == practitioner_id,
+        AvailabilityException.exception == "off", AvailabilityException.starts_at.is_(None))))
 
 
 @dataclass(frozen=True)

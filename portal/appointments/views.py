@@ -340,9 +340,14 @@ def add_exception():
     form = ExceptionForm(prefix="exception")
     if not form.validate_on_submit():
         return _availability_page(422, exception_form=form)
-    services.add_exception(current_user.id, form.day.data, form.exception.data,
-                           form.starts_at.clock, form.ends_at.clock, form.length_minutes.data,
-                           form.kind.data, (form.note.data or "").strip() or None)
+    error = services.add_exception(current_user.id, form.day.data, form.exception.data,
+                                   form.starts_at.clock, form.ends_at.clock,
+                                   form.length_minutes.data, form.kind.data,
+                                   (form.note.data or "").strip() or None)
+    if error:
+        form.starts_at.errors = [error]
+        db.session.rollback()
+        return _availability_page(422, exception_form=form)
     db.session.commit()
     flash(_("Saved."), "success")
     return redirect(url_for("appointments.availability"), 303)

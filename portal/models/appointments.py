@@ -98,9 +98,11 @@ class AvailabilityException(db.Model):
 class Appointment(db.Model):
     """One booked time of a client with her practitioner.
 
-    The partial unique index is what makes double booking impossible: two live appointments of
-    one practitioner cannot share a start, whatever the requests racing to book it checked
-    before. A cancelled appointment leaves the index, so its time is free again.
+    The database makes double booking impossible: two live appointments of one practitioner
+    can neither share a start (the partial unique index) nor overlap (an exclusion constraint
+    on PostgreSQL, triggers on SQLite; both in migration 0015, which explains the choice),
+    whatever the requests racing to book checked before. A cancelled appointment is outside
+    both, so its time is free again.
     """
 
     __tablename__ = "appointments"
