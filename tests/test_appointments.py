@@ -487,3 +487,41 @@ def test_weekly_hours_that_overlap_coming_extra_hours_are_refused(login_as):
     assert response.status_code == 422
     assert "overlap" in response.get_data(as_text=True)
     assert services.weekly_hours(practitioner.id) == []
+
+
+def test_the_practitioner_moves_her_appointment_from_the_client_page_and_calendar(
+        login_as, make, practice, outbox):
+    client = make.client(practitioner=practice)
+    slot = first_slot(practice)
+    appointment = services.book(client, "video", slot.starts_at, booked_by=client)
+    db.session.commit()
+    browser, _me = login_as("practitioner", user=practice)
+    move_url = f"/practice/clients/{client.id}/appointments/{appointment.id}/move"
+    assert move_url in browser.get(f"/practice/clients/{client.id}").get_data(as_text=True)
+    day = services.local_date(slot.starts_at).isoformat()
+    week = browser.get("/practice/calendar", query_string={"day": day, "view": "week"})
+    assert move_url in week.get_data(as_text=True)
+    page = browser.get(move_url)
+    assert page.status_code == 200
+    assert "Move the appointment" in page.get_data(as_text=True)
+    # Inside her own limit too: the practice may move it at any time, but not onto a bad time.
+    bad = post_form(browser, move_url, {"start": "tomorrow"})
+    assert bad.status_code == 422
+    assert "Choose one of the offered times." in bad.get_data(as_text=True)
+    new_slot = first_slot(practice, after_days=5)
+    response = post_form(browser, move_url, {"start": new_slot.starts_at.isoformat()})
+    assert response.status_code == 303
+    db.session.refresh(appointment)
+    assert appointment.starts_at == new_slot.starts_at and appointment.sequence == 1
+    moved = outbox[-1]
+    assert moved.recipient == client.email and moved.kind == "appointment_moved"
+    event = event_of(ics_of(moved))
+    assert str(event["UID"]) == appointment.uid and event["SEQUENCE"] == 1
+    assert event.decoded("DTSTART") == new_slot.starts_at
+    assert db.session.scalar(sa.select(AuditEvent.actor_id).where(
+        AuditEvent.action == "appointment_moved", AuditEvent.client_id == client.id)) == practice.id
+    # Another practitioner cannot move it, nor see that it exists.
+    stranger, _other = login_as("practitioner")
+    assert stranger.get(move_url).status_code == 404
+    assert post_form(stranger, move_url,
+                     {"start": slot.starts_at.isoformat()}).status_code == 404

@@ -199,6 +199,7 @@ EXPECTED = {
     "appointments.book_for_client": {"GET": CLIENT_RECORD_OR_ADMIN},
     "appointments.book_for_client_post": {"POST": CLIENT_RECORD_OR_ADMIN},
     "appointments.cancel_for_client": {"POST": CLIENT_RECORD},
+    "appointments.move_for_client": {"GET": CLIENT_RECORD, "POST": CLIENT_RECORD},
     "appointments.admin_hours": {"GET": ADMIN},
 }
 

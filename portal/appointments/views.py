@@ -1,7 +1,7 @@
 """Appointments: she books, moves and cancels; the practitioner's hours, calendar and feed."""
 
 from collections import OrderedDict
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from flask import (
     Blueprint,
@@ -494,6 +494,52 @@ def cancel_for_client(client_id: int, appointment_id: int):
     audit.record("appointment_cancelled", client=client, detail=f"appointment {appointment.id}")
     db.session.commit()
     flash(_("Appointment cancelled; she receives the cancellation by e-mail."), "success")
+    return redirect(url_for("practice.client_page", client_id=client.id), 303)
+
+
+def _her_live_appointment(client: User, appointment_id: int):
+    appointment = services.own_appointment(client.id, appointment_id)
+    if appointment is None or appointment.cancelled_at is not None \
+            or appointment.ends_at <= datetime.now(UTC):
+        abort(404)
+    return appointment
+
+
+def _move_page(client: User, appointment, form: ChooseTimeForm, status: int = 200):
+    slots = services.open_slots(appointment.practitioner_id, kind=appointment.kind,
+                                by_practice=True, moving=appointment)
+    audit.record("appointments_viewed", client=client, detail="move for her")
+    db.session.commit()
+    return render_template("appointments/move_for_client.html", client=client,
+                           appointment=appointment, days=_grouped_by_day(slots),
+                           form=form), status
+
+
+@bp.route("/practice/clients/<int:client_id>/appointments/<int:appointment_id>/move",
+          methods=["GET", "POST"])
+def move_for_client(client_id: int, appointment_id: int):
+    """Move one of her appointments (the practice may, at any time): same UID, new SEQUENCE."""
+    client = client_record_for_practitioner(client_id)
+    appointment = _her_live_appointment(client, appointment_id)
+    if request.method == "GET":
+        return _move_page(client, appointment, ChooseTimeForm(formdata=None))
+    form = ChooseTimeForm()
+    if not form.validate_on_submit():
+        return _move_page(client, appointment, form, 422)
+    try:
+        services.move(appointment, form.start.moment, by=_me())
+    except services.SlotTaken:
+        db.session.rollback()
+        flash(_("This time was just taken. Please choose another."), "error")
+        return redirect(url_for("appointments.move_for_client", client_id=client.id,
+                                appointment_id=appointment.id), 303)
+    except services.BookingError:
+        db.session.rollback()
+        form.start.errors = [_("This time can no longer be booked. Please choose another.")]
+        return _move_page(client, appointment, form, 422)
+    audit.record("appointment_moved", client=client, detail=f"appointment {appointment.id}")
+    db.session.commit()
+    flash(_("Appointment moved; she receives the new time by e-mail."), "success")
     return redirect(url_for("practice.client_page", client_id=client.id), 303)
 
 
