@@ -525,3 +525,33 @@ def test_the_practitioner_moves_her_appointment_from_the_client_page_and_calenda
     assert stranger.get(move_url).status_code == 404
     assert post_form(stranger, move_url,
                      {"start": slot.starts_at.isoformat()}).status_code == 404
+
+
+def test_booked_or_moved_within_a_day_the_confirmation_is_the_reminder(make, practice, outbox):
+    """Inside 24 h no reminder follows, so the confirmation says it is the only message."""
+    client = make.client(practitioner=practice)
+    client.locale = "en"
+    db.session.commit()
+    now = datetime.now(UTC)
+    soon = next(s for s in services.open_slots(practice.id, by_practice=True)
+                if s.starts_at < now + timedelta(hours=24))
+    appointment = services.book(client, "video", soon.starts_at, booked_by=practice)
+    db.session.commit()
+    only = "This e-mail is also your reminder"
+    assert only in outbox[-1].body
+    assert services.send_due_reminders() == 0
+    # Moved to a later week: the reminder a day ahead will come, so no such line.
+    later = first_slot(practice, after_days=5)
+    services.move(appointment, later.starts_at, by=practice)
+    db.session.commit()
+    assert only not in outbox[-1].body
+    # Moved back within a day: the move's e-mail is the reminder again.
+    services.move(appointment, soon.starts_at, by=practice)
+    db.session.commit()
+    assert only in outbox[-1].body and outbox[-1].kind == "appointment_moved"
+    assert services.send_due_reminders() == 0
+    # A booking further ahead gets no such line (its reminder comes a day before).
+    other = make.client(practitioner=practice)
+    other.locale = "en"
+    services.book(other, "video", first_slot(practice, after_days=8).starts_at, booked_by=other)
+    assert only not in outbox[-1].body

@@ -55,6 +55,9 @@ KIND_LABELS = {
 KIND_SHORT = {"practice": "praktijk", "video": "video", "phone": "telefoon", "home": "huisbezoek"}
 DEFAULTS = {"buffer_minutes": 0, "notice_hours": 12, "horizon_days": 42, "change_limit_hours": 24}
 FEED_PAST_DAYS = 30
+# The reminder goes this long before; an appointment booked or moved closer than this gets
+# none, and its confirmation says that it is the reminder.
+REMINDER_HOURS = 24
 
 
 class BookingError(ValueError):
@@ -339,6 +342,7 @@ def _send_invitation(appointment: Appointment, event: str) -> None:
             appointment=appointment, event=event, when=when, kind=kind_label(appointment.kind),
             link=absolute_url("appointments.index"),
             change_limit_hours=settings_for(appointment.practitioner_id).change_limit_hours,
+            is_the_reminder=event in ("booked", "moved") and _within_reminder(appointment),
         )
         calendar = ics.invitation(
             appointment,
@@ -356,16 +360,23 @@ def _send_invitation(appointment: Appointment, event: str) -> None:
               attachment=("appointment.ics", f"text/calendar; method={method}", calendar))
 
 
+def _within_reminder(appointment: Appointment) -> bool:
+    """Tell whether it was booked or last moved less than a day ahead: no reminder follows."""
+    return appointment.updated_at > appointment.starts_at - timedelta(hours=REMINDER_HOURS)
+
+
 def send_due_reminders(now: datetime | None = None) -> int:
     """Remind her by e-mail of an appointment in the next 24 hours, once; return how many.
 
-    An appointment booked less than a day ahead needs none: her confirmation just came.
+    An appointment booked or moved less than a day ahead gets none: its confirmation just
+    came and said that it is the reminder.
     """
     now = now or datetime.now(UTC)
     due = list(db.session.scalars(
         sa.select(Appointment)
         .where(Appointment.cancelled_at.is_(None), Appointment.reminded_at.is_(None),
-               Appointment.starts_at > now, Appointment.starts_at <= now + timedelta(hours=24))
+               Appointment.starts_at > now,
+               Appointment.starts_at <= now + timedelta(hours=REMINDER_HOURS))
         .order_by(Appointment.id)
     ))
     sent = 0
@@ -378,7 +389,7 @@ def send_due_reminders(now: datetime | None = None) -> int:
         ).rowcount
         if not claimed:
             continue  # another worker took it
-        if appointment.updated_at > appointment.starts_at - timedelta(hours=24):
+        if _within_reminder(appointment):
             continue
         _send_invitation(appointment, "reminder")
         sent += 1
