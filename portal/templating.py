@@ -64,6 +64,7 @@ MAIL_KIND_LABELS = {
     "appointment_moved": _l("Appointment moved"),
     "appointment_cancelled": _l("Appointment cancelled"),
     "appointment_reminder": _l("Appointment reminder"),
+    "appointment_cancelled_erasure": _l("Appointment cancelled (account erased)"),
 }
 
 LEVEL_LABELS = {

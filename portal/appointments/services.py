@@ -295,6 +295,39 @@ def cancel(appointment: Appointment, *, by: User, now: datetime | None = None) -
     _send_invitation(appointment, "cancelled")
 
 
+def cancel_before_erasure(client: User, now: datetime | None = None) -> int:
+    """Cancel her coming appointments before her account is erased; tell each practitioner.
+
+    The notice goes through the outbox in the practitioner's language and names her by
+    initials only, with the time and kind: no health data, nothing that outlives the erasure
+    as a trace of her. Her own calendar gets nothing: the erasure confirmation is the one
+    message she still receives. Returns how many were cancelled.
+    """
+    now = now or datetime.now(UTC)
+    coming = list(db.session.scalars(
+        sa.select(Appointment)
+        .where(Appointment.client_id == client.id, Appointment.cancelled_at.is_(None),
+               Appointment.starts_at > now)
+        .order_by(Appointment.starts_at)
+    ))
+    for appointment in coming:
+        appointment.cancelled_at = now
+        appointment.updated_at = now
+        appointment.sequence += 1
+        practitioner = appointment.practitioner
+        with force_locale(practitioner.locale):
+            when = when_text(appointment.starts_at, practitioner.locale)
+            subject = _("Appointment cancelled: %(initials)s, %(when)s",
+                        initials=client.initials, when=when)
+            body = render_template(
+                "emails/appointment_cancelled_erasure.txt", practitioner=practitioner,
+                initials=client.initials, when=when, kind=kind_label(appointment.kind),
+                link=absolute_url("appointments.calendar"))
+        send_mail(practitioner.email, subject, body, kind="appointment_cancelled_erasure")
+    db.session.flush()
+    return len(coming)
+
+
 def upcoming_for_client(client_id: int, now: datetime | None = None) -> list[Appointment]:
     """Return her live appointments that have not ended, soonest first."""
     now = now or datetime.now(UTC)
