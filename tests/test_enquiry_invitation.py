@@ -83,3 +83,23 @@ def test_once_she_has_an_account_the_admin_books_her_intake(login_as, make, outb
     assert (appointment.client_id, appointment.practitioner_id, appointment.booked_by_id) == (
         client.id, practitioner.id, admin.id)
     assert outbox[-1].recipient == client.email
+
+
+def test_the_enquiries_page_names_each_kind_in_the_readers_language(login_as):
+    for kind in ("appointment", "register", "question"):
+        db.session.add(Enquiry(kind=kind, name=f"Person {kind}", email=f"{kind}@example.test",
+                               message="Hallo"))
+    db.session.commit()
+    browser, admin = login_as("admin")
+    expected = {
+        "en": ["Wants an appointment", "Wants to register as a new client", "Question"],
+        "nl": ["Wil een afspraak maken", "Wil zich aanmelden als nieuwe cliënt", "Vraag"],
+    }
+    for locale, labels in expected.items():
+        admin.locale = locale
+        db.session.commit()
+        page = browser.get("/admin/enquiries").get_data(as_text=True)
+        for label in labels:
+            assert f"· {label}</small>" in page, (locale, label)
+        for raw in ("appointment", "register", "question"):
+            assert f"· {raw}</small>" not in page

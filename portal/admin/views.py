@@ -30,6 +30,7 @@ from portal.admin.forms import (
 from portal.auth import services as auth_services
 from portal.extensions import db
 from portal.models import Enquiry, Invitation, OutboxMessage, Role, User
+from portal.public.forms import ENQUIRY_KIND_LABELS
 
 bp = Blueprint("admin", __name__)
 
@@ -276,7 +277,7 @@ def _render_enquiries(failed: tuple[int, EnquiryInviteForm] | None = None, statu
             form.practitioner_id.choices = choices
             forms[enquiry.id] = form
     return render_template("admin/enquiries.html", enquiries=enquiries, invite_forms=forms,
-                           clients=clients), status
+                           clients=clients, kind_labels=ENQUIRY_KIND_LABELS), status
 
 
 # A "register" or "make an appointment" enquiry comes from someone who wants to be a client.
