@@ -506,8 +506,10 @@ def _her_live_appointment(client: User, appointment_id: int):
 
 
 def _move_page(client: User, appointment, form: ChooseTimeForm, status: int = 200):
-    slots = services.open_slots(appointment.practitioner_id, kind=appointment.kind,
-                                by_practice=True, moving=appointment)
+    slots = [slot for slot in services.open_slots(appointment.practitioner_id,
+                                                  kind=appointment.kind, by_practice=True,
+                                                  moving=appointment)
+             if slot.starts_at != appointment.starts_at]  # its own time is no move
     audit.record("appointments_viewed", client=client, detail="move for her")
     db.session.commit()
     return render_template("appointments/move_for_client.html", client=client,

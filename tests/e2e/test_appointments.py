@@ -1,6 +1,7 @@
 """In real Chromium at 390 px: she books, moves and cancels an appointment from her home page,
 each in at most four taps; every e-mail's .ics parses with icalendar and shares one UID. The
-practitioner's week view at 1366 px shows her with her flags.
+practitioner's week view at 1366 px shows her with her flags, and the practitioner moves her
+appointment from it (same UID, higher SEQUENCE in the e-mail to her).
 
 Set E2E_SCREENSHOTS=<folder> to keep a screenshot of each page (nl and en) for review.
 """
@@ -164,4 +165,23 @@ def test_in_english_too_and_the_week_view_at_1366(browser, base_url, live_app):
         assert entry.locator(".badge.high").count() == 1
         shot(page, f"week-view-1366-{locale}")
         assert page.evaluate("document.documentElement.scrollWidth") <= DESKTOP["width"]
+        # She asked by phone to come another time: the practitioner moves it from the week.
+        before = appointment.starts_at
+        entry.locator("a[href*='/move']").click()
+        page.wait_for_url(lambda url: url.endswith("/move"))
+        shot(page, f"practice-move-1366-{locale}")
+        page.set_viewport_size(PHONE)
+        shot(page, f"practice-move-390-{locale}")
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+        page.set_viewport_size(DESKTOP)
+        page.locator(".slots button").nth(3).click()
+        page.wait_for_url(lambda url: f"/practice/clients/{mother.id}" in url)
+        db.session.rollback()  # end the test's read: see what the live server wrote
+        appointment = db.session.get(Appointment, appointment.id)
+        assert appointment.starts_at != before
+        last = calendars(mother)[-1]
+        event = next(iter(last.walk("VEVENT")))
+        assert str(event["UID"]) == appointment.uid and last["METHOD"] == "REQUEST"
+        assert int(event["SEQUENCE"]) == appointment.sequence >= 1
+        assert event.decoded("DTSTART") == appointment.starts_at
         desktop.close()
