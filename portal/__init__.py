@@ -87,6 +87,7 @@ def register_url_converters(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     """Mount one blueprint per feature."""
     from portal.admin.views import bp as admin_bp
+    from portal.appointments.views import bp as appointments_bp
     from portal.auditlog.views import bp as auditlog_bp
     from portal.auth.views import bp as auth_bp
     from portal.careteam.views import bp as careteam_bp
@@ -114,6 +115,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(messages_bp, url_prefix="/messages")
     # Its routes sit beside the account, practice and admin pages they belong to.
     app.register_blueprint(careteam_bp)
+    app.register_blueprint(appointments_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -40,6 +40,7 @@ INLINE_STYLESHEETS = (
     "css/reports.css",
     "css/privacy.css",
     "css/messages.css",
+    "css/appointments.css",
 )
 # Marks the page as scripted before its first paint (nav.js, deferred, does it again later), so
 # the phone menu is folded from the start instead of jumping shut: allowed by its hash.

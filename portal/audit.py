@@ -78,4 +78,34 @@ def record(
         _commit_keeping_loaded_rows()
 
 
+def record_many(action: str, clients: list[User], *, detail: str | None = None) -> None:
+    """Write one entry per client in a single statement (a page listing many people's records).
+
+    Same rules as record(): the signed-in actor, committed at once on a page view.
+    """
+    if not clients:
+        return
+    actor = current_user._get_current_object() if (
+        has_request_context() and current_user.is_authenticated) else None
+    now = utcnow()
+    rows = [
+        {
+            "at": now,
+            "actor_id": actor.id if actor else None,
+            "actor_role": actor.role if actor else None,
+            "actor_label": _label(actor),
+            "on_behalf_of_id": None,
+            "client_id": client.id,
+            "client_label": _label(client),
+            "action": action,
+            "detail": (detail or None) and detail[:255],
+            "ip_address": request.remote_addr if has_request_context() else None,
+        }
+        for client in clients
+    ]
+    db.session.execute(_INSERT, rows)
+    if has_request_context() and request.method in READ_METHODS:
+        _commit_keeping_loaded_rows()
+
+
 _INSERT = sa.insert(AuditEvent.__table__)

@@ -19,6 +19,7 @@ def demo_sign_in_hint() -> str:
 
 def register(app: Flask) -> None:
     """Attach the portal's commands to the app: the core ones here, each feature's own group."""
+    from portal.appointments.cli import register as register_appointment_commands
     from portal.checkins.cli import register as register_checkin_commands
     from portal.guidance.cli import guidance_cli
     from portal.messages.cli import register as register_message_commands
@@ -29,6 +30,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(instruments_cli)
     app.cli.add_command(outbox_cli)
     register_checkin_commands(app)
+    register_appointment_commands(app)
     register_privacy_commands(app)
     register_message_commands(app)
 

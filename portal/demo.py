@@ -9,12 +9,22 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 
 from portal import flag_service
+from portal.appointments.slots import to_utc, working_days_ahead
 from portal.auth import twofactor
 from portal.auth.services import create_user, find_user_by_email, record_consent
 from portal.careteam.services import set_urgent_protocol
+from portal.dates import local_today
 from portal.extensions import db
 from portal.messages.services import send_message, thread_between
-from portal.models import ACTIVITIES, CareTeamMember, CheckIn, QuestionnaireResponse, User
+from portal.models import (
+    ACTIVITIES,
+    Appointment,
+    CareTeamMember,
+    CheckIn,
+    QuestionnaireResponse,
+    User,
+    WeeklyHours,
+)
 from portal.questionnaires.instruments import load_instrument, score
 
 DEMO_PASSWORD = "demo-password-2026"
@@ -163,7 +173,30 @@ def seed_demo(today: date | None = None) -> bool:
     db.session.flush()
     _evaluate_flags()
     _add_conversations(practitioners[0])
+    _add_opening_hours(practitioners)
     return True
+
+
+def _add_opening_hours(practitioners: list[User]) -> None:
+    """Give each practitioner weekly hours, and two clients an appointment this coming week."""
+    for practitioner in practitioners:
+        for weekday in range(5):
+            db.session.add(WeeklyHours(practitioner_id=practitioner.id, weekday=weekday,
+                                       starts_at=time(9), ends_at=time(12), length_minutes=50,
+                                       kind="practice"))
+        for weekday in (1, 3):
+            db.session.add(WeeklyHours(practitioner_id=practitioner.id, weekday=weekday,
+                                       starts_at=time(13), ends_at=time(16), length_minutes=30,
+                                       kind="video"))
+    today = local_today()
+    for number, (days, clock) in {2: (2, time(9)), 3: (3, time(10, 40))}.items():
+        client = find_user_by_email(client_email(number))
+        starts = to_utc(working_days_ahead(today, days), clock)
+        db.session.add(Appointment(client_id=client.id,
+                                   practitioner_id=client.profile.practitioner_id,
+                                   kind="practice", starts_at=starts,
+                                   ends_at=starts + timedelta(minutes=50),
+                                   booked_by_id=client.profile.practitioner_id))
 
 
 def _add_conversations(practitioner: User) -> None:

@@ -26,8 +26,14 @@ def send_mail(
     *,
     kind: str = "notice",
     forget_recipient: bool = False,
+    attachment: tuple[str, str, str] | None = None,
 ) -> list[OutboxMessage]:
-    """Queue a plain-text message to each recipient, in the caller's transaction."""
+    """Queue a plain-text message to each recipient, in the caller's transaction.
+
+    `attachment` is one text file as (file name, media type, text), such as a calendar
+    invitation ("appointment.ics", "text/calendar; method=REQUEST", ...).
+    """
+    name, media_type, text = attachment or (None, None, None)
     recipients = [to] if isinstance(to, str) else list(dict.fromkeys(to))
     messages = [
         OutboxMessage(
@@ -37,6 +43,9 @@ def send_mail(
             body=body,
             message_id=f"<{uuid.uuid4().hex}@{_sender_domain()}>",
             forget_recipient=forget_recipient,
+            attachment_name=name,
+            attachment_type=media_type,
+            attachment_body=text,
         )
         for recipient in recipients
     ]
@@ -56,6 +65,14 @@ def build_email(message) -> EmailMessage:
     email["Subject"] = message.subject
     email["Message-ID"] = message.message_id
     email.set_content(message.body)
+    if getattr(message, "attachment_body", None):
+        main, _slash, rest = message.attachment_type.partition("/")
+        subtype, *parameters = (part.strip() for part in rest.split(";"))
+        params = dict(parameter.split("=", 1) for parameter in parameters if "=" in parameter)
+        email.add_attachment(
+            message.attachment_body, subtype=subtype, filename=message.attachment_name,
+            params=params,
+        )
     return email
 
 

@@ -160,6 +160,7 @@ def _try_once(sender, message, report: PassReport) -> dict:
         "attempts": message.attempts + 1,
         "last_error": None,
         "body": "",  # it can hold names and one-time links; the mail server has it now
+        "attachment_body": None,
     }
     if message.forget_recipient:
         sent["recipient"] = "(erased)"

@@ -60,6 +60,11 @@ MAIL_KIND_LABELS = {
     "erasure_decision": _l("Erasure decision"),
     "erasure_done": _l("Erasure confirmation"),
     "notice": _l("Notice"),
+    "appointment_booked": _l("Appointment confirmation"),
+    "appointment_moved": _l("Appointment moved"),
+    "appointment_cancelled": _l("Appointment cancelled"),
+    "appointment_reminder": _l("Appointment reminder"),
+    "appointment_cancelled_erasure": _l("Appointment cancelled (account erased)"),
 }
 
 LEVEL_LABELS = {

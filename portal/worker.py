@@ -59,6 +59,12 @@ def _send_digests() -> int:
     return send_digests()
 
 
+def _send_appointment_reminders() -> int:
+    from portal.appointments.services import send_due_reminders
+
+    return send_due_reminders()
+
+
 def _purge_outbox() -> int:
     return outbox.purge_sent()
 
@@ -70,6 +76,8 @@ JOBS = (
     # Often, so each digest leaves close to its local 07:30; once a day each (message_settings).
     Job("send-digests", timedelta(minutes=15), _send_digests),
     Job("purge-outbox", timedelta(days=1), _purge_outbox),
+    # A day before each appointment; every 15 minutes so none leaves much later than that.
+    Job("send-appointment-reminders", timedelta(minutes=15), _send_appointment_reminders),
 )
 
 

@@ -11,13 +11,15 @@ Answers:  ok = served (2xx, a redirect elsewhere than the login page, or a refus
           login = sent to the login page     403 = wrong role     404 = not yours / not there
 """
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 
 from portal.dates import local_today
 from portal.extensions import db
 from portal.models import (
+    Appointment,
+    AvailabilityException,
     CareTeamMember,
     ClientProfile,
     Enquiry,
@@ -36,6 +38,7 @@ from portal.models import (
     ShareLink,
     User,
     UserSession,
+    WeeklyHours,
 )
 from portal.passwords import hash_password
 from tests.conftest import CSRF_RE
@@ -56,6 +59,9 @@ ADMIN = ("403", "403", "403", "403", "ok", "login")
 OWN_SESSION = ("ok", "404", "404", "404", "404", "login")
 OWN_MESSAGE = ("ok", "404", "404", "404", "404", "login")  # only its sender may withdraw it
 NOT_FOUND = ("404",) * 6
+STAFF = ("403", "403", "ok", "ok", "ok", "login")  # the calendar: own (practitioner) or all
+CLIENT_RECORD_OR_ADMIN = ("404", "404", "ok", "404", "ok", "login")
+OWN_HOURS = ("403", "403", "ok", "404", "403", "login")  # a practitioner's own hours, by id
 SIGNED_OUT_ONLY = ("ok",) * 6  # login, reset: signed-in people are sent home (a redirect)
 
 EXPECTED = {
@@ -142,6 +148,7 @@ EXPECTED = {
     "admin.reset_two_factor": {"POST": ADMIN},
     "admin.enquiries": {"GET": ADMIN},
     "admin.mark_enquiry_handled": {"POST": ADMIN},
+    "admin.invite_from_enquiry": {"POST": ADMIN},
     "admin.outbox_page": {"GET": ADMIN},
     "admin.outbox_retry_dead": {"POST": ADMIN},
     "admin.urgent_flags": {"GET": ADMIN},
@@ -175,6 +182,28 @@ EXPECTED = {
     "careteam.shared_pdf": {"GET": NOT_FOUND},
     "careteam.shared_fhir": {"GET": NOT_FOUND},
     "reports.client_fhir": {"GET": CLIENT_RECORD},
+    "appointments.index": {"GET": CLIENT_OWN},
+    "appointments.choose_time": {"GET": CLIENT_OWN},
+    "appointments.confirm": {"GET": CLIENT_OWN, "POST": CLIENT_OWN},
+    "appointments.move_choose": {"GET": OWN_RESPONSE},  # her own appointment, by id
+    "appointments.move_confirm": {"GET": OWN_RESPONSE, "POST": OWN_RESPONSE},
+    "appointments.cancel": {"GET": OWN_RESPONSE, "POST": OWN_RESPONSE},
+    "appointments.calendar": {"GET": STAFF},
+    "appointments.availability": {"GET": PRACTITIONER},
+    "appointments.add_hours": {"POST": PRACTITIONER},
+    "appointments.remove_hours": {"POST": OWN_HOURS},
+    "appointments.add_exception": {"POST": PRACTITIONER},
+    "appointments.remove_exception": {"POST": OWN_HOURS},
+    "appointments.save_rules": {"POST": PRACTITIONER},
+    "appointments.renew_feed": {"POST": PRACTITIONER},
+    "appointments.revoke_feed": {"POST": PRACTITIONER},
+    "appointments.feed": {"GET": NOT_FOUND},  # an unknown secret, for everyone alike
+    # Her practitioner, or the admin booking an intake after an enquiry.
+    "appointments.book_for_client": {"GET": CLIENT_RECORD_OR_ADMIN},
+    "appointments.book_for_client_post": {"POST": CLIENT_RECORD_OR_ADMIN},
+    "appointments.cancel_for_client": {"POST": CLIENT_RECORD},
+    "appointments.move_for_client": {"GET": CLIENT_RECORD, "POST": CLIENT_RECORD},
+    "appointments.admin_hours": {"GET": ADMIN},
 }
 
 
@@ -259,12 +288,24 @@ class World:
                              token_hash=f"{owner.lower()}" * 64, period_start=local_today(),
                              period_end=local_today(), consent_text="I agree.",
                              consent_version="2026-12", expires_at=datetime.now(UTC))
-            db.session.add_all([message, away, link])
+            starts = datetime.now(UTC).replace(microsecond=0) + timedelta(days=3)
+            appointment = Appointment(client_id=client.id,
+                                      practitioner_id=self.practitioner[owner].id,
+                                      kind="video", starts_at=starts,
+                                      ends_at=starts + timedelta(hours=1))
+            hours = WeeklyHours(practitioner_id=self.practitioner[owner].id, weekday=0,
+                                starts_at=time(9), ends_at=time(12), length_minutes=60,
+                                kind="video")
+            day_off = AvailabilityException(practitioner_id=self.practitioner[owner].id,
+                                            day=local_today(), exception="off")
+            db.session.add_all([message, away, link, appointment, hours, day_off])
             db.session.flush()
             self.records[owner] = {"response": response.id, "note": note.id, "flag": flag.id,
                                    "erasure": erasure.id, "invitation": invitation.id,
                                    "session": device.id, "thread": thread.id,
-                                   "message": message.id, "member": member.id, "share": link.id}
+                                   "message": message.id, "member": member.id, "share": link.id,
+                                   "appointment": appointment.id, "hours": hours.id,
+                                   "exception": day_off.id}
         db.session.commit()
         self.module_id, self.lesson_id = module.id, lesson.id
 
@@ -294,6 +335,10 @@ class World:
             "message_id": records["message"],
             "member_id": records["member"],
             "share_id": records["share"],
+            "appointment_id": records["appointment"],
+            "hours_id": records["hours"],
+            "exception_id": records["exception"],
+            "kind": "video",
             "enquiry_id": self.enquiry.id,
             "module_id": self.module_id,
             "lesson_id": self.lesson_id,

@@ -276,7 +276,8 @@ def test_the_worker_delivers_and_runs_each_job_once_per_period(app, make, smtp, 
     assert len(smtp.handler.messages) == 1
     jobs = {job.name: job for job in db.session.scalars(sa.select(ScheduledJob))}
     assert set(jobs) == {
-        "evaluate-flags", "escalate-flags", "send-reminders", "send-digests", "purge-outbox"
+        "evaluate-flags", "escalate-flags", "send-reminders", "send-digests", "purge-outbox",
+        "send-appointment-reminders",
     }
     started = {name: job.last_started_at for name, job in jobs.items()}
     # A second worker (or a restart) within the period runs none of them again.
@@ -286,7 +287,9 @@ def test_the_worker_delivers_and_runs_each_job_once_per_period(app, make, smtp, 
     assert {job.name: job.last_started_at for job in again} == started
     # Fifteen minutes later only the reminders and the digests are due.
     later = datetime.now(UTC) + timedelta(minutes=15, seconds=1)
-    assert set(worker.run_due_jobs(now=later)) == {"send-reminders", "send-digests"}
+    assert set(worker.run_due_jobs(now=later)) == {
+        "send-reminders", "send-digests", "send-appointment-reminders"
+    }
 
 
 def test_seed_demo_loads_with_the_mail_server_down(app, runner):

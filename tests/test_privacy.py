@@ -15,6 +15,7 @@ from portal import audit
 from portal.auth.services import create_user
 from portal.extensions import db
 from portal.models import (
+    Appointment,
     Assignment,
     AuditEvent,
     CareTeamMember,
@@ -180,6 +181,13 @@ def fill_record(client: User, practitioner: User) -> None:
             period_start=day - timedelta(days=29), period_end=day, created_by_id=client.id,
             consent_text=f"I, {client.full_name}, agree.", consent_version="2026-12",
             expires_at=datetime.now(UTC) + timedelta(days=14),
+        )
+    )
+    starts = datetime(2027, 1, 4, 9, tzinfo=UTC) + timedelta(hours=client.id)
+    db.session.add(
+        Appointment(
+            client_id=client.id, practitioner_id=practitioner.id, kind="video",
+            starts_at=starts, ends_at=starts + timedelta(minutes=50), booked_by_id=client.id,
         )
     )
     audit.record("login", actor=client)
@@ -465,6 +473,9 @@ def test_export_holds_all_her_data_but_no_private_notes(login_as, make):
     assert "PRIVATE CALL NOTE" not in json.dumps(data)
     assert [s["recipient_name"] for s in data["share_links"]] == ["Vera Verloskundige"]
     assert "token_hash" not in data["share_links"][0]
+    [appointment] = data["appointments"]
+    assert appointment["kind"] == "video" and appointment["starts_at"].startswith("2027-01-04")
+    assert "csv/appointments.csv" in names
     # The export speaks her language (Dutch by default).
     assert any(entry["what"] == "Dossier van cliënt bekeken" for entry in data["access_log"])
     everything = b"".join(archive.read(name) for name in names).decode("utf-8", "replace")

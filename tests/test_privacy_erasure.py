@@ -235,3 +235,53 @@ def test_erased_data_is_gone_from_the_sqlite_files_too(app, login_as, make):
     assert [trace for trace in traces if trace in left] == []
     # Set on every connection: not every SQLite build has it on by default (Debian's has).
     assert db.session.execute(sa.text("PRAGMA secure_delete")).scalar() == 1
+
+
+def test_erasure_cancels_her_coming_appointments_first_and_tells_the_practitioner(
+        app, login_as, make, outbox):
+    """Her future visits are cancelled, the practitioner told: initials, no health data."""
+    from datetime import UTC, datetime, time, timedelta
+
+    from portal.appointments import services as appointments
+    from portal.models import Appointment, WeeklyHours
+
+    practitioner = make.practitioner(name="Anna de Vries")
+    practitioner.locale = "en"
+    for weekday in range(7):
+        db.session.add(WeeklyHours(practitioner_id=practitioner.id, weekday=weekday,
+                                   starts_at=time(9), ends_at=time(17), length_minutes=60,
+                                   kind="video"))
+    db.session.commit()
+    admin_browser, _admin = login_as("admin")
+    browser, user = login_as("client", practitioner=practitioner, name="Wilhelmina Erasable")
+    fill_record(user, practitioner)  # her EPDS, notes, flags: none of it may reach the notice
+    slots = appointments.open_slots(practitioner.id, kind="video")
+    coming = appointments.book(user, "video", slots[3].starts_at, booked_by=user)
+    past = datetime.now(UTC) - timedelta(days=2)
+    db.session.add(Appointment(client_id=user.id, practitioner_id=practitioner.id, kind="video",
+                               starts_at=past, ends_at=past + timedelta(hours=1)))
+    db.session.commit()
+    when = appointments.when_text(coming.starts_at, "en")
+    user_id, email, name = user.id, user.email, user.full_name
+    request_erasure(browser)
+    erasure = db.session.scalar(sa.select(ErasureRequest))
+    response = post_form(admin_browser, f"/account/admin/erasure/{erasure.id}",
+                         {f"r{erasure.id}-decision": "erase"},
+                         token_from="/account/admin/erasure")
+    assert response.status_code == 302
+    db.session.expire_all()
+    notices = [m for m in outbox
+               if m.recipient == practitioner.email and m.kind.startswith("appointment")]
+    # Two coming visits (this one and fill_record's in January 2027); none for the past one.
+    assert [m.kind for m in notices] == ["appointment_cancelled_erasure"] * 2
+    assert any(when in notice.subject + notice.body for notice in notices)
+    for notice in notices:
+        text = notice.subject + notice.body
+        assert "W.E." in text and "cancelled" in text
+        assert name not in text and email not in text and "Erasable" not in text
+        assert "EPDS" not in text and "flag" not in text.lower()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Appointment)) == 0
+    # Her calendar's one message is the erasure confirmation; nothing else goes to her.
+    assert [m.kind for m in outbox if m.recipient == email] == ["erasure_done"]
+    assert deliver_pass().sent >= 2
+    assert traces_of(user_id, email, name) == []

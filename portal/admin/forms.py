@@ -38,6 +38,16 @@ class InviteForm(FlaskForm):
             raise ValidationError(_l("Choose the practitioner for this client."))
 
 
+class EnquiryInviteForm(FlaskForm):
+    """Turn a registration or appointment enquiry into a client invitation: the practitioner."""
+
+    practitioner_id = SelectField(_l("Practitioner"), coerce=int, default=0)
+
+    def validate_practitioner_id(self, field):
+        if not field.data:
+            raise ValidationError(_l("Choose the practitioner for this client."))
+
+
 class EditUserForm(FlaskForm):
     practitioner_id = SelectField(_l("Practitioner"), coerce=int, default=0)
     active = BooleanField(_l("Account is active"))

@@ -22,6 +22,7 @@ from portal.access import roles_required
 from portal.admin import services
 from portal.admin.forms import (
     EditUserForm,
+    EnquiryInviteForm,
     InviteForm,
     ReassignClientForm,
     ResetTwoFactorForm,
@@ -29,6 +30,7 @@ from portal.admin.forms import (
 from portal.auth import services as auth_services
 from portal.extensions import db
 from portal.models import Enquiry, Invitation, OutboxMessage, Role, User
+from portal.public.forms import ENQUIRY_KIND_LABELS
 
 bp = Blueprint("admin", __name__)
 
@@ -254,7 +256,60 @@ def _render_edit_user(user: User, form: EditUserForm, reset_form=None, *, status
 @bp.route("/enquiries")
 def enquiries():
     """Read the questions and registration requests from the public contact form."""
-    return render_template("admin/enquiries.html", enquiries=services.recent_enquiries())
+    return _render_enquiries()
+
+
+def _render_enquiries(failed: tuple[int, EnquiryInviteForm] | None = None, status: int = 200):
+    choices = [(0, "—")] + services.practitioner_choices()
+    forms = {}
+    enquiries = services.recent_enquiries()
+    # Whoever accepted the invitation of an enquiry can be booked an intake appointment.
+    wanting = {e.email.lower() for e in enquiries if e.kind in INVITABLE_ENQUIRIES}
+    clients = dict(db.session.execute(
+        sa.select(sa.func.lower(User.email), User.id)
+        .where(sa.func.lower(User.email).in_(wanting), User.role == Role.CLIENT.value)
+    ).all()) if wanting else {}
+    for enquiry in enquiries:
+        if enquiry.kind in INVITABLE_ENQUIRIES and enquiry.handled_at is None:
+            form = EnquiryInviteForm(formdata=None, prefix=f"enquiry-{enquiry.id}")
+            if failed and failed[0] == enquiry.id:
+                form = failed[1]
+            form.practitioner_id.choices = choices
+            forms[enquiry.id] = form
+    return render_template("admin/enquiries.html", enquiries=enquiries, invite_forms=forms,
+                           clients=clients, kind_labels=ENQUIRY_KIND_LABELS), status
+
+
+# A "register" or "make an appointment" enquiry comes from someone who wants to be a client.
+INVITABLE_ENQUIRIES = ("register", "appointment")
+
+
+@bp.route("/enquiries/<int:enquiry_id>/invite", methods=["POST"])
+def invite_from_enquiry(enquiry_id: int):
+    """Invite the person of an enquiry as a client in one click: name, e-mail and language kept."""
+    enquiry = db.get_or_404(Enquiry, enquiry_id)
+    form = EnquiryInviteForm(prefix=f"enquiry-{enquiry.id}")
+    form.practitioner_id.choices = [(0, "—")] + services.practitioner_choices()
+    if not form.validate_on_submit():
+        return _render_enquiries((enquiry.id, form), 422)
+    if enquiry.kind not in INVITABLE_ENQUIRIES or enquiry.handled_at is not None:
+        flash(_("This enquiry was already handled."), "error")
+        return redirect(url_for("admin.enquiries"), 303)
+    if auth_services.find_user_by_email(enquiry.email) is not None:
+        form.practitioner_id.errors = [
+            _("There is already an account with this e-mail address.")]
+        return _render_enquiries((enquiry.id, form), 422)
+    practitioner = db.session.get(User, form.practitioner_id.data)
+    invitation, token = auth_services.create_invitation(
+        enquiry.email, enquiry.name, Role.CLIENT, current_user, practitioner=practitioner,
+        locale=enquiry.locale if enquiry.locale in current_app.config["LANGUAGES"] else "nl",
+    )
+    auth_services.send_invitation(invitation, token)
+    enquiry.handled_at = datetime.now(UTC)
+    audit.record("invitation_sent", detail=f"client {invitation.email} (enquiry {enquiry.id})")
+    db.session.commit()
+    flash(_("Invitation sent to %(email)s.", email=invitation.email), "success")
+    return redirect(url_for("admin.enquiries"), 303)
 
 
 @bp.route("/enquiries/<int:enquiry_id>/handled", methods=["POST"])

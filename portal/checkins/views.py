@@ -17,6 +17,7 @@ from flask_login import current_user
 
 from portal import audit, charts, pages, push
 from portal.access import roles_required
+from portal.appointments.panels import home_context as appointment_home
 from portal.checkins import services
 from portal.checkins.forms import CheckInForm, ReminderForm, reminder_form_for
 from portal.checkins.history import build_history
@@ -117,6 +118,7 @@ def _render_today(
         due=due_questionnaires(client, today_local),
         recommendations=recommendations_for(client),
         reminder_form=reminder_form,
+        **appointment_home(client),
     ), status
 
 

@@ -1,5 +1,12 @@
 """Typed SQLAlchemy models, one module per aggregate; imported here so Alembic sees them all."""
 
+from portal.models.appointments import (
+    APPOINTMENT_KINDS,
+    Appointment,
+    AvailabilityException,
+    CalendarSettings,
+    WeeklyHours,
+)
 from portal.models.audit import AuditEvent
 from portal.models.caches import InsightCache
 from portal.models.careteam import CareTeamMember, ContactAttempt, PracticeSetting, ShareLink
@@ -36,6 +43,11 @@ from portal.models.users import (
 )
 
 __all__ = [
+    "APPOINTMENT_KINDS",
+    "Appointment",
+    "AvailabilityException",
+    "CalendarSettings",
+    "WeeklyHours",
     "ACTIVITIES",
     "Assignment",
     "AuditEvent",

@@ -48,6 +48,10 @@ class OutboxMessage(db.Model):
     last_error: Mapped[str | None] = mapped_column(sa.String(500))
     # For a message to someone whose account is erased: the address goes once it is sent.
     forget_recipient: Mapped[bool] = mapped_column(default=False)
+    # One text attachment (a calendar invitation); cleared with the body once sent.
+    attachment_name: Mapped[str | None] = mapped_column(sa.String(100))
+    attachment_type: Mapped[str | None] = mapped_column(sa.String(100))
+    attachment_body: Mapped[str | None] = mapped_column(sa.Text)
 
     @property
     def to(self) -> tuple[str, ...]:

@@ -21,6 +21,7 @@ from flask_login import current_user
 
 from portal import audit, pages
 from portal.access import client_record_for_practitioner, roles_required
+from portal.appointments.panels import client_page_context as appointments_panel
 from portal.careteam.panels import client_page_context
 from portal.checkins.forms import ACTIVITY_LABELS
 from portal.dates import local_today
@@ -123,6 +124,10 @@ class Panel:
 # order. A feature adds its panel here with a template and, if it needs one, a context function;
 # the feature never imports this page.
 CLIENT_PAGE_PANELS: tuple[Panel, ...] = (
+    Panel(
+        "appointments/_client_panel.html",
+        lambda client, _record, _forms: appointments_panel(client),
+    ),
     Panel("practice/_messages.html"),
     Panel("careteam/_client_contact.html"),
     Panel("practice/_phone_consult.html"),

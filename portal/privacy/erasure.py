@@ -19,6 +19,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from portal import audit, database
+from portal.appointments.services import cancel_before_erasure
 from portal.extensions import db
 from portal.mail import send_mail
 from portal.models import (
@@ -50,6 +51,9 @@ def erase_client(erasure: ErasureRequest, admin: User) -> None:
     client_id, email = client.id, client.email
     label = pseudonym_label(pseudonym(client))
 
+    # Her coming appointments are cancelled first, each practitioner told (initials only), so
+    # nobody waits for a visit that will not come; the rows go with the rest below.
+    cancel_before_erasure(client)
     # Mail still waiting for her is moot now. The confirmation below is the one message that
     # keeps her address, until the worker has sent it (forget_recipient).
     db.session.execute(sa.delete(OutboxMessage).where(OutboxMessage.recipient == email))

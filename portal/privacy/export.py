@@ -21,6 +21,7 @@ from portal.auditlog.entries import access_log_for_client
 from portal.dates import local_today
 from portal.extensions import db
 from portal.models import (
+    Appointment,
     Assignment,
     CareTeamMember,
     CheckIn,
@@ -187,6 +188,12 @@ def collect(client: User) -> dict[str, object]:
             ShareLink.client_id == client.id,
             (ShareLink.created_at,),
             exclude=("client_id", "member_id", "created_by_id", "token_hash"),
+        ),
+        "appointments": _rows(
+            Appointment,
+            Appointment.client_id == client.id,
+            (Appointment.starts_at, Appointment.id),
+            exclude=("client_id", "practitioner_id", "booked_by_id"),
         ),
         "checkins": _rows(
             CheckIn, CheckIn.client_id == client.id, (CheckIn.day,), exclude=("client_id",)

@@ -11,6 +11,14 @@ ENQUIRY_KINDS = {
     "question": _l("I have a question"),
 }
 
+# The same kinds as the practice reads them in its list of enquiries.
+ENQUIRY_KIND_LABELS = {
+    "appointment": _l("Wants an appointment"),
+    "register": _l("Wants to register as a new client"),
+    "question": _l("Question"),
+}
+assert ENQUIRY_KIND_LABELS.keys() == ENQUIRY_KINDS.keys()
+
 
 class EnquiryForm(FlaskForm):
     kind = RadioField(

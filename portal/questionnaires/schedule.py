@@ -1,14 +1,20 @@
 """When a questionnaire is due: the practice's schedule (config) applied to a client's dates."""
 
 from collections.abc import Mapping
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app
 
+from portal.appointments.slots import working_days_ahead
 from portal.dates import local_today
 from portal.extensions import db
-from portal.models import QuestionnaireResponse, User
+from portal.models import Appointment, QuestionnaireResponse, User
+
+# An appointment this many working days ahead brings a questionnaire forward, so the scores are
+# fresh at the visit.
+VISIT_WORKING_DAYS = 2
 
 # DOMAIN.md: EPDS at 1-2 weeks after starting, around 6 weeks postpartum, then every 4 weeks.
 DEFAULT_SCHEDULE = {
@@ -46,6 +52,26 @@ def is_due(
     return False
 
 
+def visit_day_ahead(appointment_days: list[date], today: date) -> date | None:
+    """Return the first appointment day within the next two working days, if any (pure)."""
+    last = working_days_ahead(today, VISIT_WORKING_DAYS)
+    days = [day for day in appointment_days if today <= day <= last]
+    return min(days) if days else None
+
+
+def _next_visit_day(client: User, today: date) -> date | None:
+    zone = ZoneInfo(client.timezone or "Europe/Amsterdam")
+    start = datetime.combine(today, time(0), tzinfo=zone).astimezone(UTC)
+    end = datetime.combine(working_days_ahead(today, VISIT_WORKING_DAYS) + timedelta(days=1),
+                           time(0), tzinfo=zone).astimezone(UTC)
+    starts = db.session.scalars(
+        sa.select(Appointment.starts_at).where(
+            Appointment.client_id == client.id, Appointment.cancelled_at.is_(None),
+            Appointment.starts_at >= max(start, datetime.now(UTC)), Appointment.starts_at < end)
+    ).all()
+    return visit_day_ahead([moment.astimezone(zone).date() for moment in starts], today)
+
+
 def schedule() -> dict:
     """Return the practice's questionnaire schedule."""
     return current_app.config.get("QUESTIONNAIRE_SCHEDULE") or DEFAULT_SCHEDULE
@@ -65,15 +91,18 @@ def due_questionnaires(client: User, today: date) -> list[str]:
             .group_by(QuestionnaireResponse.instrument)
         ).all()
     )
+    visit = _next_visit_day(client, today)
     due = []
     for key, rule in schedule().items():
         last = latest.get(key)
-        if is_due(
-            rule,
-            started_on=profile.started_on,
-            delivery_date=profile.delivery_date,
-            last_on=local_today(client.timezone, last) if last else None,
-            today=today,
+        dates = {
+            "started_on": profile.started_on,
+            "delivery_date": profile.delivery_date,
+            "last_on": local_today(client.timezone, last) if last else None,
+        }
+        # Due today, or due by the day of a visit in the next two working days.
+        if is_due(rule, today=today, **dates) or (
+            visit is not None and is_due(rule, today=visit, **dates)
         ):
             due.append(key)
     return due

@@ -16,6 +16,7 @@ from werkzeug.serving import make_server
 from config import TestingConfig
 from portal import create_app
 from portal.extensions import db
+from tests.conftest import _empty_postgres
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -49,6 +50,10 @@ def live_app(database_template, tmp_path):
     server.shutdown()
     thread.join(timeout=5)
     with app.app_context():
+        if url.startswith("postgresql"):
+            # SQLite gets a fresh copy per test; PostgreSQL is shared, so empty it, or the next
+            # browser test meets this one's people (the same e-mail, two "Anna de Vries").
+            _empty_postgres()
         db.engine.dispose()
 
 

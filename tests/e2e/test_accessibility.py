@@ -18,11 +18,13 @@ AXE = (Path(__file__).parents[2] / "static/vendor/axe-core/axe.min.js").read_tex
 
 ANONYMOUS = ["/", "/help", "/offline", "/about", "/contact", "/login"]
 MOTHER = ["/me/", "/me/history", "/questionnaires/", "/questionnaires/epds", "/guidance/",
-          "/reports/me", "/account/", "/messages/", "/offline"]
-PRACTITIONER = ["/practice/", "/practice/clients/{client_id}", "/account/"]
+          "/reports/me", "/account/", "/messages/", "/offline", "/me/appointments/",
+          "/me/appointments/book/practice"]
+PRACTITIONER = ["/practice/", "/practice/clients/{client_id}", "/account/", "/practice/calendar",
+                "/practice/availability"]
 ADMIN = ["/admin/", "/admin/enquiries", "/admin/outbox", "/admin/access-log/",
          "/guidance/admin/", "/questionnaires/admin/instruments", "/account/admin/erasure",
-         "/account/admin/retention"]
+         "/account/admin/retention", "/admin/hours"]
 
 
 def axe_violations(page) -> list[str]:

@@ -15,7 +15,8 @@ from tests.e2e.test_accessibility import demo  # noqa: F401 (fixture)
 from tests.e2e.test_checkin_and_safety import make_mother, sign_in
 
 CLIENT_PAGES = ["/me/", "/me/history", "/questionnaires/", "/guidance/", "/reports/me",
-                "/account/", "/help", "/questionnaires/epds", "/offline", "/messages/"]
+                "/account/", "/help", "/questionnaires/epds", "/offline", "/messages/",
+                "/me/appointments/"]
 
 WIDEST = "() => document.documentElement.scrollWidth"
 
