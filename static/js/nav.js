@@ -27,16 +27,10 @@ document.addEventListener("DOMContentLoaded", () => {
     if (event.key === "Escape") setOpen(false);
   });
 
-  // A wide table that scrolls sideways on a small screen must be reachable by keyboard.
-  document.querySelectorAll(".table-wrap").forEach((wrap) => {
-    if (wrap.scrollWidth <= wrap.clientWidth || wrap.hasAttribute("tabindex")) return;
-    wrap.tabIndex = 0;
-    const caption = wrap.querySelector("caption");
-    if (caption) {  // named by its caption, so it never repeats the name of its section
-      wrap.setAttribute("role", "region");
-      wrap.setAttribute("aria-label", caption.textContent.trim());
-    }
-  });
+  // A wide table that scrolls sideways on a small screen must be reachable by keyboard; a
+  // turned phone or a narrowed window can make a table scroll that did not at first.
+  markScrollingTables();
+  window.addEventListener("resize", markScrollingTables);
   if (!navigator.onLine) {
     document.querySelectorAll("[data-offline-notice]").forEach((notice) => { notice.hidden = false; });
   }
@@ -290,6 +284,18 @@ function offerPush() {
       }
     } catch (error) {
       show(true, box.dataset.failed);
+    }
+  });
+}
+
+function markScrollingTables() {
+  document.querySelectorAll(".table-wrap").forEach((wrap) => {
+    if (wrap.scrollWidth <= wrap.clientWidth || wrap.hasAttribute("tabindex")) return;
+    wrap.tabIndex = 0;
+    const caption = wrap.querySelector("caption");
+    if (caption) {  // named by its caption, so it never repeats the name of its section
+      wrap.setAttribute("role", "region");
+      wrap.setAttribute("aria-label", caption.textContent.trim());
     }
   });
 }
