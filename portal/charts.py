@@ -396,23 +396,23 @@ def spark_shape(
     low, high = _checked_range(y_range)
     values = list(values)
     step = (width - 2 * pad) / max(len(values) - 1, 1)
-    span = high - low
-
-    def point(index: int, value: float) -> tuple[float, float]:
-        share = (min(max(value, low), high) - low) / span
-        return round(pad + index * step, 1), round(height - pad - share * (height - 2 * pad), 1)
+    # y = bottom - share of the scale * inner height, the value held inside the scale. Inlined:
+    # a dashboard page places ~2,000 points, and a function call per point was a third of it.
+    span, bottom, inner = high - low, height - pad, height - 2 * pad
 
     lines: list[str] = []
     dots: list[tuple[float, float]] = []
     run: list[tuple[float, float]] = []
     for index, value in enumerate([*values, None]):
         if value is not None:
-            run.append(point(index, value))
+            clamped = low if value < low else high if value > high else value
+            x = round(pad + index * step, 1)
+            run.append((x, round(bottom - (clamped - low) / span * inner, 1)))
             continue
         if len(run) == 1:
             dots.append(run[0])
         elif run:
-            lines.append(" ".join(f"{x:g},{y:g}" for x, y in run))
+            lines.append(" ".join([f"{x:g},{y:g}" for x, y in run]))
         run = []
     return SparkShape(width=width, height=height, lines=lines, dots=dots)
 

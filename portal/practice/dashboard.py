@@ -7,8 +7,9 @@ The SQL is in portal.practice.queries; this module turns its rows into what the 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
+from babel.dates import format_timedelta
 from flask_babel import get_locale, get_translations
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
@@ -48,6 +49,8 @@ class FlagBadge:
     since: str | None = None
     flag_id: int | None = None
     more: int = 0
+    # How long it has been open ("3 hours"), worded with the page's locale in hand.
+    age: str = ""
 
 
 SPARKLINE_MEASURES = ("mood", "sleep", "bonding")
@@ -65,21 +68,27 @@ class Sparkline:
     alt: str | None
     shape: SparkShape | None
     short_label: str = ""
+    html: Markup = Markup("")
 
     def svg(self) -> Markup:
         """Return the inline SVG, as templates/macros/charts.html draws it, built in Python.
 
         A dashboard page draws up to 150 of them; a Jinja macro call each cost more than the
-        page's SQL.
+        page's SQL. Built once and kept: the template reads it as an attribute, with no call.
         """
-        shape = self.shape
-        lines = "".join(f'<polyline points="{points}"/>' for points in shape.lines)
-        dots = "".join(f'<circle cx="{x}" cy="{y}" r="2"/>' for x, y in shape.dots)
-        return Markup(
-            f'<svg class="sparkline" role="img" aria-label="{escape(self.alt)}" '
-            f'width="{shape.width}" height="{shape.height}" '
-            f'viewBox="0 0 {shape.width} {shape.height}" focusable="false">{lines}{dots}</svg>'
-        )
+        return self.html or _spark_svg(self.alt, self.shape)
+
+
+def _spark_svg(alt: str | None, shape: SparkShape | None) -> Markup:
+    if shape is None:
+        return Markup("")
+    lines = "".join([f'<polyline points="{points}"/>' for points in shape.lines])
+    dots = "".join([f'<circle cx="{x}" cy="{y}" r="2"/>' for x, y in shape.dots])
+    return Markup(
+        f'<svg class="sparkline" role="img" aria-label="{escape(alt)}" '
+        f'width="{shape.width}" height="{shape.height}" '
+        f'viewBox="0 0 {shape.width} {shape.height}" focusable="false">{lines}{dots}</svg>'
+    )
 
 
 @dataclass(frozen=True)
@@ -108,6 +117,8 @@ class DashboardRow:
     waiting_since: datetime | None = None
     # "Today", "Never", "3 days ago": worded once per row in Python, not in the template.
     last_checkin_text: str = ""
+    # How long her message has waited ("2 days"), worded once (the cell shows it twice).
+    waiting_text: str = ""
 
 
 @dataclass(frozen=True)
@@ -128,7 +139,8 @@ class _PageTexts:
 
     def __init__(self) -> None:
         self.translations = get_translations()
-        symbols = get_locale().number_symbols
+        self.babel_locale = get_locale()
+        symbols = self.babel_locale.number_symbols
         # Babel 2.14 keys the symbols by numbering system; older releases do not.
         self.decimal = symbols.get("latn", symbols).get("decimal", ".")
         self.series_labels = (
@@ -144,6 +156,7 @@ class _PageTexts:
         self.limits = labels.configured_thresholds()
         self._rules: dict[tuple[str, str], str] = {}
         self._scores: dict[tuple, ScoreView] = {}
+        self._days: list[date] | None = None
         self.locale = current_locale()
         self.bands = {"epds": band_views("epds"), "gad7": band_views("gad7")}
 
@@ -171,13 +184,28 @@ class _PageTexts:
         """Translate like flask-babel's ngettext, with the catalogue already in hand."""
         return self.translations.ungettext(singular, plural, num) % {"num": num}
 
+    def days(self, today: date) -> list[date]:
+        """Return the sparklines' 14 days up to today, listed once per page."""
+        if self._days is None or self._days[-1] != today:
+            self._days = _sparkline_days(today)
+        return self._days
+
+    def age(self, since: datetime | None, now: datetime) -> str:
+        """Say how long ago a moment was, as the template's `age` filter does."""
+        if since is None:
+            return ""
+        return format_timedelta(now - since, threshold=1.5, locale=self.babel_locale)
+
     def number(self, value: float) -> str:
         """Format a number with one decimal in the page's locale."""
         return f"{value:.1f}".replace(".", self.decimal)
 
 
-def _sparkline_series(values_by_day: dict, today: date):
-    days = [today - timedelta(days=offset) for offset in range(queries.SPARKLINE_DAYS - 1, -1, -1)]
+def _sparkline_days(today: date) -> list[date]:
+    return [today - timedelta(days=offset) for offset in range(queries.SPARKLINE_DAYS - 1, -1, -1)]
+
+
+def _sparkline_series(values_by_day: dict, days: list[date]):
     logged = [values_by_day.get(day) for day in days]
     mood = [v.mood if v else None for v in logged]
     sleep = [v.sleep_hours if v else None for v in logged]
@@ -194,7 +222,7 @@ def client_sparklines(
 ) -> list[Sparkline]:
     """Describe the 14-day mood, sleep and bonding sparklines of one client."""
     texts = texts or _PageTexts()
-    series = _sparkline_series(values_by_day, today)
+    series = _sparkline_series(values_by_day, texts.days(today))
     sparklines = []
     for measure, label, short in zip(
         SPARKLINE_MEASURES, texts.series_labels, texts.short_labels, strict=True
@@ -205,7 +233,8 @@ def client_sparklines(
             continue
         words = trend_words(values, gettext=texts.gettext, format_number=texts.number)
         shape = spark_shape(values, y_range=y_range)
-        sparklines.append(Sparkline(label, f"{label}: {words}", shape, short))
+        alt = f"{label}: {words}"
+        sparklines.append(Sparkline(label, alt, shape, short, _spark_svg(alt, shape)))
     return sparklines
 
 
@@ -216,7 +245,9 @@ def _score_change(score) -> ScoreChange | None:
     return ScoreChange(change.points, change.direction, change.reliable)
 
 
-def _alert_badges(open_flags: list[Flag], scores, texts: _PageTexts) -> list[FlagBadge]:
+def _alert_badges(
+    open_flags: list[Flag], scores, texts: _PageTexts, now: datetime
+) -> list[FlagBadge]:
     """Group a client's open flags into alerts, one badge each, most urgent first."""
     groups: dict[str, list[Flag]] = {}
     for flag in open_flags:  # most urgent first, so each alert's first flag leads it
@@ -224,12 +255,14 @@ def _alert_badges(open_flags: list[Flag], scores, texts: _PageTexts) -> list[Fla
     badges = []
     for members in groups.values():
         lead = members[0]
+        raised_at = min(flag.raised_at for flag in members)
         badges.append(
             FlagBadge(
                 level=lead.level,
                 level_label=texts.levels.get(lead.level, lead.level),
                 rule_label=texts.rule(lead.rule, lead.level),
-                raised_at=min(flag.raised_at for flag in members),
+                raised_at=raised_at,
+                age=texts.age(raised_at, now),
                 since=labels.later_scores_in_words(lead, labels.later_scores(lead, scores)),
                 flag_id=lead.id,
                 more=len(members) - 1,
@@ -248,7 +281,10 @@ def _days_ago(day: date | None, today: date, texts: _PageTexts) -> str:
 
 
 def build_dashboard(
-    practitioner: User, filters: queries.DashboardFilters, today: date
+    practitioner: User,
+    filters: queries.DashboardFilters,
+    today: date,
+    now: datetime | None = None,
 ) -> Dashboard:
     """Gather one page of the practitioner's dashboard in a fixed number of queries."""
     page = queries.client_list_page(practitioner.id, today, filters)
@@ -258,6 +294,7 @@ def build_dashboard(
     latest = queries.latest_scores_by_client(client_ids)
     waiting = queries.waiting_since_by_client(practitioner.id, client_ids)
     texts = _PageTexts()
+    now = now or datetime.now(UTC)
     rows = []
     for row in page.rows:
         scores = latest.get(row.client_id, {})
@@ -279,8 +316,10 @@ def build_dashboard(
                     open_flags.get(row.client_id, []),
                     [labels.as_later_score(score) for score in scores.values()],
                     texts,
+                    now,
                 ),
                 waiting_since=waiting.get(row.client_id),
+                waiting_text=texts.age(waiting.get(row.client_id), now),
                 last_checkin_text=_days_ago(row.last_checkin, today, texts),
             )
         )

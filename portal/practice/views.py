@@ -79,7 +79,8 @@ def dashboard():
     form = DashboardFilterForm(formdata=request.args)
     filters = _dashboard_filters(form)
     today = local_today(current_user.timezone)
-    board = caseload.build_dashboard(current_user, filters, today)
+    now = datetime.now(UTC)
+    board = caseload.build_dashboard(current_user, filters, today, now)
     # The filters every sort and page link keeps (only those that validated).
     filter_args = {
         key: value
@@ -98,7 +99,7 @@ def dashboard():
             "dir": "desc" if filters.descending else None,
         },
         waiting=messages.waiting_list(current_user.id),
-        now=datetime.now(UTC),
+        now=now,
     )
     # It shows every listed client's scores, flags and check-ins: logged like a record view.
     caseload.record_dashboard_view(board)
