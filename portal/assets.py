@@ -88,8 +88,9 @@ class Assets:
             hashed = f"{name[: -len(path.suffix)]}.{digest}{path.suffix}" if path.suffix else name
             assets.fingerprinted[name] = hashed
             assets.plain[hashed] = name
-        parts = [_split_dark((folder / name).read_text(encoding="utf-8"))
-                 for name in INLINE_STYLESHEETS]
+        parts = [
+            _split_dark((folder / name).read_text(encoding="utf-8")) for name in INLINE_STYLESHEETS
+        ]
         light = [rules for rules, _dark in parts]
         dark = [rules for _light, rules in parts]
         css = "\n".join(light)
