@@ -8,6 +8,10 @@
 - One inline stylesheet: the purged Pico and the portal's own stylesheets, minified once per
   process (rcssmin) and written into every page's ``<style>``, so no stylesheet blocks the
   first paint. Its SHA-256 goes into the Content Security Policy (no ``unsafe-inline``).
+- The dark-mode rules (every ``@media (prefers-color-scheme: dark)`` block, Pico's 6 KB of them
+  first) are left out of it and served as ``css/dark.css``, linked with that media query: a
+  phone in light mode does not wait for it, and the inline sheet, which must arrive in the first
+  round trip of a new connection (about 14 KB), is 1.5 KB (compressed) smaller.
 
 Compression (brotli, gzip) of pages and files is Flask-Compress's, set up here too.
 """
@@ -46,6 +50,8 @@ INLINE_STYLESHEETS = (
 # the phone menu is folded from the start instead of jumping shut: allowed by its hash.
 JS_MARKER = 'document.documentElement.classList.add("js")'
 HASH_LENGTH = 12
+DARK_STYLESHEET = "css/dark.css"  # built from the inline sheets' dark-mode blocks, not a file
+DARK_MEDIA = re.compile(r"@media\s+(?:only\s+screen\s+and\s+)?\(prefers-color-scheme:\s*dark\)\s*{")
 ATTRIBUTE_QUOTES = re.compile(r'\[([\w-]+)([~|^$*]?=)"([A-Za-z_][\w-]*)"\]')
 COMPRESSED_TYPES = [
     "text/html",
@@ -67,6 +73,7 @@ class Assets:
     fingerprinted: dict[str, str] = field(default_factory=dict)  # plain name -> hashed name
     plain: dict[str, str] = field(default_factory=dict)  # hashed name -> plain name
     inline_css: str = ""
+    dark_css: str = ""
     style_source: str = ""  # for the CSP: 'sha256-...'
     script_source: str = field(default_factory=lambda: _csp_hash(JS_MARKER))
 
@@ -82,9 +89,21 @@ class Assets:
             hashed = f"{name[: -len(path.suffix)]}.{digest}{path.suffix}" if path.suffix else name
             assets.fingerprinted[name] = hashed
             assets.plain[hashed] = name
-        css = "\n".join(
-            (folder / name).read_text(encoding="utf-8") for name in INLINE_STYLESHEETS
+        parts = [
+            _split_dark((folder / name).read_text(encoding="utf-8")) for name in INLINE_STYLESHEETS
+        ]
+        light = [rules for rules, _dark in parts]
+        dark = [rules for _light, rules in parts]
+        css = "\n".join(light)
+        # Every dark block in the sheets' own order; each one's rules win over the light ones
+        # by their :root:not([data-theme]) or by coming after them, as they did inline.
+        assets.dark_css = rcssmin.cssmin(
+            "@media (prefers-color-scheme: dark){" + "\n".join(dark) + "}"
         )
+        digest = hashlib.sha256(assets.dark_css.encode("utf-8")).hexdigest()[:HASH_LENGTH]
+        hashed = f"css/dark.{digest}.css"
+        assets.fingerprinted[DARK_STYLESHEET] = hashed
+        assets.plain[hashed] = DARK_STYLESHEET
         # A @charset in the middle of a <style> is invalid CSS; the page is UTF-8 anyway.
         css = re.sub(r'@charset\s+"[^"]*";', "", css)
         # [rel=next] rather than [rel="next"]: the same selector, and a page's text then holds
@@ -93,6 +112,23 @@ class Assets:
         assets.inline_css = rcssmin.cssmin(css, keep_bang_comments=True)  # Pico's MIT notice
         assets.style_source = _csp_hash(assets.inline_css)
         return assets
+
+
+def _split_dark(css: str) -> tuple[str, str]:
+    """Split a stylesheet into its rules and the insides of its dark-mode media blocks."""
+    light, dark, position = [], [], 0
+    for match in DARK_MEDIA.finditer(css):
+        if match.start() < position:
+            continue
+        depth, end = 1, match.end()
+        while depth:
+            depth += {"{": 1, "}": -1}.get(css[end], 0)
+            end += 1
+        light.append(css[position : match.start()])
+        dark.append(css[match.end() : end - 1])
+        position = end
+    light.append(css[position:])
+    return "".join(light), "\n".join(dark)
 
 
 def _csp_hash(text: str) -> str:
@@ -134,6 +170,11 @@ def serve_static(filename: str):
     """Serve a static file; under its fingerprinted name, cached for a year as immutable."""
     assets = current_app.extensions["assets"]
     plain = assets.plain.get(filename)
+    if DARK_STYLESHEET in (plain, filename):
+        response = current_app.response_class(assets.dark_css, mimetype="text/css")
+        if plain:
+            response.headers["Cache-Control"] = IMMUTABLE
+        return response
     if plain is None:
         return send_from_directory(assets.folder, filename)
     response = send_from_directory(assets.folder, plain, max_age=YEAR_SECONDS, etag=True)
@@ -152,7 +193,10 @@ def collect(assets: Assets, target: Path) -> int:
     """
     written = 0
     for plain, hashed in assets.fingerprinted.items():
-        data = (assets.folder / plain).read_bytes()
+        if plain == DARK_STYLESHEET:
+            data = assets.dark_css.encode("utf-8")
+        else:
+            data = (assets.folder / plain).read_bytes()
         for name in {plain, hashed}:
             path = target / name
             path.parent.mkdir(parents=True, exist_ok=True)

@@ -87,7 +87,9 @@ def test_no_stylesheet_blocks_the_first_paint_and_scripts_are_deferred(client, l
                               (mother, "/me/history")]:
         html = test_client.get(path).get_data(as_text=True)
         head = html.split("</head>")[0]
-        assert 'rel="stylesheet"' not in html, path
+        # The one linked sheet is dark mode's, which a phone in light mode does not wait for.
+        for tag in re.findall(r'<link rel="stylesheet"[^>]*>', html):
+            assert 'media="(prefers-color-scheme: dark)"' in tag, (path, tag)
         for tag in re.findall(r"<script[^>]*\bsrc=[^>]*>", html):
             assert " defer" in tag or " async" in tag, (path, tag)
         assert "<style>" in head, path
@@ -137,3 +139,23 @@ def test_every_screen_stylesheet_is_in_the_inline_one(app):
     assert sheets - {"css/print.css"} == {
         name for name in INLINE_STYLESHEETS if name.startswith("css/")
     }
+
+
+def test_dark_mode_rules_are_linked_for_dark_mode_only_and_not_inlined(client):
+    """Her first paint waits only for the light rules; the dark ones still reach a dark phone."""
+    html = client.get("/help").get_data(as_text=True)
+    inline = re.findall(r"<style>(.*?)</style>", html, re.S)[0]
+    assert "prefers-color-scheme" not in inline
+    links = re.findall(r'<link rel="stylesheet" href="([^"]+)" media="([^"]+)">', html)
+    assert [media for _url, media in links] == ["(prefers-color-scheme: dark)"]
+    url = links[0][0]
+    assert re.fullmatch(r"/static/css/dark\.[0-9a-f]{12}\.css", url)
+    response = client.get(url, headers={"Accept-Encoding": "br"})
+    assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert response.mimetype == "text/css"
+    dark = brotli.decompress(response.get_data()).decode()
+    assert dark.startswith("@media (prefers-color-scheme:dark){")
+    # Pico's dark colours, then the portal's own (the urgent colour readable on a dark ground).
+    assert dark.index("--pico-background-color:rgb(19") < dark.index("--portal-urgent:#ff8a80")
+    assert client.get("/static/css/dark.css").get_data(as_text=True) == dark
+    assert client.get("/static/css/dark.0123456789ab.css").status_code == 404

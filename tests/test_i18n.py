@@ -80,3 +80,44 @@ def test_every_page_renders_in_both_languages(app, login_as, locale):
             response = test_client.get(path)
             assert response.status_code == 200, path
             assert f'<html lang="{locale}">' in response.get_data(as_text=True)
+
+
+
+def test_form_messages_of_wtforms_itself_are_in_her_language_and_read_from_disk_once(
+    app, monkeypatch
+):
+    """WTForms' own messages ("This field is required.") follow the page's language; their
+    catalogue is parsed once per language, not on every request (about 0.3 ms of each save)."""
+    from babel import support
+    from flask_wtf import FlaskForm
+    from werkzeug.datastructures import MultiDict
+    from wtforms import StringField
+    from wtforms.validators import DataRequired
+
+    class Probe(FlaskForm):
+        class Meta:
+            csrf = False
+
+        name = StringField(validators=[DataRequired()])
+
+    loads = []
+    original = support.Translations.load.__func__
+
+    def counting_load(cls, *args, **kwargs):
+        if kwargs.get("domain") == "wtforms":
+            loads.append(args)
+        return original(cls, *args, **kwargs)
+
+    monkeypatch.setattr(support.Translations, "load", classmethod(counting_load))
+    for _ in range(3):
+        for language, message in (
+            ("nl", "Dit veld is vereist."),
+            ("en", "This field is required."),
+        ):
+            cookie = {"Cookie": f"portal_locale={language}"}
+            with app.app_context(), app.test_request_context("/login", headers=cookie):
+                app.preprocess_request()
+                form = Probe(formdata=MultiDict({"name": ""}))
+                assert not form.validate()
+                assert form.name.errors == [message]
+    assert len(loads) <= 2

@@ -299,3 +299,6 @@ def test_charts_are_dark_in_dark_mode_on_every_page_of_hers(base_url, mother_pag
         filters = page.locator("main figure img").evaluate_all(
             "imgs => imgs.map(i => getComputedStyle(i).filter)")
         assert filters and all("invert" in value for value in filters), (path, filters)
+        # The page itself is dark too: Pico's dark colours come from the linked dark sheet.
+        background = page.evaluate("getComputedStyle(document.documentElement).backgroundColor")
+        assert background == "rgb(19, 23, 31)", (path, background)
