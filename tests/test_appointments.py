@@ -9,7 +9,15 @@ from icalendar import Calendar
 
 from portal.appointments import services
 from portal.extensions import db
-from portal.models import Appointment, AuditEvent, CalendarSettings, Flag, WeeklyHours
+from portal.models import (
+    Appointment,
+    AuditEvent,
+    CalendarSettings,
+    Flag,
+    PushMessage,
+    PushSubscription,
+    WeeklyHours,
+)
 from tests.conftest import post_form
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
@@ -555,3 +563,28 @@ def test_booked_or_moved_within_a_day_the_confirmation_is_the_reminder(make, pra
     other.locale = "en"
     services.book(other, "video", first_slot(practice, after_days=8).starts_at, booked_by=other)
     assert only not in outbox[-1].body
+
+
+def test_the_reminder_also_goes_to_her_phones_as_a_push_without_health_data(make, practice):
+    client = make.client(practitioner=practice)
+    db.session.add(PushSubscription(user_id=client.id, endpoint="https://push.example/abc",
+                                    p256dh="key", auth="secret"))
+    now = datetime.now(UTC)
+    start = now + timedelta(hours=20)
+    db.session.add(Appointment(client_id=client.id, practitioner_id=practice.id, kind="video",
+                               starts_at=start, ends_at=start + timedelta(hours=1),
+                               created_at=now - timedelta(days=3),
+                               updated_at=now - timedelta(days=3)))
+    db.session.commit()
+
+    assert services.send_due_reminders(now) == 1
+    db.session.commit()
+
+    [push] = db.session.scalars(sa.select(PushMessage)).all()
+    assert push.kind == "appointment_reminder"
+    assert push.link == "/me/appointments/"
+    local = start.astimezone(ZoneInfo("Europe/Amsterdam")).strftime("%H:%M")
+    # When and nothing more: no practitioner, no kind of care, nothing about her health.
+    assert push.title.startswith("Herinnering: uw afspraak op ")
+    assert push.title.endswith(local)
+    assert practice.full_name not in push.title

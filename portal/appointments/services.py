@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -19,6 +20,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
+from portal import push
 from portal.appointments import ics
 from portal.appointments.slots import (
     PRACTICE_TIMEZONE,
@@ -399,7 +401,7 @@ def _within_reminder(appointment: Appointment) -> bool:
 
 
 def send_due_reminders(now: datetime | None = None) -> int:
-    """Remind her by e-mail of an appointment in the next 24 hours, once; return how many.
+    """Remind her of an appointment in the next 24 hours, once, by e-mail and push; return how many.
 
     An appointment booked or moved less than a day ahead gets none: its confirmation just
     came and said that it is the reminder.
@@ -425,8 +427,19 @@ def send_due_reminders(now: datetime | None = None) -> int:
         if _within_reminder(appointment):
             continue
         _send_invitation(appointment, "reminder")
+        _push_reminder(appointment)
         sent += 1
     return sent
+
+
+def _push_reminder(appointment: Appointment) -> None:
+    """Remind her on the phones she turned notifications on for: when, and nothing more."""
+    client = appointment.client
+    with force_locale(client.locale):
+        title = _("Reminder: your appointment on %(when)s",
+                  when=when_text(appointment.starts_at, client.locale, "EEEE d MMMM, HH:mm"))
+    link = urlsplit(absolute_url("appointments.index")).path
+    push.queue_push(client, title, link, kind="appointment_reminder")
 
 
 # --- the practitioner's calendar ------------------------------------------------------------
