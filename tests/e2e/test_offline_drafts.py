@@ -158,8 +158,9 @@ def test_keeping_the_saved_answers_forgets_the_phones_copy(live_app, base_url, p
     save_checkin(mother, earlier, {"mood": 4, "note": "Op de andere telefoon"})
     db.session.commit()
     page.context.set_offline(False)
-    page.locator("[data-draft-discard]").click()
-    page.wait_for_load_state()
+    # The phone forgets its copy (IndexedDB, asynchronous), then reloads the day from the server.
+    with page.expect_navigation():
+        page.locator("[data-draft-discard]").click()
     page.locator("input[name=mood][value='4']").wait_for(state="attached")
     assert page.locator("input[name=mood][value='4']").is_checked()
     assert not page.locator("form [data-unsent-notice]").is_visible()
