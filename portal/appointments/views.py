@@ -325,12 +325,7 @@ def add_hours():
 @roles_required(Role.PRACTITIONER)
 def remove_hours(hours_id: int):
     """Remove a weekly block (booked appointments stay)."""
-    row = db.session.get(WeeklyHours, hours_id)
-    if row is None or row.practitioner_id != current_user.id:
-        abort(404)
-    db.session.delete(row)
-    db.session.commit()
-    return redirect(url_for("appointments.availability"), 303)
+    return _remove_own(WeeklyHours, hours_id)
 
 
 @bp.route("/practice/availability/exceptions", methods=["POST"])
@@ -357,7 +352,12 @@ def add_exception():
 @roles_required(Role.PRACTITIONER)
 def remove_exception(exception_id: int):
     """Remove an exception."""
-    row = db.session.get(AvailabilityException, exception_id)
+    return _remove_own(AvailabilityException, exception_id)
+
+
+def _remove_own(model, row_id: int):
+    """Delete one of her own availability rows; anyone else's is 404."""
+    row = db.session.get(model, row_id)
     if row is None or row.practitioner_id != current_user.id:
         abort(404)
     db.session.delete(row)
