@@ -13,16 +13,22 @@ chart readable and rendering fast (a dashboard draws ~150 sparklines).
 
 from __future__ import annotations
 
-import base64
+import re
+import urllib.parse
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 
 import pygal
+from markupsafe import Markup
 from pygal.etree import etree
 from pygal.style import Style
 from pygal.svg import Svg
+
+# What a data URI in a double-quoted attribute may hold unencoded: not %, #, <, >, ", & or \\.
+URI_SAFE = " !$'()*+,-./:;=?@[]^_`{|}~"
+LONG_DECIMAL = re.compile(r"(\d\.\d)\d{2,}")
 
 __all__ = [
     "Chart",
@@ -207,10 +213,14 @@ class Chart:
     # The one-line summary alone, for a visible caption beside the image.
     summary: str = ""
 
-    def data_uri(self) -> str:
-        """Return the SVG as a base64 data URI for an ``<img src>``."""
-        encoded = base64.b64encode(self.svg.encode("utf-8")).decode("ascii")
-        return f"data:image/svg+xml;base64,{encoded}"
+    def data_uri(self) -> Markup:
+        """Return the SVG as a data URI for an ``<img src="...">``, percent-encoded.
+
+        Not base64: SVG is text, and as text it compresses with the page (a history page's
+        five charts send 5 KB instead of 10). Only what a URL or a double-quoted attribute
+        cannot hold is encoded, so the result is safe in such an attribute as it is.
+        """
+        return Markup("data:image/svg+xml," + urllib.parse.quote(self.svg, safe=URI_SAFE))
 
 
 def _day_month(day: date) -> str:
@@ -274,7 +284,17 @@ def _finish(chart: pygal.Line, alt: str) -> str:
                     node.remove(child)
         elif _is_svg(node, "title"):
             node.text = alt
-    return etree.tostring(root, encoding="unicode")
+    # pygal's tooltip data: an <img> never shows tooltips, and it is a third of the text.
+    for parent in root.iter():
+        for child in list(parent):
+            if _is_svg(child, "desc"):
+                parent.remove(child)
+    svg = etree.tostring(root, encoding="unicode")
+    # Each chart is a document of its own, so one fixed id serves them all; pygal's random
+    # one made the same 3 KB of styles differ from chart to chart, which no compressor shares.
+    svg = svg.replace(f"chart-{chart.uuid}", "chart")
+    # Coordinates to a tenth of a pixel, not a billionth.
+    return LONG_DECIMAL.sub(r"\1", svg)
 
 
 def _legend_columns(series: Sequence[Series], width: int, font_size: int) -> int:

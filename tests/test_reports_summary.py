@@ -130,7 +130,7 @@ def test_charts_use_the_summary_series(mother):
     assert scales.alt.startswith("Mood, tension, energy and bonding (1 to 5)")
     assert "Mood stayed around 3.0" in scales.alt
     assert sleep.svg.startswith("<svg") and "Sleep" in sleep.alt
-    assert scales.data_uri().startswith("data:image/svg+xml;base64,")
+    assert scales.data_uri().startswith("data:image/svg+xml,%3Csvg")
 
 
 def test_profile_facts_and_weeks_postpartum(mother, app):

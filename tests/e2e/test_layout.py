@@ -1,7 +1,7 @@
 """Layouts that fit: on a 390 px phone and at 200 % zoom no page is wider than the screen,
 the navigation leaves the first screen to the content, and help is always in view."""
 
-import base64
+import urllib.parse
 from datetime import timedelta
 
 import pytest
@@ -270,7 +270,7 @@ def test_every_chart_legend_is_whole_on_a_phone(base_url, mother_page):
     assert len(sources) >= 7
     drawing = page.context.new_page()  # an empty page of its own: the SVG's styles apply
     for source in sources:
-        svg = base64.b64decode(source.split(",", 1)[1]).decode()
+        svg = urllib.parse.unquote(source.split(",", 1)[1])
         drawing.set_content(svg)
         cut = drawing.evaluate(
             """() => { const svg = document.querySelector('svg');

@@ -1,12 +1,13 @@
 """The chart renderer: standalone offline SVG, gaps for unlogged days, summaries, PDF use."""
 
-import base64
 import logging
 import re
+import urllib.parse
 import xml.etree.ElementTree as ET
 from datetime import date, timedelta
 
 import pytest
+from markupsafe import Markup
 
 from portal import charts
 from portal.charts import Chart, Series, line_chart, sparkline, trend_summary
@@ -210,12 +211,26 @@ def test_shared_config_keeps_no_chart_data():
     assert charts._SPARK_CONFIG.range is None
 
 
-def test_data_uri_round_trips():
+def test_data_uri_round_trips_and_is_safe_in_a_double_quoted_attribute():
     chart = week_chart()
-    prefix = "data:image/svg+xml;base64,"
+    prefix = "data:image/svg+xml,"
     uri = chart.data_uri()
     assert uri.startswith(prefix)
-    assert base64.b64decode(uri[len(prefix) :]).decode("utf-8") == chart.svg
+    assert urllib.parse.unquote(uri[len(prefix) :]) == chart.svg
+    assert not set(uri) & set('"<>&#\\\n')
+    assert str(Markup(f'<img src="{uri}">')).count('"') == 2
+
+
+def test_charts_carry_no_tooltip_data_random_ids_or_long_decimals():
+    svg = quarter_chart().svg
+    assert "<desc" not in svg
+    assert 'id="chart"' in svg and not re.search(r"chart-[0-9a-f]{8}-", svg)
+    assert not re.search(r"\d\.\d{3,}", svg)
+    # Two charts of the same kind share their styles word for word (pygal gave each a random
+    # id), so a page of charts compresses as one.
+    styles = [re.search(r"<style[^>]*>(.*?)</style>", c.svg, re.S).group(1)
+              for c in (week_chart(), week_chart())]
+    assert styles[0] == styles[1]
 
 
 def test_data_uri_keeps_non_ascii_text():
@@ -226,7 +241,7 @@ def test_data_uri_keeps_non_ascii_text():
         y_range=(1, 5),
         summary="",
     )
-    assert "één" in base64.b64decode(chart.data_uri().split(",", 1)[1]).decode("utf-8")
+    assert "één" in urllib.parse.unquote(chart.data_uri().split(",", 1)[1])
 
 
 def test_weasyprint_renders_charts_to_pdf(caplog):
