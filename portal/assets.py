@@ -7,7 +7,9 @@
   The plain name still works (the service worker's precache list uses it), without that header.
 - One inline stylesheet: the purged Pico and the portal's own stylesheets, minified once per
   process (rcssmin) and written into every page's ``<style>``, so no stylesheet blocks the
-  first paint. Its SHA-256 goes into the Content Security Policy (no ``unsafe-inline``).
+  first paint. As a page is sent it is cut to the rules that page can use
+  (portal/page_css.py), and the cut's SHA-256 goes into its Content Security Policy (no
+  ``unsafe-inline``).
 - The dark-mode rules (every ``@media (prefers-color-scheme: dark)`` block, Pico's 6 KB of them
   first) are left out of it and served as ``css/dark.css``, linked with that media query: a
   phone in light mode does not wait for it, and the inline sheet, which must arrive in the first
@@ -24,13 +26,15 @@ import hashlib
 import mimetypes
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import rcssmin
-from flask import Flask, current_app, send_from_directory
+from flask import Flask, Response, current_app, send_from_directory
 from markupsafe import Markup
 
 from portal.extensions import compress
+from portal.page_css import PageStylesheet
 
 YEAR_SECONDS = 365 * 24 * 3600
 IMMUTABLE = f"public, max-age={YEAR_SECONDS}, immutable"
@@ -49,6 +53,9 @@ INLINE_STYLESHEETS = (
 # Marks the page as scripted before its first paint (nav.js, deferred, does it again later), so
 # the phone menu is folded from the start instead of jumping shut: allowed by its hash.
 JS_MARKER = 'document.documentElement.classList.add("js")'
+# The scripts pages load: the classes and attributes they add later keep their rules in every
+# page's cut of the stylesheet (the service worker touches no page).
+PAGE_SCRIPTS = ("js/drafts.js", "js/nav.js", "js/breathing-pacer.js")
 HASH_LENGTH = 12
 DARK_STYLESHEET = "css/dark.css"  # built from the inline sheets' dark-mode blocks, not a file
 DARK_MEDIA = re.compile(r"@media\s+(?:only\s+screen\s+and\s+)?\(prefers-color-scheme:\s*dark\)\s*{")
@@ -151,6 +158,36 @@ def init_app(app: Flask) -> None:
     # connection (about 14 KB) in about 2 ms; 4 sends 1.5 KB more, 6 and above cost more time.
     app.config.setdefault("COMPRESS_BR_LEVEL", 5)
     compress.init_app(app)
+    app.extensions["page_css"] = _page_stylesheet(
+        assets.inline_css,
+        "\n".join((assets.folder / name).read_text(encoding="utf-8") for name in PAGE_SCRIPTS),
+        assets.dark_css,
+    )
+    # Registered after Flask-Compress, so it runs before it (and after the security headers).
+    app.after_request(cut_inline_stylesheet)
+
+
+# Parsed once per process, however many apps (the tests build many) share the same sheet.
+_page_stylesheet = lru_cache(maxsize=2)(PageStylesheet.parse)
+
+
+def cut_inline_stylesheet(response: Response) -> Response:
+    """Send a page only the rules of the inline stylesheet it can use, allowed by their hash."""
+    if response.mimetype != "text/html" or response.direct_passthrough or response.is_streamed:
+        return response
+    assets = current_app.extensions["assets"]
+    page = response.get_data(as_text=True)
+    whole = f"<style>{assets.inline_css}</style>"
+    start = page.find(whole)
+    if start < 0:
+        return response
+    before, after = page[:start], page[start + len(whole) :]
+    css, source = current_app.extensions["page_css"].for_page(before + after)
+    response.set_data(f"{before}<style>{css}</style>{after}")
+    policy = response.headers.get("Content-Security-Policy")
+    if policy:
+        response.headers["Content-Security-Policy"] = policy.replace(assets.style_source, source)
+    return response
 
 
 def csp_sources(app: Flask) -> dict[str, str]:
