@@ -28,10 +28,12 @@ from pygal.svg import Svg
 
 # What a data URI in a double-quoted attribute may hold unencoded: not %, #, <, >, ", & or \\.
 URI_SAFE = " !$'()*+,-./:;=?@[]^_`{|}~"
+SVG_SIZE = re.compile(r'<svg[^>]*? width="(\d+)" height="(\d+)"')
 LONG_DECIMAL = re.compile(r"(\d\.\d)\d{2,}")
 
 __all__ = [
     "Chart",
+    "ChartLink",
     "Series",
     "Strip",
     "line_chart",
@@ -221,6 +223,32 @@ class Chart:
         cannot hold is encoded, so the result is safe in such an attribute as it is.
         """
         return Markup("data:image/svg+xml," + urllib.parse.quote(self.svg, safe=URI_SAFE))
+
+    @property
+    def src(self) -> Markup:
+        """What an ``<img>`` shows: the chart itself, inside the page."""
+        return self.data_uri()
+
+    def size(self) -> tuple[int, int]:
+        """Return the width and height the chart was drawn at."""
+        found = SVG_SIZE.search(self.svg)
+        return (int(found.group(1)), int(found.group(2))) if found else (0, 0)
+
+
+@dataclass(frozen=True)
+class ChartLink:
+    """A chart drawn at an address of its own: the page carries its words at once, and the
+    picture follows without weighing on the page's first round trip (a lazy ``<img>``)."""
+
+    alt: str
+    summary: str
+    url: str
+    width: int = 640
+    height: int = 240
+
+    @property
+    def src(self) -> str:
+        return self.url
 
 
 def _day_month(day: date) -> str:

@@ -94,7 +94,10 @@ def test_her_page_shows_the_finding_in_words_with_a_chart_and_no_p_value(app, mo
     assert "Each dot is one day. The upright bar is the average of those days." in words
     assert "This shows what went together for you, not what caused it." in words
     assert "How is this worked out?" in words
-    assert re.search(r'<figure class="insight-chart">\s*<img src="data:image/svg\+xml,%3Csvg', page)
+    assert re.search(
+        r'<figure class="insight-chart">\s*<img src="/reports/me/charts/insights-1\.svg\?days=30"',
+        page,
+    )
     assert 'alt="Tension: With: 14 days, average 1.6; Without: 14 days, average 3.6"' in page
     assert "p-value" not in words and "adjusted p" not in words and "interval" not in words
 
@@ -223,7 +226,7 @@ def test_the_section_is_kept_for_the_day_and_her_save_brings_it_up_to_date(app, 
     browser = signed_in(app, mother)
     first = text_of(browser.get("/reports/me").get_data(as_text=True))
     assert "your tension was often lower (1.6 against 3.6" in first
-    assert db.session.scalar(sa.select(sa.func.count(InsightCache.id))) == 2  # section, charts
+    assert db.session.scalar(sa.select(sa.func.count(InsightCache.id))) == 3  # section, its charts, the day charts
 
     # A change that did not come through a save (here, straight into the table) is not seen
     # until the next day: the page reads what was kept ...
@@ -259,7 +262,7 @@ def test_the_kept_rows_go_with_her_erasure(app, mother):
 
     add_breathing_days(mother)
     signed_in(app, mother).get("/reports/me")
-    assert db.session.scalar(sa.select(sa.func.count(InsightCache.id))) == 2
+    assert db.session.scalar(sa.select(sa.func.count(InsightCache.id))) == 3
     db.session.execute(sa.delete(User).where(User.id == mother.id))  # the FK cascades
     db.session.commit()
     assert db.session.scalar(sa.select(sa.func.count(InsightCache.id))) == 0

@@ -1,5 +1,6 @@
 """The progress page and the PDF downloads: who may download what, bad periods, the access log."""
 
+import re
 import threading
 from datetime import timedelta
 
@@ -7,6 +8,7 @@ import pytest
 import sqlalchemy as sa
 from flask import render_template
 
+from portal.checkins.services import save_checkin
 from portal.extensions import db
 from portal.models import AuditEvent
 from portal.reports.summary import summary_for_header
@@ -68,9 +70,49 @@ def test_the_page_draws_charts_from_two_logged_days(app, family):
     mother = family["mother"]
     add_checkin(mother, mother_today(mother) - timedelta(days=1), mood=3, sleep_hours=6)
     db.session.commit()
-    page = signed_in(app, mother).get("/reports/me?days=7").get_data(as_text=True)
-    assert page.count('src="data:image/svg+xml,') == 2
+    browser = signed_in(app, mother)
+    page = browser.get("/reports/me?days=7").get_data(as_text=True)
+    # The words come with the page; each picture has its own address, fetched after the page.
+    sources = re.findall(r'<img src="(/reports/me/charts/days-\d\.svg\?days=7)" alt="[^"]+"'
+                         r' width="400" height="260" loading="lazy" decoding="async">', page)
+    assert sources == [f"/reports/me/charts/days-{number}.svg?days=7" for number in (1, 2)]
     assert 'alt="Mood, tension, energy and bonding (1 to 5): Mood' in page
+    for source in sources:
+        chart = browser.get(source)
+        assert chart.status_code == 200 and chart.mimetype == "image/svg+xml"
+        assert chart.headers["Cache-Control"] == "no-store"
+        assert chart.get_data(as_text=True).startswith("<svg")
+    assert "Sleep (hours per night)" in browser.get(sources[1]).get_data(as_text=True)
+
+
+def test_a_chart_is_drawn_afresh_after_a_save_and_only_for_her(app, family, make):
+    mother = family["mother"]
+    add_checkin(mother, mother_today(mother) - timedelta(days=1), mood=3, sleep_hours=6)
+    db.session.commit()
+    browser = signed_in(app, mother)
+    browser.get("/reports/me?days=7")
+    save_checkin(mother, mother_today(mother), {"mood": 5, "sleep_hours": 11})  # forgets the kept
+    db.session.commit()
+    sleep = browser.get("/reports/me/charts/days-2.svg?days=7").get_data(as_text=True)
+    title = re.search(r"<title>(.*?)</title>", sleep).group(1)
+    assert "11.0" in title and "7.0" not in title, title
+    # Her practitioner and a stranger get nothing from her address: it always means "mine".
+    assert signed_in(app, family["practitioner"]).get(
+        "/reports/me/charts/days-1.svg?days=7").status_code in (403, 404)
+    assert app.test_client().get("/reports/me/charts/days-1.svg?days=7").status_code == 302
+
+
+@pytest.mark.parametrize("path", [
+    "/reports/me/charts/days-0.svg?days=7", "/reports/me/charts/days-3.svg?days=7",
+    "/reports/me/charts/pie-1.svg?days=7", "/reports/me/charts/days-1.svg?days=abc",
+    "/reports/me/charts/days-1.svg?start=2026-13-01&end=x", "/reports/me/charts/insights-1.svg",
+    "/reports/me/charts/days-99999999999999999999.svg",
+])
+def test_an_address_that_names_no_chart_is_not_found(app, family, path):
+    mother = family["mother"]
+    add_checkin(mother, mother_today(mother) - timedelta(days=1), mood=3, sleep_hours=6)
+    db.session.commit()
+    assert signed_in(app, mother).get(path).status_code == 404
 
 
 def test_a_chosen_range_is_kept_in_the_download_link(app, family):

@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from portal import audit, labels, measures
 from portal.charts import (
     Chart,
+    ChartLink,
     Series,
     line_chart,
     trend_summary,
@@ -231,15 +232,6 @@ def _day_label(day: date) -> str:
 
 
 CLIENT_CHARTS = ("scales", "sleep")
-
-
-@dataclass(frozen=True)
-class ChartLink:
-    """A chart on the client page: its words, and the address of its drawing (lazy image)."""
-
-    alt: str
-    summary: str
-    url: str
 
 
 def _chart_series(checkins: Sequence[CheckIn], first_day: date, today: date):

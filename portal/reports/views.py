@@ -1,14 +1,17 @@
 """Progress pages and PDF summaries: the client's own, and a practitioner's of their clients."""
 
 import io
+from collections.abc import Callable
 
-from flask import Blueprint, Response, render_template, request, send_file, url_for
+from flask import Blueprint, Response, abort, render_template, request, send_file, url_for
 from flask_babel import get_locale
 from flask_login import current_user, login_required
 
 from portal import audit
 from portal.access import client_record_for_practitioner, roles_required
+from portal.charts import Chart, ChartLink
 from portal.dates import local_today
+from portal.extensions import db
 from portal.models import Role, User
 from portal.reports import insight_cache
 from portal.reports.fhir import Bundle, build_bundle
@@ -70,22 +73,67 @@ def progress():
         # with the access-log entry of this page view.
         remember_shown(client.id, summary.insights.shown, summary.period.end)
     # Kept with the section until her next save; stored before the page view's one commit.
-    strip_charts = insight_cache.charts(
-        client.id,
-        local_today(client.timezone),
-        f"400 {insight_key(summary.period, summary.locale)}",
-        lambda: insight_charts(summary.insights, summary.locale),
-    )
+    charts = _chart_links(client, form, "days", lambda: summary)
+    strip_charts = _chart_links(client, form, "insights", lambda: summary)
     _record_access("progress_viewed", client, summary)
     return render_template(
         "reports/progress.html",
         form=form,
         summary=summary,
-        # Narrower than the printed ones, so that their text stays legible on a phone.
-        charts=summary_charts(summary, width=400, height=260),
+        charts=charts,
         insight_charts=strip_charts,
         period_args=form.period_args(),
     )
+
+
+# Narrower than the printed ones, so that their text stays legible on a phone.
+PAGE_CHART_WIDTH, PAGE_CHART_HEIGHT = 400, 260
+PAGE_CHART_KINDS = ("days", "insights")
+
+
+def _page_charts(
+    client: User, form: PeriodForm, kind: str, summary_for: Callable[[], ProgressSummary]
+) -> tuple[Chart, ...]:
+    """Draw her progress page's charts of one kind, or read them as kept for the day.
+
+    Kept with her insight section until her next save (portal/reports/insight_cache.py): the
+    page names them, and each picture, fetched on its own, is read back instead of drawn again.
+    """
+    locale = str(get_locale())
+    key = insight_key(form.period, locale)
+    today = local_today(client.timezone)
+    if kind == "insights":
+        return insight_cache.charts(client.id, today, f"400 {key}",
+                                    lambda: insight_charts(summary_for().insights, locale))
+    return insight_cache.charts(
+        client.id, today, f"days 400 {key}",
+        lambda: summary_charts(summary_for(), width=PAGE_CHART_WIDTH, height=PAGE_CHART_HEIGHT),
+    )
+
+
+def _chart_links(client, form, kind, summary_for) -> list[ChartLink]:
+    """The page's words for each chart and the address that draws it (a lazy image)."""
+    links = []
+    for number, chart in enumerate(_page_charts(client, form, kind, summary_for), start=1):
+        width, height = chart.size()
+        url = url_for("reports.my_chart", kind=kind, number=number, **form.period_args())
+        links.append(ChartLink(chart.alt, chart.summary, url, width, height))
+    return links
+
+
+@bp.route("/me/charts/<kind>-<int:number>.svg")
+@roles_required(Role.CLIENT)
+def my_chart(kind: str, number: int):
+    """One chart of her progress page (counted from 1), for the period in the query string."""
+    client = current_user._get_current_object()
+    form = _period_form(client)
+    if kind not in PAGE_CHART_KINDS or not form.validate():
+        abort(404)
+    drawn = _page_charts(client, form, kind, lambda: _summary(client, form, CLIENT))
+    if number > len(drawn):
+        abort(404)
+    db.session.commit()  # drawn anew after a save: kept again for the next one
+    return Response(drawn[number - 1].svg, mimetype="image/svg+xml")
 
 
 @bp.route("/me.pdf")
