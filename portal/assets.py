@@ -34,7 +34,7 @@ from flask import Flask, Response, current_app, send_from_directory
 from markupsafe import Markup
 
 from portal.extensions import compress
-from portal.page_css import PageStylesheet
+from portal.page_css import PageStylesheet, script_words
 
 YEAR_SECONDS = 365 * 24 * 3600
 IMMUTABLE = f"public, max-age={YEAR_SECONDS}, immutable"
@@ -160,7 +160,10 @@ def init_app(app: Flask) -> None:
     compress.init_app(app)
     app.extensions["page_css"] = _page_stylesheet(
         assets.inline_css,
-        "\n".join((assets.folder / name).read_text(encoding="utf-8") for name in PAGE_SCRIPTS),
+        "\n".join(
+            script_words((assets.folder / name).read_text(encoding="utf-8"))
+            for name in PAGE_SCRIPTS
+        ),
         assets.dark_css,
     )
     # Registered after Flask-Compress, so it runs before it (and after the security headers).

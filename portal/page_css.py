@@ -9,8 +9,8 @@ So each HTML response gets its own cut of the sheet, by PurgeCSS's rule (the too
 Pico at build time, tools/purge-pico.sh), applied to the page as it is sent:
 
 - a selector is kept when every element name, class, id and attribute (name and value) it
-  needs appears as a word in the page, or in the portal's scripts, which add classes and
-  attributes later;
+  needs appears as a word in the page, or in the strings of the portal's scripts, which add
+  classes, attributes and elements later;
 - pseudo-classes and what is inside ``:not()`` need nothing, so ``:hover``, ``:focus`` and
   ``:checked`` states stay; ``:is()`` and ``:where()`` need one of their selectors;
 - a rule keeps its kept selectors; ``@media`` and ``@supports`` keep their kept rules;
@@ -74,6 +74,19 @@ def _join(needs: Iterable[Need]) -> Need:
 
 def _words(text: str) -> frozenset[str]:
     return frozenset(WORD.findall(text.lower()))
+
+
+# In a script, the words that can reach the page: its strings (class names, attribute names and
+# values, element names) and the properties it sets (el.hidden = ..., details.open = ...); not
+# its comments and variable names, which would keep rules for nothing.
+SCRIPT_STRING = re.compile(r"""(["'`])((?:\\.|(?!\1).)*?)\1""", re.S)
+SCRIPT_PROPERTY = re.compile(r"\.([A-Za-z]+)\s*=(?!=)")
+
+
+def script_words(source: str) -> str:
+    """Return the text of a script that may end up in a page, for PageStylesheet.parse."""
+    strings = (text for _quote, text in SCRIPT_STRING.findall(source))
+    return " ".join((*strings, *SCRIPT_PROPERTY.findall(source)))
 
 
 def need_of(node) -> Need:  # noqa: PLR0911 (one answer per kind of selector)

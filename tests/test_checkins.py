@@ -176,9 +176,35 @@ def test_history_shows_charts_with_text_alternatives(mother):
     db.session.commit()
     page = test_client.get("/me/history").get_data(as_text=True)
     assert 'alt="Mood (1 to 5): Mood rose from 2.0 to 4.0' in page
-    assert '<img src="data:image/svg+xml,%3Csvg' in page
+    # The first chart is in the page, shown at once; the next one (sleep) has its own address.
+    images = re.findall(r"<img [^>]+>", page.split("<h2>")[0])
+    assert len(images) == 2
+    assert images[0].startswith('<img src="data:image/svg+xml,%3Csvg')
+    assert images[1] == (
+        '<img src="/me/history/sleep_hours.svg?days=30" alt="Sleep (hours): Sleep stayed around'
+        ' 6.0." width="380" height="230" loading="lazy" decoding="async">'
+    )
+    chart = test_client.get("/me/history/sleep_hours.svg?days=30")
+    assert chart.status_code == 200 and chart.mimetype == "image/svg+xml"
+    assert chart.headers["Cache-Control"] == "no-store"
+    assert "<title>Sleep (hours): Sleep stayed around 6.0.</title>" in chart.get_data(as_text=True)
     days = page.split('<ol class="day-list">')[1].split("</ol>")[0]
     assert days.count("<li>") == 5  # one line per day
+
+
+@pytest.mark.parametrize("path", [
+    "/me/history/tension.svg", "/me/history/password_hash.svg", "/me/history/%00.svg",
+])
+def test_a_history_chart_she_has_no_data_for_is_not_found(mother, path):
+    test_client, client = mother
+    today = local_today()
+    for offset in range(3):
+        save_checkin(client, today - timedelta(days=offset), {"mood": 3})
+    db.session.commit()
+    assert test_client.get(path).status_code in (400, 404)
+    assert test_client.get("/me/history/mood.svg").status_code == 200
+    # Any other period reads as 30 days, as on the page.
+    assert test_client.get("/me/history/mood.svg?days=-1' or 1=1").status_code == 200
 
 
 def test_history_with_no_data_says_so_instead_of_drawing(mother):

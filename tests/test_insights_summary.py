@@ -226,7 +226,7 @@ def test_the_section_is_kept_for_the_day_and_her_save_brings_it_up_to_date(app, 
     browser = signed_in(app, mother)
     first = text_of(browser.get("/reports/me").get_data(as_text=True))
     assert "your tension was often lower (1.6 against 3.6" in first
-    assert db.session.scalar(sa.select(sa.func.count(InsightCache.id))) == 3  # section, its charts, the day charts
+    assert db.session.scalar(sa.select(sa.func.count(InsightCache.id))) == 3  # section + 2 charts
 
     # A change that did not come through a save (here, straight into the table) is not seen
     # until the next day: the page reads what was kept ...

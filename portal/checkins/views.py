@@ -4,6 +4,8 @@ from datetime import date, timedelta
 
 from flask import (
     Blueprint,
+    Response,
+    abort,
     current_app,
     flash,
     jsonify,
@@ -20,7 +22,7 @@ from portal.access import roles_required
 from portal.appointments.panels import home_context as appointment_home
 from portal.checkins import services
 from portal.checkins.forms import CheckInForm, ReminderForm, reminder_form_for
-from portal.checkins.history import build_history
+from portal.checkins.history import build_history, measure_chart
 from portal.database import retry_safe
 from portal.dates import local_today
 from portal.extensions import db
@@ -178,6 +180,16 @@ def history():
         backfill_from=today_local - timedelta(days=current_app.config["CHECKIN_BACKFILL_DAYS"]),
         charts=charts,
     )
+
+
+@bp.route("/history/<measure>.svg")
+def history_chart(measure: str):
+    """One chart of her history page (the page holds its words)."""
+    days = 90 if request.args.get("days") == "90" else 30
+    chart = measure_chart(current_user, local_today(current_user.timezone), days, measure)
+    if chart is None:
+        abort(404)
+    return Response(chart.svg, mimetype="image/svg+xml")
 
 
 @bp.route("/reminders", methods=["POST"])

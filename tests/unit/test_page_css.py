@@ -1,10 +1,10 @@
-"""Each page's cut of the inline stylesheet keeps every rule the page can use (portal/page_css.py)."""
+"""A page's cut of the inline stylesheet keeps every rule it can use (portal/page_css.py)."""
 
 import re
 
 import pytest
 
-from portal.page_css import PageStylesheet
+from portal.page_css import PageStylesheet, script_words
 
 SHEET = (
     "/*! Pico notice */"
@@ -98,3 +98,14 @@ def test_the_csp_source_is_the_hash_of_the_cut_and_cuts_are_reused():
 def test_selectors_of_every_shape_parse(selector):
     sheet = PageStylesheet.parse(f"{selector}{{color:red}}")
     assert "color:red" in sheet.for_page("<p>")[0]
+
+
+def test_a_script_counts_with_its_strings_and_the_properties_it_sets_not_its_comments():
+    source = (
+        "// keeps the table of days tidy\n"
+        'menu.classList.add("open"); panel.hidden = true; if (a.b == c) {}\n'
+        "pacer.setAttribute('data-phase', `done`);"
+    )
+    words = script_words(source).split()
+    assert {"open", "hidden", "data-phase", "done"} <= set(words)
+    assert "table" not in words and "b" not in words
