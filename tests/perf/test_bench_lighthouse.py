@@ -57,10 +57,14 @@ HER_PAGES = [
     "/help",
     "/me/",
     "/me/history",
+    "/me/history?days=90",
     "/questionnaires/",
+    "/questionnaires/epds",
     "/guidance/",
+    "/guidance/modules/stress-and-breathing/four-seven-eight-breathing",
     "/reports/me",
     "/messages/",
+    "/me/appointments/",
     "/account/",
 ]
 STAFF_PAGES = ["/practice/", "/practice/clients/{client_id}"]
@@ -269,9 +273,10 @@ def test_lighthouse_on_her_pages_and_the_staff_pages(tmp_path):
                     for page in her_pages]
             runs += [(page, staff, "desktop") for page in staff_pages]
             for index, (page, cookie, form) in enumerate(runs):
+                name = re.sub(r"[^A-Za-z0-9]+", "_", page)[:60]
                 try:
                     report = lighthouse(f"{base_url}{page}", cookie, form,
-                                        reports / f"{index:02d}{page.replace('/', '_')}.json")
+                                        reports / f"{index:02d}{name}.json")
                 except LighthouseFailed as error:
                     failures.append(f"{stack_name} {page}: Lighthouse failed: {error}")
                     continue
@@ -281,7 +286,7 @@ def test_lighthouse_on_her_pages_and_the_staff_pages(tmp_path):
 
     print()
     print("Lighthouse 12 (performance), one run each; mobile: simulated slow 4G, 4x CPU")
-    print(f"{'stack':<9}{'page':<24}{'form':<8}{'score':>6}{'FCP s':>7}{'LCP s':>7}{'KiB':>6}"
+    print(f"{'stack':<9}{'page':<28}{'form':<8}{'score':>6}{'FCP s':>7}{'LCP s':>7}{'KiB':>6}"
           "  failed audits / missed targets")
     missed_any = []
     for result in results:
@@ -290,7 +295,8 @@ def test_lighthouse_on_her_pages_and_the_staff_pages(tmp_path):
         note = ", ".join(result.failed) or "-"
         if misses:
             note += "  MISSED: " + "; ".join(misses)
-        print(f"{result.stack:<9}{result.page[:23]:<24}{result.form:<8}{result.score:>6.0f}"
+        page = result.page if len(result.page) <= 27 else "…" + result.page[-26:]
+        print(f"{result.stack:<9}{page:<28}{result.form:<8}{result.score:>6.0f}"
               f"{result.fcp:>7.2f}{result.lcp:>7.2f}{result.kib:>6.1f}  {note}")
     for failure in failures:
         print(failure)
