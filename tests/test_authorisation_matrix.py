@@ -21,6 +21,7 @@ from portal.models import (
     Appointment,
     AvailabilityException,
     CareTeamMember,
+    CheckIn,
     ClientProfile,
     Enquiry,
     ErasureRequest,
@@ -89,6 +90,8 @@ EXPECTED = {
     "checkins.today": {"GET": CLIENT_OWN, "POST": CLIENT_OWN},
     "checkins.history": {"GET": CLIENT_OWN},
     "checkins.saved": {"GET": CLIENT_OWN},
+    "checkins.history_chart": {"GET": CLIENT_OWN},
+    "reports.my_chart": {"GET": CLIENT_OWN},
     "checkins.reminders": {"POST": CLIENT_OWN},
     "checkins.push_subscribe": {"POST": CLIENT_OWN},
     "checkins.push_unsubscribe": {"POST": CLIENT_OWN},
@@ -265,6 +268,10 @@ class World:
                 client_id=client.id, instrument="gad7", answers={}, item_scores=[0] * 7,
                 total=0, band="minimal", locale="en")
             note = Note(client_id=client.id, author_id=self.practitioner[owner].id, body="n")
+            # Two days logged, so that her history and progress charts exist.
+            for days_ago in (0, 1):
+                db.session.add(CheckIn(client_id=client.id, mood=3, sleep_hours=7,
+                                       day=local_today() - timedelta(days=days_ago)))
             flag = Flag(client_id=client.id, rule="silent", level="low", level_rank=3,
                         evidence={}, raised_at=datetime.now(UTC))
             erasure = ErasureRequest(user_id=client.id, pseudonym=f"p{owner}")
@@ -351,6 +358,8 @@ class World:
             "filename": "css/portal.css",
             "measure": "mood",
             "name": "scales",
+            "chart": "days",
+            "number": 1,
         }
         return {name: values[name] for name in rule.arguments}
 

@@ -4,6 +4,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
+from typing import NamedTuple
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -151,7 +152,30 @@ def checkin_for_day(client: User, day: date) -> CheckIn | None:
     )
 
 
-def version_of(checkin: CheckIn | None) -> str:
+class DayVersion(NamedTuple):
+    """Just enough of a saved day to tell whether a save would replace newer answers."""
+
+    id: int
+    updated_at: datetime
+    submission_id: uuid.UUID | None
+
+
+_DAY_VERSION = sa.select(CheckIn.id, CheckIn.updated_at, CheckIn.submission_id).where(
+    CheckIn.client_id == sa.bindparam("client_id"), CheckIn.day == sa.bindparam("day")
+)
+
+
+def day_version(client: User, day: date) -> DayVersion | None:
+    """Return the version of a saved day, if any: three columns, not the whole row.
+
+    Every save asks it first, so it stays a plain row: loading the day as an object, which
+    only a conflict needs to show, cost as much as the save's own statement.
+    """
+    row = db.session.execute(_DAY_VERSION, {"client_id": client.id, "day": day}).first()
+    return DayVersion(*row) if row is not None else None
+
+
+def version_of(checkin: CheckIn | DayVersion | None) -> str:
     """Return the version of a day's answers a form was drawn from ("" when there were none).
 
     Her phone keeps it with an offline draft; when the draft is sent, a different version on
@@ -163,7 +187,7 @@ def version_of(checkin: CheckIn | None) -> str:
 
 
 def is_conflict(
-    existing: CheckIn | None, base: str | None, submission_id: uuid.UUID | None
+    existing: CheckIn | DayVersion | None, base: str | None, submission_id: uuid.UUID | None
 ) -> bool:
     """Return whether saving would silently replace newer answers than the form was drawn from.
 

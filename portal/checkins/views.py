@@ -67,13 +67,14 @@ def today():
         flash(_("You withdrew your consent, so we do not store new check-ins."), "error")
         return redirect(url_for("checkins.today"), 303)
     if form.validate_on_submit():
-        existing = services.checkin_for_day(client, form.day.chosen_day)
+        existing = services.day_version(client, form.day.chosen_day)
         if services.is_conflict(existing, form.base.data, form.submission_id.data):
             # Answers for this day were saved elsewhere after this form was drawn (on her
             # other phone, or with her practitioner): never replace them unasked. Her answers
             # stay in the form; sending it again, now knowing the newer ones, replaces them.
-            form.base.data = services.version_of(existing)
-            return _render_today(form, reminder_form_for(client), 409, conflict=existing)
+            newer = services.checkin_for_day(client, form.day.chosen_day)
+            form.base.data = services.version_of(newer)
+            return _render_today(form, reminder_form_for(client), 409, conflict=newer)
         values = form.cleaned()
         # The day, not the submission id, keeps a check-in once: the save is an upsert of her
         # one row for that day, so the same submission arriving again writes the same values

@@ -116,20 +116,20 @@ def _chart_links(client, form, kind, summary_for) -> list[ChartLink]:
     links = []
     for number, chart in enumerate(_page_charts(client, form, kind, summary_for), start=1):
         width, height = chart.size()
-        url = url_for("reports.my_chart", kind=kind, number=number, **form.period_args())
+        url = url_for("reports.my_chart", chart=kind, number=number, **form.period_args())
         links.append(ChartLink(chart.alt, chart.summary, url, width, height))
     return links
 
 
-@bp.route("/me/charts/<kind>-<int:number>.svg")
+@bp.route("/me/charts/<chart>-<int:number>.svg")
 @roles_required(Role.CLIENT)
-def my_chart(kind: str, number: int):
+def my_chart(chart: str, number: int):
     """One chart of her progress page (counted from 1), for the period in the query string."""
     client = current_user._get_current_object()
     form = _period_form(client)
-    if kind not in PAGE_CHART_KINDS or not form.validate():
+    if chart not in PAGE_CHART_KINDS or not form.validate():
         abort(404)
-    drawn = _page_charts(client, form, kind, lambda: _summary(client, form, CLIENT))
+    drawn = _page_charts(client, form, chart, lambda: _summary(client, form, CLIENT))
     if number > len(drawn):
         abort(404)
     db.session.commit()  # drawn anew after a save: kept again for the next one
