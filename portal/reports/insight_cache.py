@@ -30,6 +30,15 @@ def forget(client_id: int) -> None:
     db.session.execute(sa.delete(InsightCache).where(InsightCache.client_id == client_id))
 
 
+def forget_statement() -> sa.CTE:
+    """The same as a CTE, for a check-in's upsert on PostgreSQL: pass forget_client_id."""
+    return (
+        sa.delete(InsightCache)
+        .where(InsightCache.client_id == sa.bindparam("forget_client_id"))
+        .cte("forgotten_insights")
+    )
+
+
 def section(client_id: int, today: date, key: str, compute: Callable[[], InsightSection]):
     """Return her section for this period and language, computing and keeping it if needed."""
     return _kept(client_id, today, f"section {key}", compute, _section_to_json, _section_from_json)
