@@ -166,12 +166,26 @@ def init_app(app: Flask) -> None:
         ),
         assets.dark_css,
     )
-    # Registered after Flask-Compress, so it runs before it (and after the security headers).
+    # Registered after Flask-Compress, so they run before it (and after the security headers).
+    app.after_request(compress_every_page)
     app.after_request(cut_inline_stylesheet)
 
 
 # Parsed once per process, however many apps (the tests build many) share the same sheet.
 _page_stylesheet = lru_cache(maxsize=2)(PageStylesheet.parse)
+
+
+def compress_every_page(response: Response) -> Response:
+    """Compress a page with an error status too: her form with a mistake (422), a day saved
+    elsewhere meanwhile (409), a page not found. Flask-Compress compresses 2xx only; it is
+    asked here as if the page were a 200, and then passes it by (it is encoded already)."""
+    if response.status_code < 300 or response.mimetype != "text/html":
+        return response
+    status = response.status
+    response.status_code = 200
+    response = compress.after_request(response)
+    response.status = status
+    return response
 
 
 def cut_inline_stylesheet(response: Response) -> Response:

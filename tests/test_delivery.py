@@ -38,6 +38,20 @@ def test_pages_are_sent_compressed(client, encoding, decode):
     assert len(response.get_data()) < len(plain) / 3
 
 
+def test_pages_with_an_error_status_are_compressed_too(login_as):
+    browser, _mother = login_as("client")
+    # Her check-in with a mistake in it comes back as 422, with her answers and the message.
+    page = browser.get("/me/").get_data(as_text=True)
+    token = re.search(r'name="csrf_token"(?: type="hidden")? value="([^"]+)"', page).group(1)
+    sent = browser.post("/me/", data={"csrf_token": token, "mood": "9"},
+                        headers={"Accept-Encoding": "br"})
+    assert sent.status_code == 422 and sent.headers["Content-Encoding"] == "br"
+    assert "<form" in brotli.decompress(sent.get_data()).decode()
+    missing = browser.get("/no-such-page", headers={"Accept-Encoding": "gzip"})
+    assert missing.status_code == 404 and missing.headers["Content-Encoding"] == "gzip"
+    assert b"</html>" in gzip.decompress(missing.get_data())
+
+
 def test_a_browser_that_asks_for_nothing_gets_plain_html(client):
     response = client.get("/help")
     assert "Content-Encoding" not in response.headers
