@@ -146,8 +146,10 @@ def test_the_service_worker_keeps_the_files_under_the_names_pages_ask_for(client
     assert worker.headers["Cache-Control"] == "no-cache"
     assert worker.mimetype == "text/javascript"
     source = worker.get_data(as_text=True)
-    script = next(url for url in page_urls if "/js/nav." in url)
-    assert f'"{script}"' in source  # precached under the page's own name, so found offline
+    # Precached under the page's own names, so found offline: scripts, dark-mode rules, icon.
+    needed = [url for url in page_urls if not url.endswith(".webmanifest")]
+    assert any("/css/dark." in url for url in needed) and any("/js/nav." in url for url in needed)
+    assert [url for url in needed if f'"{url}"' not in source] == []
     assert '"/static/js/nav.js"' not in source
 
 

@@ -5,12 +5,14 @@
 // Background Sync says the connection is back, and shows push reminders.
 importScripts("/static/js/drafts.js");
 
-const CACHE = "portal-help-v3";
+const CACHE = "portal-help-v4";
 const LANGUAGES = ["nl", "en"];
-// Pages carry their stylesheet inline (portal/assets.py), so no stylesheet is kept.
+// Pages carry their stylesheet inline (portal/assets.py); only the dark-mode rules, linked for
+// a phone in dark mode, are a file, kept so that the help page offline looks as it does online.
 const ASSETS = [
   "/static/js/nav.js",
   "/static/js/drafts.js",
+  "/static/css/dark.css",
   "/static/favicon.svg",
 ];
 const LANGUAGE_KEY = "/offline-language";
