@@ -427,26 +427,6 @@ def measure(test_client, name: str, path: str) -> Figures:
     )
 
 
-SPARK_SRC_RE = re.compile(r'<img src="([^"]+)" alt="[^"]*" class="sparkline"')
-
-
-def sparkline_cost(test_client) -> tuple[float, int]:
-    """Time fetching one dashboard page's sparkline images one after another (median of 3).
-
-    A browser fetches them lazily and in parallel after the page; this is their total server
-    time, reported beside the page so the work moved off the page stays visible.
-    """
-    html = test_client.get("/practice/").get_data(as_text=True)
-    sources = [src.replace("&amp;", "&") for src in SPARK_SRC_RE.findall(html)]
-    runs = []
-    for _ in range(3):
-        started = time.perf_counter()
-        for src in sources:
-            assert test_client.get(src).status_code == 200
-        runs.append((time.perf_counter() - started) * 1000)
-    return statistics.median(runs), len(sources)
-
-
 def _verdict(value: float, target: float) -> str:
     return "met" if value < target else "MISSED"
 
@@ -473,7 +453,6 @@ def test_bench_practice_pages(bench_app):
     figures.append(
         measure(small_client, "client page, 90 days", f"/practice/clients/{client_id}?days=90")
     )
-    spark_25 = sparkline_cost(small_client)
 
     # Now one practitioner holds the whole caseload.
     db.session.execute(sa.update(ClientProfile).values(practitioner_id=big))
@@ -482,7 +461,6 @@ def test_bench_practice_pages(bench_app):
     figures.append(measure(big_client, "dashboard, 500 clients", "/practice/"))
     figures.append(measure(big_client, "dashboard, 500, page 6", "/practice/?page=6"))
     figures.append(measure(big_client, "dashboard, 500, flagged", "/practice/?flagged=y"))
-    spark_500 = sparkline_cost(big_client)
     db.session.remove()
 
     by_name = {figure.name: figure for figure in figures}
@@ -511,12 +489,6 @@ def test_bench_practice_pages(bench_app):
             f"{figure.sql_p50:>9.1f}{figure.p50 / baseline.p50:>8.1f}x"
             f"{figure.bytes / 1024:>7.0f}{figure.cpu_p50:>9.1f}"
         )
-    print(
-        f"sparkline images of one page, fetched one by one: {spark_25[0]:.1f} ms for "
-        f"{spark_25[1]} at 25 clients, "
-        f"{spark_500[0]:.1f} ms for {spark_500[1]} at 500 "
-        f"({spark_500[0] / max(spark_500[1], 1):.2f} ms each)"
-    )
     print(
         f"session idle-clock writes during the run (once a minute, not counted above): "
         f"{session_touches['count']}"
