@@ -58,10 +58,33 @@ def record(
     client_id names the client asked for when there is no record to pass (a refused request
     for someone else's client, or for an id that does not exist).
     """
+    values = entry(
+        action, client=client, detail=detail, actor=actor, on_behalf_of=on_behalf_of,
+        client_label=client_label, actor_label=actor_label, actor_role=actor_role,
+        client_id=client_id,
+    )
+    db.session.execute(_INSERT, values)
+    if has_request_context() and request.method in READ_METHODS:
+        _commit_keeping_loaded_rows()
+
+
+def entry(
+    action: str,
+    *,
+    client: User | None = None,
+    detail: str | None = None,
+    actor: User | None = None,
+    on_behalf_of: User | None = None,
+    client_label: str | None = None,
+    actor_label: str | None = None,
+    actor_role: str | None = None,
+    client_id: int | None = None,
+) -> dict:
+    """Return the columns of an access-log entry, as record() writes it."""
     signed_in = has_request_context() and current_user.is_authenticated
     if actor is None and actor_label is None and signed_in:
         actor = current_user._get_current_object()
-    values = {
+    return {
         "at": utcnow(),
         "actor_id": actor.id if actor else None,
         "actor_role": actor.role if actor else actor_role,
@@ -73,9 +96,30 @@ def record(
         "detail": (detail or None) and detail[:DETAIL_MAX],
         "ip_address": request.remote_addr if has_request_context() else None,
     }
-    db.session.execute(_INSERT, values)
-    if has_request_context() and request.method in READ_METHODS:
-        _commit_keeping_loaded_rows()
+
+
+ENTRY_PREFIX = "audit_"
+
+
+def entry_cte() -> sa.CTE:
+    """An access-log entry as a data-modifying CTE, for the statement that makes the change
+    (PostgreSQL): one round trip instead of two. Its values are entry()'s, passed with
+    ENTRY_PREFIX before each name (entry_params)."""
+    table = AuditEvent.__table__
+    columns = ("at", "actor_id", "actor_role", "actor_label", "on_behalf_of_id", "client_id",
+               "client_label", "action", "detail", "ip_address")
+    return (
+        sa.insert(table)
+        .values({
+            name: sa.bindparam(ENTRY_PREFIX + name, type_=table.c[name].type) for name in columns
+        })
+        .cte("logged_access")
+    )
+
+
+def entry_params(action: str, **who) -> dict:
+    """Return entry()'s values named for entry_cte()."""
+    return {ENTRY_PREFIX + name: value for name, value in entry(action, **who).items()}
 
 
 def record_many(action: str, clients: list[User], *, detail: str | None = None) -> None:
