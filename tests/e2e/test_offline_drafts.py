@@ -12,6 +12,7 @@ import pytest
 import sqlalchemy as sa
 from babel.dates import format_date
 from flask import request, request_started
+from playwright.sync_api import expect
 
 from portal.checkins.services import save_checkin
 from portal.dates import local_today
@@ -161,9 +162,9 @@ def test_keeping_the_saved_answers_forgets_the_phones_copy(live_app, base_url, p
     # The phone forgets its copy (IndexedDB, asynchronous), then reloads the day from the server.
     with page.expect_navigation():
         page.locator("[data-draft-discard]").click()
-    page.locator("input[name=mood][value='4']").wait_for(state="attached")
-    assert page.locator("input[name=mood][value='4']").is_checked()
-    assert not page.locator("form [data-unsent-notice]").is_visible()
+    # Waited for, not read at once: the reload may still be arriving when the click returns.
+    expect(page.locator("input[name=mood][value='4']")).to_be_checked()
+    expect(page.locator("form [data-unsent-notice]")).to_be_hidden()
     assert _row(earlier).mood == 4
 
 

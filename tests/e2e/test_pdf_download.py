@@ -38,7 +38,12 @@ def test_client_downloads_her_progress_pdf(live_app, base_url, page):
 
     page.goto(f"{base_url}/reports/me?days=7")
     assert page.locator('tr[data-average="mood"]').is_visible()
-    assert page.locator("main img[src^='data:image/svg+xml']").count() == 2
+    charts = page.locator("main img[src^='/reports/me/charts/days-']")
+    assert charts.count() == 2
+    for index in range(2):  # each drawn once scrolled to (lazy images)
+        charts.nth(index).scroll_into_view_if_needed()
+        page.wait_for_function("img => img.complete && img.naturalWidth > 0",
+                               arg=charts.nth(index).element_handle())
     link = page.locator("a[href^='/reports/me.pdf']")
     assert link.get_attribute("href") == "/reports/me.pdf?days=7"
 
