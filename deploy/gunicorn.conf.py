@@ -17,3 +17,10 @@ keepalive = 5  # nginx keeps connections to the upstream open
 forwarded_allow_ips = "127.0.0.1"
 accesslog = "-"
 errorlog = "-"
+
+
+def post_worker_init(worker):
+    """Compile the templates as each worker starts, not on a visitor's first page."""
+    from portal.warmup import compile_templates
+
+    compile_templates(worker.wsgi)
