@@ -34,18 +34,7 @@ def _label(user: User | None) -> str | None:
     return user.email if user is not None else None
 
 
-def record(
-    action: str,
-    *,
-    client: User | None = None,
-    detail: str | None = None,
-    actor: User | None = None,
-    on_behalf_of: User | None = None,
-    client_label: str | None = None,
-    actor_label: str | None = None,
-    actor_role: str | None = None,
-    client_id: int | None = None,
-) -> None:
+def record(action: str, **who) -> None:
     """Write an access-log entry: with the request's changes, or at once for a page view.
 
     A change is logged in the same transaction as the change. A page view (GET) has no commit
@@ -53,17 +42,9 @@ def record(
     the INSERT ends the page's read before taking the write lock: see portal.database.)
     The entry is one INSERT sent at once: nothing reads it back, so the ORM's unit of work
     (a flush with its bookkeeping, on every check-in save) would be cost without use.
-    client_label overrides the readable name kept for the client (an erasure's pseudonym);
-    actor_label and actor_role name an actor without an account (a share link's recipient).
-    client_id names the client asked for when there is no record to pass (a refused request
-    for someone else's client, or for an id that does not exist).
+    Who and what it names: entry()'s keywords.
     """
-    values = entry(
-        action, client=client, detail=detail, actor=actor, on_behalf_of=on_behalf_of,
-        client_label=client_label, actor_label=actor_label, actor_role=actor_role,
-        client_id=client_id,
-    )
-    db.session.execute(_INSERT, values)
+    db.session.execute(_INSERT, entry(action, **who))
     if has_request_context() and request.method in READ_METHODS:
         _commit_keeping_loaded_rows()
 
@@ -80,7 +61,13 @@ def entry(
     actor_role: str | None = None,
     client_id: int | None = None,
 ) -> dict:
-    """Return the columns of an access-log entry, as record() writes it."""
+    """Return the columns of an access-log entry, as record() writes it.
+
+    client_label overrides the readable name kept for the client (an erasure's pseudonym);
+    actor_label and actor_role name an actor without an account (a share link's recipient).
+    client_id names the client asked for when there is no record to pass (a refused request
+    for someone else's client, or for an id that does not exist).
+    """
     signed_in = has_request_context() and current_user.is_authenticated
     if actor is None and actor_label is None and signed_in:
         actor = current_user._get_current_object()

@@ -90,11 +90,6 @@ def _draw(measure: _Measure) -> charts.Chart:
     )
 
 
-def checkin_charts(checkins: Sequence[CheckIn], start: date, end: date) -> list[charts.Chart]:
-    """Draw one chart per measure for the days from start to end."""
-    return [_draw(measure) for measure in _measures(checkins, start, end)]
-
-
 def build_history(client: User, today: date, days: int) -> History:
     """Collect a client's last `days` days for the history page.
 
